@@ -1,0 +1,379 @@
+package inngest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/durablefn/inngest/internal/app"
+	"github.com/durablefn/inngest/internal/wire"
+)
+
+// Default origins of Inngest Cloud and of a local dev server.
+const (
+	DefaultAPIOrigin      = "https://api.inngest.com"
+	DefaultEventAPIOrigin = "https://inn.gs"
+	DefaultDevServerURL   = "http://localhost:8288"
+	DefaultServePath      = "/api/inngest"
+)
+
+// ClientConfig configures a Client. The zero value is valid: every field
+// falls back to its environment variable, then to its default. Explicit
+// values always win over the environment.
+type ClientConfig struct {
+	// AppID names the app; function IDs are prefixed with it on the
+	// server. Env: INNGEST_APP_ID. Default: "go-app".
+	AppID string
+	// AppVersion is an optional version string reported at sync.
+	AppVersion string
+	// EventKey authorizes sending events. Env: INNGEST_EVENT_KEY. Not
+	// needed in dev mode.
+	EventKey string
+	// SigningKey verifies requests from the server and signs requests to
+	// it. Env: INNGEST_SIGNING_KEY. Required in cloud mode.
+	SigningKey string
+	// SigningKeyFallback is tried when SigningKey fails, for key rotation.
+	// Env: INNGEST_SIGNING_KEY_FALLBACK.
+	SigningKeyFallback string
+	// Env selects an Inngest environment (branch). Env: INNGEST_ENV.
+	Env string
+	// Dev selects dev mode: "1" or "true" targets a dev server at
+	// DefaultDevServerURL, an origin such as "http://127.0.0.1:8288"
+	// targets that dev server, "0" or "false" forces cloud mode, "" reads
+	// INNGEST_DEV (and means cloud mode when that is unset too). Dev mode
+	// skips request signature verification.
+	Dev string
+	// APIOrigin is where the server's API lives (sync, use_api fetches).
+	// Env: INNGEST_API_ORIGIN, then INNGEST_BASE_URL. Default: the dev
+	// server in dev mode, DefaultAPIOrigin otherwise.
+	APIOrigin string
+	// EventAPIOrigin is where events are sent. Env:
+	// INNGEST_EVENT_API_ORIGIN, then INNGEST_BASE_URL. Default: the dev
+	// server in dev mode, DefaultEventAPIOrigin otherwise.
+	EventAPIOrigin string
+	// ServeOrigin is the public origin of the app's handler, used in the
+	// URL reported at sync. Env: INNGEST_SERVE_ORIGIN. Default: taken
+	// from the sync request.
+	ServeOrigin string
+	// ServePath is the public path of the app's handler. Env:
+	// INNGEST_SERVE_PATH. Default: taken from the sync request.
+	ServePath string
+	// HTTPClient makes every outbound request. Default: a client with a
+	// 30s timeout (never http.DefaultClient).
+	HTTPClient *http.Client
+	// Logger receives the SDK's logs. Default: slog.Default().
+	Logger *slog.Logger
+}
+
+// Client sends events and holds an app's functions. Create one per app
+// with NewClient and share it; it is safe for concurrent use.
+type Client struct {
+	app *app.App
+}
+
+func init() {
+	app.Of = func(c any) (*app.App, bool) {
+		cl, ok := c.(*Client)
+		if !ok || cl == nil {
+			return nil, false
+		}
+		return cl.app, true
+	}
+	app.EncodeEvent = func(e any) (wire.Event, error) {
+		s, ok := e.(Sendable)
+		if !ok {
+			return wire.Event{}, fmt.Errorf("inngest: %T is not an event", e)
+		}
+		return s.toWire()
+	}
+}
+
+// NewClient returns a client configured from cfg and the environment.
+func NewClient(cfg ClientConfig) (*Client, error) {
+	resolved, err := resolveConfig(cfg, os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{app: app.New(resolved)}
+	c.app.Sender = wireSender{c}
+	return c, nil
+}
+
+// AppID returns the client's app ID.
+func (c *Client) AppID() string { return c.app.Config.AppID }
+
+// Dev reports whether the client runs in dev mode.
+func (c *Client) Dev() bool { return c.app.Config.Dev }
+
+func resolveConfig(cfg ClientConfig, getenv func(string) string) (app.Config, error) {
+	pick := func(v string, envs ...string) string {
+		if v != "" {
+			return v
+		}
+		for _, e := range envs {
+			if s := strings.TrimSpace(getenv(e)); s != "" {
+				return s
+			}
+		}
+		return ""
+	}
+	out := app.Config{
+		AppID:              pick(cfg.AppID, "INNGEST_APP_ID"),
+		AppVersion:         cfg.AppVersion,
+		EventKey:           pick(cfg.EventKey, "INNGEST_EVENT_KEY"),
+		SigningKey:         pick(cfg.SigningKey, "INNGEST_SIGNING_KEY"),
+		SigningKeyFallback: pick(cfg.SigningKeyFallback, "INNGEST_SIGNING_KEY_FALLBACK"),
+		Env:                pick(cfg.Env, "INNGEST_ENV"),
+		ServeOrigin:        pick(cfg.ServeOrigin, "INNGEST_SERVE_ORIGIN"),
+		ServePath:          pick(cfg.ServePath, "INNGEST_SERVE_PATH"),
+		HTTPClient:         cfg.HTTPClient,
+		Logger:             cfg.Logger,
+	}
+	if out.AppID == "" {
+		out.AppID = "go-app"
+	}
+	if strings.ContainsAny(out.AppID, " \t\r\n") {
+		return out, fmt.Errorf("inngest: app ID %q contains whitespace; use a slug such as \"billing-service\"", out.AppID)
+	}
+
+	dev := cfg.Dev
+	if dev == "" {
+		dev = strings.TrimSpace(getenv("INNGEST_DEV"))
+	} else {
+		out.DevExplicit = true
+	}
+	devURL := ""
+	switch strings.ToLower(dev) {
+	case "", "0", "false", "no", "off":
+		out.Dev = false
+	case "1", "true", "yes", "on":
+		out.Dev, devURL = true, DefaultDevServerURL
+	default:
+		u, err := url.Parse(dev)
+		if err != nil || u.Scheme == "" || u.Host == "" {
+			return out, fmt.Errorf("inngest: dev mode value %q is neither 1/0 nor an origin such as http://127.0.0.1:8288", dev)
+		}
+		out.Dev, devURL = true, strings.TrimRight(dev, "/")
+	}
+	out.DevExplicit = out.DevExplicit || getenv("INNGEST_DEV") != ""
+
+	out.APIOrigin = pick(cfg.APIOrigin, "INNGEST_API_ORIGIN", "INNGEST_BASE_URL")
+	out.EventAPIOrigin = pick(cfg.EventAPIOrigin, "INNGEST_EVENT_API_ORIGIN", "INNGEST_BASE_URL")
+	if out.APIOrigin == "" {
+		out.APIOrigin = DefaultAPIOrigin
+		if out.Dev {
+			out.APIOrigin = devURL
+		}
+	}
+	if out.EventAPIOrigin == "" {
+		out.EventAPIOrigin = DefaultEventAPIOrigin
+		if out.Dev {
+			out.EventAPIOrigin = devURL
+		}
+	}
+	for _, o := range []*string{&out.APIOrigin, &out.EventAPIOrigin, &out.ServeOrigin} {
+		*o = strings.TrimRight(*o, "/")
+		if *o == "" {
+			continue
+		}
+		if u, err := url.Parse(*o); err != nil || u.Scheme == "" || u.Host == "" {
+			return out, fmt.Errorf("inngest: %q is not an origin such as https://example.com", *o)
+		}
+	}
+	if out.HTTPClient == nil {
+		out.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	if out.Logger == nil {
+		out.Logger = slog.Default()
+	}
+	return out, nil
+}
+
+// SendOpts tune Client.Send. A nil *SendOpts uses the defaults.
+type SendOpts struct {
+	// MaxAttempts bounds attempts on network errors and 5xx answers.
+	// Default 5.
+	MaxAttempts int
+	// Backoff is the first retry delay, doubled each retry. Default 100ms.
+	Backoff time.Duration
+}
+
+// SendError is a failed Send.
+type SendError struct {
+	// Status is the HTTP status of the last answer, 0 for network errors.
+	Status int
+	// Message is the server's message or the network error.
+	Message string
+	// Attempts is the number of attempts made.
+	Attempts int
+}
+
+func (e *SendError) Error() string {
+	if e.Status == 0 {
+		return fmt.Sprintf("inngest: sending events failed after %d attempt(s): %s", e.Attempts, e.Message)
+	}
+	hint := ""
+	switch e.Status {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		hint = " (check the event key: ClientConfig.EventKey or INNGEST_EVENT_KEY)"
+	}
+	return fmt.Sprintf("inngest: sending events failed with HTTP %d%s: %s", e.Status, hint, e.Message)
+}
+
+// Send sends events and returns their IDs, in order. Events without an ID
+// get one before the first attempt, so a retried send is one logical event
+// on the server. Network errors and 5xx answers are retried with backoff
+// until ctx ends.
+func (c *Client) Send(ctx context.Context, events ...Sendable) ([]string, error) {
+	return c.SendWith(ctx, nil, events...)
+}
+
+// SendWith is Send with options.
+func (c *Client) SendWith(ctx context.Context, opts *SendOpts, events ...Sendable) ([]string, error) {
+	if len(events) == 0 {
+		return nil, nil
+	}
+	ws := make([]wire.Event, len(events))
+	for i, e := range events {
+		if e == nil {
+			return nil, fmt.Errorf("inngest: event %d is nil", i)
+		}
+		w, err := e.toWire()
+		if err != nil {
+			return nil, err
+		}
+		ws[i] = w
+	}
+	return c.sendWire(ctx, opts, ws)
+}
+
+type wireSender struct{ c *Client }
+
+func (s wireSender) SendEvents(ctx context.Context, events []wire.Event) ([]string, error) {
+	return s.c.sendWire(ctx, nil, events)
+}
+
+func (c *Client) sendWire(ctx context.Context, opts *SendOpts, events []wire.Event) ([]string, error) {
+	cfg := c.app.Config
+	key := cfg.EventKey
+	if key == "" {
+		if !cfg.Dev {
+			return nil, errors.New("inngest: no event key: set ClientConfig.EventKey or INNGEST_EVENT_KEY (or use dev mode)")
+		}
+		key = "NO_EVENT_KEY_SET"
+	}
+	now := time.Now()
+	for i := range events {
+		if events[i].Name == "" {
+			return nil, fmt.Errorf("inngest: event %d has no name", i)
+		}
+		if events[i].ID == "" {
+			events[i].ID = uuid.Must(uuid.NewV7()).String()
+		}
+		if events[i].Timestamp == 0 {
+			events[i].Timestamp = now.UnixMilli()
+		}
+		if len(events[i].Data) == 0 {
+			events[i].Data = json.RawMessage("{}")
+		}
+	}
+	body, err := json.Marshal(events)
+	if err != nil {
+		return nil, fmt.Errorf("inngest: encoding events: %w", err)
+	}
+	maxAttempts, backoff := 5, 100*time.Millisecond
+	if opts != nil {
+		if opts.MaxAttempts > 0 {
+			maxAttempts = opts.MaxAttempts
+		}
+		if opts.Backoff > 0 {
+			backoff = opts.Backoff
+		}
+	}
+	endpoint := cfg.EventAPIOrigin + "/e/" + url.PathEscape(key)
+	var last *SendError
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		ids, serr, retry := c.sendOnce(ctx, endpoint, body, len(events))
+		if serr == nil {
+			return ids, nil
+		}
+		serr.Attempts = attempt
+		last = serr
+		if !retry || attempt == maxAttempts {
+			break
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("inngest: sending events: %w (last error: %s)", ctx.Err(), last.Message)
+		case <-t.C:
+		}
+		backoff *= 2
+	}
+	return nil, last
+}
+
+// sendOnce makes one attempt; retry says whether another may succeed.
+func (c *Client) sendOnce(ctx context.Context, endpoint string, body []byte, n int) ([]string, *SendError, bool) {
+	cfg := c.app.Config
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
+	if err != nil {
+		return nil, &SendError{Message: "building request failed"}, false
+	}
+	req.Header.Set(wire.HeaderContentType, "application/json")
+	req.Header.Set(wire.HeaderSDK, wire.SDKHeader)
+	req.Header.Set(wire.HeaderUserAgent, wire.SDKHeader)
+	if cfg.Env != "" {
+		req.Header.Set(wire.HeaderEnv, cfg.Env)
+	}
+	resp, err := cfg.HTTPClient.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, &SendError{Message: ctx.Err().Error()}, false
+		}
+		return nil, &SendError{Message: scrubURL(err)}, true
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	var out wire.SendResponse
+	_ = json.Unmarshal(raw, &out)
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		if len(out.IDs) != n {
+			return nil, &SendError{Status: resp.StatusCode, Message: fmt.Sprintf("server returned %d IDs for %d events", len(out.IDs), n)}, false
+		}
+		return out.IDs, nil, false
+	}
+	msg := out.Error
+	if msg == "" {
+		msg = strings.TrimSpace(string(raw))
+		if len(msg) > 200 {
+			msg = msg[:200]
+		}
+	}
+	if msg == "" {
+		msg = http.StatusText(resp.StatusCode)
+	}
+	return nil, &SendError{Status: resp.StatusCode, Message: msg}, resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests
+}
+
+// scrubURL describes a network error without its URL, which holds the
+// event key.
+func scrubURL(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Op + ": " + ue.Err.Error()
+	}
+	return err.Error()
+}

@@ -1,0 +1,631 @@
+package inngest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/durablefn/inngest/internal/app"
+	"github.com/durablefn/inngest/internal/engine"
+	"github.com/durablefn/inngest/internal/timestr"
+	"github.com/durablefn/inngest/internal/wire"
+)
+
+// Limits enforced at function creation, matching the server's.
+const (
+	MaxRetries         = 20
+	DefaultRetries     = 3
+	MaxConcurrencyKeys = 2
+	MaxBatchSize       = 100
+)
+
+// FunctionOpts configure a function. Only ID is required.
+type FunctionOpts struct {
+	// ID identifies the function within its app. Required, unique per
+	// app; changing it makes a new function on the server.
+	ID string
+	// Name is shown in UIs. Default: ID.
+	Name string
+	// Retries is the number of retries of each step and of the function
+	// body, 0 to 20. Nil means DefaultRetries (3).
+	Retries *int
+	// Concurrency limits concurrently running steps, at most two limits.
+	Concurrency []Concurrency
+	// Throttle delays run starts above a rate.
+	Throttle *Throttle
+	// RateLimit drops run starts above a rate.
+	RateLimit *RateLimit
+	// Debounce delays a run until events stop arriving.
+	Debounce *Debounce
+	// Priority orders runs by an expression.
+	Priority *Priority
+	// Idempotency is a CEL expression over `event`; at most one run per
+	// distinct value per 24 hours.
+	Idempotency string
+	// BatchEvents runs the function with batches of events.
+	BatchEvents *BatchEvents
+	// CancelOn cancels runs when a matching event arrives.
+	CancelOn []CancelOn
+	// Timeouts bound how long a run may wait to start and to finish.
+	Timeouts *Timeouts
+	// Singleton allows one run at a time, optionally per key.
+	Singleton *Singleton
+	// OnFailure runs when a run of this function fails for good. It is
+	// registered as a companion function with ID "<ID>-failure", triggered
+	// by inngest/function.failed for this function. It may use steps.
+	OnFailure func(ctx context.Context, in FailureInput) error
+}
+
+// Concurrency limits how many steps run at once, optionally per key.
+type Concurrency struct {
+	// Limit is the number of concurrent steps. Must be positive.
+	Limit int
+	// Key is an optional CEL expression over `event` naming the group.
+	Key string
+	// Scope is "fn" (default), "env" or "account".
+	Scope string
+}
+
+// Throttle lets Limit runs start per Period, queuing the rest.
+type Throttle struct {
+	Limit  int
+	Period time.Duration
+	// Burst is how many extra runs may start at once.
+	Burst int
+	// Key is an optional CEL expression over `event`.
+	Key string
+}
+
+// RateLimit lets Limit runs start per Period and skips the rest.
+type RateLimit struct {
+	Limit  int
+	Period time.Duration
+	// Key is an optional CEL expression over `event`.
+	Key string
+}
+
+// Debounce waits until no event arrived for Period, then runs once with
+// the last event.
+type Debounce struct {
+	Period time.Duration
+	// Key is an optional CEL expression over `event`.
+	Key string
+	// Timeout bounds the total delay.
+	Timeout time.Duration
+}
+
+// Priority orders pending runs: Run is a CEL expression over `event`
+// returning seconds (-600 to 600) to move the run ahead or behind.
+type Priority struct {
+	Run string
+}
+
+// BatchEvents collects events into batches of up to MaxSize, waiting at
+// most Timeout (1s to 60s) for a batch to fill.
+type BatchEvents struct {
+	MaxSize int
+	Timeout time.Duration
+	// Key is an optional CEL expression grouping events into batches.
+	Key string
+	// If is an optional CEL expression; events failing it run unbatched.
+	If string
+}
+
+// CancelOn cancels a run when Event arrives and If holds, with the
+// triggering event as `event` and the new one as `async`.
+type CancelOn struct {
+	Event string
+	If    string
+	// Match is shorthand for If: a field path such as "data.userId" that
+	// must be equal in both events.
+	Match string
+	// Timeout bounds how long the cancellation stays armed. 0: the life
+	// of the run.
+	Timeout time.Duration
+}
+
+// Timeouts cancel runs that wait too long to start or run too long.
+type Timeouts struct {
+	Start  time.Duration
+	Finish time.Duration
+}
+
+// Singleton modes.
+const (
+	SingletonSkip   = "skip"
+	SingletonCancel = "cancel"
+)
+
+// Singleton allows one run at a time per Key: a new run is skipped
+// (SingletonSkip) or replaces the running one (SingletonCancel).
+type Singleton struct {
+	Key  string
+	Mode string
+}
+
+// Ptr returns a pointer to v, for optional fields such as Retries.
+func Ptr[T any](v T) *T { return &v }
+
+// Trigger says which events or schedule start a function whose events
+// carry data of type T. Build one with EventType.Trigger, On or OnCron,
+// and combine with Or.
+type Trigger[T any] struct {
+	list []wire.Trigger
+	err  error
+}
+
+// On triggers on the event named name, with data decoded into T.
+func On[T any](name string) Trigger[T] {
+	return Trigger[T]{list: []wire.Trigger{{Event: name}}}
+}
+
+// OnEvent triggers on the event named name with untyped data.
+func OnEvent(name string) Trigger[map[string]any] { return On[map[string]any](name) }
+
+// CronData is the data of the event that starts a cron-triggered run.
+type CronData struct {
+	Cron string `json:"cron"`
+}
+
+// OnCron triggers on a cron schedule ("*/5 * * * *", "@hourly"). Prefix
+// "TZ=Europe/Paris " to choose a time zone.
+func OnCron(schedule string) Trigger[CronData] {
+	return Trigger[CronData]{list: []wire.Trigger{{Cron: schedule}}}
+}
+
+// If restricts the last event trigger to events for which the CEL
+// expression holds.
+func (t Trigger[T]) If(expression string) Trigger[T] {
+	t.list = append([]wire.Trigger(nil), t.list...)
+	if len(t.list) == 0 || t.list[len(t.list)-1].Event == "" {
+		t.err = errors.New("inngest: Trigger.If applies to an event trigger")
+		return t
+	}
+	t.list[len(t.list)-1].Expression = &expression
+	return t
+}
+
+// OrCron adds a cron schedule to the trigger.
+func (t Trigger[T]) OrCron(schedule string) Trigger[T] {
+	t.list = append(append([]wire.Trigger(nil), t.list...), wire.Trigger{Cron: schedule})
+	return t
+}
+
+// Jitter spreads the last cron trigger's runs over up to d after each tick.
+func (t Trigger[T]) Jitter(d time.Duration) Trigger[T] {
+	t.list = append([]wire.Trigger(nil), t.list...)
+	if len(t.list) == 0 || t.list[len(t.list)-1].Cron == "" {
+		t.err = errors.New("inngest: Trigger.Jitter applies to a cron trigger")
+		return t
+	}
+	j := timestr.Format(d)
+	t.list[len(t.list)-1].Jitter = &j
+	return t
+}
+
+// Or combines triggers with the same data type.
+func (t Trigger[T]) Or(other Trigger[T]) Trigger[T] {
+	t.list = append(append([]wire.Trigger(nil), t.list...), other.list...)
+	if t.err == nil {
+		t.err = other.err
+	}
+	return t
+}
+
+// Input is what a function receives for each call.
+type Input[T any] struct {
+	// Event is the triggering event (the first of a batch).
+	Event Event[T]
+	// Events holds every event of a batch; one event otherwise.
+	Events []Event[T]
+	// RunID identifies this run.
+	RunID string
+	// Attempt counts retries of the current step or body, from 0.
+	Attempt int
+	// Logger is tagged with the function, run and attempt, and stays
+	// silent while memoized code is replayed.
+	Logger *slog.Logger
+}
+
+// FailureData is the data of an inngest/function.failed event.
+type FailureData struct {
+	FunctionID string          `json:"function_id"`
+	RunID      string          `json:"run_id"`
+	Error      FailureError    `json:"error"`
+	Event      json.RawMessage `json:"event"`
+}
+
+// FailureError is the error that failed a run.
+type FailureError struct {
+	Name    string `json:"name"`
+	Message string `json:"message"`
+	Stack   string `json:"stack,omitempty"`
+}
+
+// FailureInput is what an OnFailure handler receives.
+type FailureInput struct {
+	Input[FailureData]
+	// Error is the error that failed the run.
+	Error error
+	// OriginalEvent is the event that started the failed run.
+	OriginalEvent GenericEvent
+}
+
+// HandlerFunc is a function's code: it receives the input and returns a
+// JSON-encodable result or an error.
+type HandlerFunc[T, R any] func(ctx context.Context, in Input[T]) (R, error)
+
+// Function is a function registered on a client.
+type Function[T, R any] struct {
+	client *Client
+	opts   FunctionOpts
+	spec   *app.Function
+}
+
+// ID returns the function's ID within its app.
+func (f *Function[T, R]) ID() string { return f.spec.Slug }
+
+// FullID returns the ID the server knows the function by:
+// "<app id>-<function id>".
+func (f *Function[T, R]) FullID() string { return f.spec.CompositeID }
+
+// Name returns the function's display name.
+func (f *Function[T, R]) Name() string { return f.spec.Config.Name }
+
+// CreateFunction registers a function on c. Invalid options fail here,
+// with an error saying what to change.
+func CreateFunction[T, R any](c *Client, opts FunctionOpts, trigger Trigger[T], fn HandlerFunc[T, R]) (*Function[T, R], error) {
+	if c == nil {
+		return nil, errors.New("inngest: CreateFunction needs a client from NewClient")
+	}
+	if fn == nil {
+		return nil, fmt.Errorf("inngest: function %q has no handler", opts.ID)
+	}
+	if trigger.err != nil {
+		return nil, trigger.err
+	}
+	cfg, err := buildConfig(c, opts, trigger.list)
+	if err != nil {
+		return nil, err
+	}
+	f := &Function[T, R]{client: c, opts: opts}
+	f.spec = &app.Function{
+		Slug:        opts.ID,
+		CompositeID: cfg.ID,
+		Config:      cfg,
+		Invoke: func(ctx context.Context, call *app.Call) engine.Result {
+			return invoke(ctx, c, f.spec, call, fn)
+		},
+	}
+	if opts.OnFailure != nil {
+		if err := registerOnFailure(c, opts, cfg); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.app.Register(f.spec); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func registerOnFailure(c *Client, opts FunctionOpts, parent wire.Function) error {
+	handler := opts.OnFailure
+	expr := fmt.Sprintf("event.data.function_id == %q", parent.ID)
+	fopts := FunctionOpts{ID: opts.ID + "-failure", Name: parent.Name + " (failure)", Retries: opts.Retries}
+	cfg, err := buildConfig(c, fopts, []wire.Trigger{{Event: wire.EventFunctionFailed, Expression: &expr}})
+	if err != nil {
+		return err
+	}
+	spec := &app.Function{Slug: fopts.ID, CompositeID: cfg.ID, Config: cfg}
+	spec.Invoke = func(ctx context.Context, call *app.Call) engine.Result {
+		return invoke(ctx, c, spec, call, func(ctx context.Context, in Input[FailureData]) (any, error) {
+			fin := FailureInput{Input: in}
+			d := in.Event.Data
+			fin.Error = &StepError{Name: d.Error.Name, Message: d.Error.Message, Stack: d.Error.Stack}
+			if len(d.Event) > 0 {
+				_ = json.Unmarshal(d.Event, &fin.OriginalEvent)
+			}
+			return nil, handler(ctx, fin)
+		})
+	}
+	return c.app.Register(spec)
+}
+
+func strPtr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func positive(field string, d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("%s must be positive", field)
+	}
+	return nil
+}
+
+// cronParser accepts the cron forms the server accepts: five fields,
+// descriptors such as @hourly, and a TZ= or CRON_TZ= prefix.
+var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+func buildConfig(c *Client, o FunctionOpts, triggers []wire.Trigger) (wire.Function, error) {
+	fail := func(format string, args ...any) (wire.Function, error) {
+		return wire.Function{}, fmt.Errorf("inngest: function %q: "+format, append([]any{o.ID}, args...)...)
+	}
+	if o.ID == "" {
+		return fail("ID is required (FunctionOpts.ID), such as \"send-welcome-email\"")
+	}
+	if len(o.ID) > 128 || strings.ContainsAny(o.ID, " \t\r\n/?#&") {
+		return fail("ID must be at most 128 characters without spaces, '/', '?', '#' or '&'")
+	}
+	name := o.Name
+	if name == "" {
+		name = o.ID
+	}
+	retries := DefaultRetries
+	if o.Retries != nil {
+		retries = *o.Retries
+	}
+	if retries < 0 || retries > MaxRetries {
+		return fail("Retries must be between 0 and %d, got %d", MaxRetries, retries)
+	}
+	cfg := wire.Function{
+		ID:       c.app.Config.AppID + "-" + o.ID,
+		Name:     name,
+		Triggers: triggers,
+		Steps: map[string]wire.Step{"step": {
+			ID: "step", Name: "step",
+			Runtime: wire.StepRuntime{Type: "http"},
+			Retries: &wire.StepRetries{Attempts: retries + 1},
+		}},
+	}
+	if len(triggers) == 0 {
+		return fail("needs at least one trigger")
+	}
+	for _, t := range triggers {
+		switch {
+		case t.Event != "" && t.Cron != "":
+			return fail("a trigger has both an event and a cron")
+		case t.Event != "":
+			if strings.TrimSpace(t.Event) != t.Event {
+				return fail("event name %q has surrounding spaces", t.Event)
+			}
+			if t.Expression != nil && strings.TrimSpace(*t.Expression) == "" {
+				return fail("trigger on %q has an empty If expression", t.Event)
+			}
+		case t.Cron != "":
+			if _, err := cronParser.Parse(t.Cron); err != nil {
+				return fail("invalid cron %q: %v", t.Cron, err)
+			}
+		default:
+			return fail("a trigger needs an event name or a cron schedule")
+		}
+	}
+	if o.Idempotency != "" {
+		cfg.Idempotency = &o.Idempotency
+	}
+	if len(o.Concurrency) > MaxConcurrencyKeys {
+		return fail("at most %d concurrency limits, got %d", MaxConcurrencyKeys, len(o.Concurrency))
+	}
+	for _, cc := range o.Concurrency {
+		if cc.Limit <= 0 {
+			return fail("Concurrency.Limit must be positive, got %d", cc.Limit)
+		}
+		switch cc.Scope {
+		case "", "fn", "env", "account":
+		default:
+			return fail("Concurrency.Scope must be \"fn\", \"env\" or \"account\", got %q", cc.Scope)
+		}
+		if (cc.Scope == "env" || cc.Scope == "account") && cc.Key == "" {
+			return fail("Concurrency with scope %q needs a Key", cc.Scope)
+		}
+		cfg.Concurrency = append(cfg.Concurrency, wire.Concurrency{Limit: cc.Limit, Key: strPtr(cc.Key), Scope: cc.Scope})
+	}
+	if t := o.Throttle; t != nil {
+		if t.Limit <= 0 {
+			return fail("Throttle.Limit must be positive")
+		}
+		if t.Period < time.Second || t.Period > 7*24*time.Hour {
+			return fail("Throttle.Period must be between 1s and 7 days")
+		}
+		if t.Burst < 0 {
+			return fail("Throttle.Burst must not be negative")
+		}
+		cfg.Throttle = &wire.Throttle{Limit: t.Limit, Period: timestr.Format(t.Period), Burst: t.Burst, Key: strPtr(t.Key)}
+	}
+	if r := o.RateLimit; r != nil {
+		if r.Limit <= 0 {
+			return fail("RateLimit.Limit must be positive")
+		}
+		if r.Period <= 0 || r.Period > 24*time.Hour {
+			return fail("RateLimit.Period must be between 1ns and 24h")
+		}
+		cfg.RateLimit = &wire.RateLimit{Limit: r.Limit, Period: timestr.Format(r.Period), Key: strPtr(r.Key)}
+	}
+	if d := o.Debounce; d != nil {
+		if d.Period < time.Second || d.Period > 7*24*time.Hour {
+			return fail("Debounce.Period must be between 1s and 7 days")
+		}
+		cfg.Debounce = &wire.Debounce{Period: timestr.Format(d.Period), Key: strPtr(d.Key)}
+		if d.Timeout != 0 {
+			if d.Timeout < d.Period {
+				return fail("Debounce.Timeout must be at least Debounce.Period")
+			}
+			s := timestr.Format(d.Timeout)
+			cfg.Debounce.Timeout = &s
+		}
+	}
+	if p := o.Priority; p != nil {
+		if strings.TrimSpace(p.Run) == "" {
+			return fail("Priority.Run needs an expression")
+		}
+		cfg.Priority = &wire.Priority{Run: &p.Run}
+	}
+	if b := o.BatchEvents; b != nil {
+		if b.MaxSize < 1 || b.MaxSize > MaxBatchSize {
+			return fail("BatchEvents.MaxSize must be between 1 and %d", MaxBatchSize)
+		}
+		if b.Timeout < time.Second || b.Timeout > time.Minute {
+			return fail("BatchEvents.Timeout must be between 1s and 60s")
+		}
+		cfg.BatchEvents = &wire.BatchEvents{MaxSize: b.MaxSize, Timeout: timestr.Format(b.Timeout), Key: strPtr(b.Key), If: strPtr(b.If)}
+	}
+	for _, co := range o.CancelOn {
+		if co.Event == "" {
+			return fail("CancelOn needs an Event")
+		}
+		expr, err := matchExpr(co.If, co.Match)
+		if err != nil {
+			return fail("CancelOn %q: %v", co.Event, err)
+		}
+		wc := wire.Cancel{Event: co.Event, If: strPtr(expr)}
+		if co.Timeout < 0 {
+			return fail("CancelOn.Timeout must not be negative")
+		}
+		if co.Timeout > 0 {
+			s := timestr.Format(co.Timeout)
+			wc.Timeout = &s
+		}
+		cfg.Cancel = append(cfg.Cancel, wc)
+	}
+	if t := o.Timeouts; t != nil {
+		wt := &wire.Timeouts{}
+		if t.Start != 0 {
+			if err := positive("Timeouts.Start", t.Start); err != nil {
+				return fail("%v", err)
+			}
+			s := timestr.Format(t.Start)
+			wt.Start = &s
+		}
+		if t.Finish != 0 {
+			if err := positive("Timeouts.Finish", t.Finish); err != nil {
+				return fail("%v", err)
+			}
+			s := timestr.Format(t.Finish)
+			wt.Finish = &s
+		}
+		cfg.Timeouts = wt
+	}
+	if s := o.Singleton; s != nil {
+		mode := s.Mode
+		if mode == "" {
+			mode = SingletonSkip
+		}
+		if mode != SingletonSkip && mode != SingletonCancel {
+			return fail("Singleton.Mode must be %q or %q", SingletonSkip, SingletonCancel)
+		}
+		cfg.Singleton = &wire.Singleton{Key: strPtr(s.Key), Mode: mode}
+	}
+	return cfg, nil
+}
+
+// matchExpr combines an If expression with a Match field shorthand.
+func matchExpr(ifExpr, match string) (string, error) {
+	if match == "" {
+		return ifExpr, nil
+	}
+	m := strings.TrimPrefix(match, "event.")
+	if m == "" || strings.ContainsAny(m, " ()=!<>&|'\"") {
+		return "", fmt.Errorf("Match must be a field path such as \"data.userId\", got %q", match)
+	}
+	expr := "event." + m + " == async." + m
+	if ifExpr != "" {
+		expr = "(" + ifExpr + ") && " + expr
+	}
+	return expr, nil
+}
+
+// MatchExpression returns the CEL expression that a Match field path
+// stands for: "data.id" becomes "event.data.id == async.data.id".
+func MatchExpression(field string) (string, error) { return matchExpr("", field) }
+
+// invoke runs a typed function for one call request.
+func invoke[T, R any](ctx context.Context, c *Client, spec *app.Function, call *app.Call, fn HandlerFunc[T, R]) engine.Result {
+	req := call.Req
+	events := make([]Event[T], 0, len(req.Events))
+	raws := req.Events
+	if len(raws) == 0 && len(req.Event) > 0 {
+		raws = []json.RawMessage{req.Event}
+	}
+	for i, raw := range raws {
+		ev, err := decodeEvent[T](raw)
+		if err != nil {
+			return badInput(fmt.Errorf("inngest: event %d does not decode into %T: %w", i, ev.Data, err))
+		}
+		events = append(events, ev)
+	}
+	var first Event[T]
+	if len(events) > 0 {
+		first = events[0]
+	} else if len(req.Event) > 0 {
+		ev, err := decodeEvent[T](req.Event)
+		if err != nil {
+			return badInput(fmt.Errorf("inngest: event does not decode into %T: %w", ev.Data, err))
+		}
+		first, events = ev, []Event[T]{ev}
+	}
+	in := call.Engine
+	in.Classify = classify
+	if in.Sender == nil {
+		in.Sender = c.app.Sender
+	}
+	base := in.Logger
+	if base == nil {
+		base = c.app.Config.Logger
+	}
+	in.Logger = base
+	run := engine.New(in)
+	logger := slog.New(replayHandler{inner: base.Handler(), replaying: run.Replaying}).With(
+		"function_id", spec.Slug, "run_id", req.Ctx.RunID, "attempt", req.Ctx.Attempt)
+	return run.Execute(ctx, func(ctx context.Context) (json.RawMessage, error) {
+		out, err := fn(ctx, Input[T]{Event: first, Events: events, RunID: req.Ctx.RunID, Attempt: req.Ctx.Attempt, Logger: logger})
+		if err != nil {
+			return nil, err
+		}
+		raw, merr := json.Marshal(out)
+		if merr != nil {
+			return nil, NonRetriable(fmt.Errorf("inngest: encoding the function's result: %w", merr))
+		}
+		return raw, nil
+	})
+}
+
+func badInput(err error) engine.Result {
+	return engine.Result{Done: true, Err: err, Failure: &engine.Failure{
+		Error:   wire.UserError{Name: "NonRetriableError", Message: err.Error(), NoRetry: true},
+		NoRetry: true,
+	}}
+}
+
+// replayHandler drops log records while memoized code is being replayed,
+// so each line is logged once per run, not once per request.
+type replayHandler struct {
+	inner     slog.Handler
+	replaying func() bool
+}
+
+func (h replayHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return !h.replaying() && h.inner.Enabled(ctx, l)
+}
+
+func (h replayHandler) Handle(ctx context.Context, r slog.Record) error {
+	if h.replaying() {
+		return nil
+	}
+	return h.inner.Handle(ctx, r)
+}
+
+func (h replayHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return replayHandler{inner: h.inner.WithAttrs(as), replaying: h.replaying}
+}
+
+func (h replayHandler) WithGroup(name string) slog.Handler {
+	return replayHandler{inner: h.inner.WithGroup(name), replaying: h.replaying}
+}

@@ -1,0 +1,173 @@
+// Package handler serves an app's functions to an Inngest server over
+// HTTP, at one endpoint (conventionally /api/inngest):
+//
+//   - GET answers introspection (health) requests,
+//   - PUT syncs the app's functions with the server,
+//   - POST runs a function for a call request.
+//
+// Mount it on any router:
+//
+//	http.Handle("/api/inngest", handler.New(client, nil))
+//
+// In cloud mode every request must carry a valid X-Inngest-Signature made
+// with the signing key (or the fallback key); requests that fail
+// verification are answered 401 and never reach user code. In dev mode
+// verification is skipped.
+package handler
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	inngest "github.com/durablefn/inngest"
+	"github.com/durablefn/inngest/internal/app"
+	"github.com/durablefn/inngest/internal/sign"
+	"github.com/durablefn/inngest/internal/wire"
+)
+
+// DefaultMaxBodyBytes bounds call request bodies. The server moves to
+// use_api above 4 MiB, so real bodies stay well under it.
+const DefaultMaxBodyBytes = 16 << 20
+
+// Config tunes a Handler. A nil *Config uses the defaults.
+type Config struct {
+	// Framework names the web framework in sync payloads and headers, such
+	// as "nethttp" (the default) or "chi".
+	Framework string
+	// MaxBodyBytes bounds request bodies. Default DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// DisableInBandSync makes every sync out-of-band, even when the server
+	// asks for in-band.
+	DisableInBandSync bool
+	// Now is the clock used to check signatures. Default time.Now.
+	Now func() time.Time
+}
+
+// Handler is the http.Handler serving a client's functions.
+type Handler struct {
+	app       *app.App
+	cfg       Config
+	log       *slog.Logger
+	framework string
+}
+
+// New returns a handler serving every function created on client.
+// Functions created after New are served too.
+func New(client *inngest.Client, cfg *Config) *Handler {
+	a, ok := app.Of(client)
+	if !ok {
+		panic("inngest: handler.New needs a client from inngest.NewClient")
+	}
+	h := &Handler{app: a, log: a.Config.Logger}
+	if cfg != nil {
+		h.cfg = *cfg
+	}
+	if h.cfg.MaxBodyBytes <= 0 {
+		h.cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if h.cfg.Now == nil {
+		h.cfg.Now = time.Now
+	}
+	h.framework = h.cfg.Framework
+	if h.framework == "" {
+		h.framework = "nethttp"
+	}
+	return h
+}
+
+// ServeHTTP dispatches on the method.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	setHeaders(w, h.framework)
+	switch r.Method {
+	case http.MethodGet:
+		h.inspect(w, r)
+	case http.MethodPut:
+		h.sync(w, r)
+	case http.MethodPost:
+		h.call(w, r)
+	default:
+		w.Header().Set("Allow", "GET, PUT, POST")
+		writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed; use GET, PUT or POST")
+	}
+}
+
+func setHeaders(w http.ResponseWriter, framework string) {
+	hd := w.Header()
+	hd.Set(wire.HeaderContentType, "application/json")
+	hd.Set(wire.HeaderSDK, wire.SDKHeader)
+	hd.Set(wire.HeaderReqVersion, wire.ReqVersion)
+	hd.Set(wire.HeaderFramework, framework)
+}
+
+// readBody reads at most the configured bytes; ok is false once an error
+// answer was written.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", h.cfg.MaxBodyBytes))
+			return nil, false
+		}
+		writeError(w, http.StatusBadRequest, "reading request body failed")
+		return nil, false
+	}
+	return body, true
+}
+
+// verify checks the request signature. In dev mode it always passes.
+// authed reports whether a signature was actually verified.
+func (h *Handler) verify(r *http.Request, body []byte) (authed bool, err error) {
+	cfg := h.app.Config
+	header := r.Header.Get(wire.HeaderSignature)
+	if cfg.Dev {
+		return header != "", nil
+	}
+	if cfg.SigningKey == "" && cfg.SigningKeyFallback == "" {
+		return false, sign.ErrNoKey
+	}
+	if err := sign.Verify(header, body, h.cfg.Now(), cfg.SigningKey, cfg.SigningKeyFallback); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// writeVerifyError answers a failed verification without details that
+// could help an attacker, and without any key material.
+func (h *Handler) writeVerifyError(w http.ResponseWriter, err error) {
+	if errors.Is(err, sign.ErrNoKey) {
+		h.log.Error("inngest: no signing key configured; set INNGEST_SIGNING_KEY, or INNGEST_DEV=1 for local development")
+		writeError(w, http.StatusInternalServerError, "no signing key configured: set INNGEST_SIGNING_KEY, or INNGEST_DEV=1 for local development")
+		return
+	}
+	writeError(w, http.StatusUnauthorized, "request signature verification failed: "+err.Error())
+}
+
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, errorBody{Error: msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"encoding response failed"}`)
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func mode(a *app.App) string {
+	if a.Config.Dev {
+		return wire.ServerKindDev
+	}
+	return wire.ServerKindCloud
+}

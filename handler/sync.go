@@ -1,0 +1,237 @@
+package handler
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/durablefn/inngest/internal/sign"
+	"github.com/durablefn/inngest/internal/wire"
+)
+
+// sync answers PUT (§4.3). In-band, the app config is the answer, only when
+// the server asked for it (X-Inngest-Sync-Kind: in_band) with a verified
+// signature. Otherwise the handler registers out-of-band by POSTing the
+// config to the server's /fn/register; in cloud mode only for a PUT with a
+// valid signature, so that no one else can make the app call out.
+func (h *Handler) sync(w http.ResponseWriter, r *http.Request) {
+	body, ok := h.readBody(w, r)
+	if !ok {
+		return
+	}
+	cfg := h.app.Config
+	sigErr := error(nil)
+	verified := false
+	if r.Header.Get(wire.HeaderSignature) != "" || !cfg.Dev {
+		if cfg.Dev {
+			// Dev mode skips verification, but an in-band answer carries
+			// the function list; verify when a key makes it possible.
+			if cfg.SigningKey != "" || cfg.SigningKeyFallback != "" {
+				sigErr = sign.Verify(r.Header.Get(wire.HeaderSignature), body, h.cfg.Now(), cfg.SigningKey, cfg.SigningKeyFallback)
+				verified = sigErr == nil
+			}
+		} else {
+			verified, sigErr = h.verify(r, body)
+		}
+	}
+	if !cfg.Dev && sigErr != nil {
+		h.writeVerifyError(w, sigErr)
+		return
+	}
+
+	appURL, err := h.appURL(r)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, wire.SyncAnswer{Message: err.Error()})
+		return
+	}
+	wantInBand := strings.EqualFold(r.Header.Get(wire.HeaderSyncKind), wire.SyncKindInBand)
+	if wantInBand && verified && !h.cfg.DisableInBandSync {
+		h.syncInBand(w, appURL)
+		return
+	}
+
+	modified, err := h.register(r.Context(), appURL, r.URL.Query().Get("deployId"), r.Header.Get(wire.HeaderServerKind))
+	if err != nil {
+		h.log.Error("inngest: sync failed", "error", err)
+		writeJSON(w, http.StatusInternalServerError, wire.SyncAnswer{Message: err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, wire.SyncAnswer{Message: "Successfully synced.", Modified: modified})
+}
+
+func (h *Handler) syncInBand(w http.ResponseWriter, appURL string) {
+	cfg := h.app.Config
+	t := true
+	base := wire.Introspection{
+		AuthenticationSucceeded: &t,
+		FunctionCount:           len(h.app.Functions()),
+		HasEventKey:             cfg.EventKey != "",
+		HasSigningKey:           cfg.SigningKey != "",
+		HasSigningKeyFallback:   cfg.SigningKeyFallback != "",
+		Mode:                    mode(h.app),
+		SchemaVersion:           wire.IntrospectionSchema,
+	}
+	out := wire.InBandSync{
+		AppID:       cfg.AppID,
+		Framework:   h.framework,
+		Functions:   h.functions(appURL),
+		Inspection:  h.authedIntrospection(base),
+		SDKAuthor:   "durablefn",
+		SDKLanguage: wire.SDKLanguage,
+		SDKVersion:  wire.SDKVersion,
+		URL:         appURL,
+	}
+	if cfg.Env != "" {
+		out.Env = &cfg.Env
+	}
+	w.Header().Set(wire.HeaderSyncKind, wire.SyncKindInBand)
+	writeJSON(w, http.StatusOK, out)
+}
+
+// appURL is the URL the server should call: ServeOrigin and ServePath when
+// set, else what the request reached, without a deployId.
+func (h *Handler) appURL(r *http.Request) (string, error) {
+	cfg := h.app.Config
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
+		scheme = p
+	}
+	host := r.Host
+	if fh := r.Header.Get("X-Forwarded-Host"); fh != "" {
+		host = fh
+	}
+	origin := scheme + "://" + host
+	if cfg.ServeOrigin != "" {
+		origin = cfg.ServeOrigin
+	}
+	path := r.URL.Path
+	if cfg.ServePath != "" {
+		path = cfg.ServePath
+	}
+	u, err := url.Parse(origin + path)
+	if err != nil || u.Host == "" {
+		return "", fmt.Errorf("cannot build the app URL from origin %q and path %q", origin, path)
+	}
+	q := r.URL.Query()
+	q.Del("deployId")
+	q.Del("fnId")
+	q.Del("stepId")
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// functions returns the sync config of every function, with step URLs.
+func (h *Handler) functions(appURL string) []wire.Function {
+	fns := h.app.Functions()
+	out := make([]wire.Function, 0, len(fns))
+	for _, fn := range fns {
+		cfg := fn.Config
+		u, _ := url.Parse(appURL)
+		q := u.Query()
+		q.Set("fnId", fn.CompositeID)
+		q.Set("stepId", "step")
+		u.RawQuery = q.Encode()
+		steps := make(map[string]wire.Step, len(cfg.Steps))
+		for k, s := range cfg.Steps {
+			s.Runtime.URL = u.String()
+			steps[k] = s
+		}
+		cfg.Steps = steps
+		out = append(out, cfg)
+	}
+	return out
+}
+
+// Payload returns the sync payload for appURL, as POSTed to /fn/register.
+func (h *Handler) Payload(appURL string) wire.RegisterRequest {
+	cfg := h.app.Config
+	return wire.RegisterRequest{
+		URL:          appURL,
+		DeployType:   wire.DeployTypePing,
+		AppName:      cfg.AppID,
+		AppVersion:   cfg.AppVersion,
+		SDK:          wire.SDKHeader,
+		V:            wire.SyncPayloadVersion,
+		Framework:    h.framework,
+		Functions:    h.functions(appURL),
+		Capabilities: &wire.Capabilities{InBandSync: "v1", TrustProbe: "v1"},
+	}
+}
+
+// register POSTs the app config to the server and returns "modified".
+func (h *Handler) register(ctx context.Context, appURL, deployID, serverKind string) (bool, error) {
+	cfg := h.app.Config
+	body, err := json.Marshal(h.Payload(appURL))
+	if err != nil {
+		return false, fmt.Errorf("encoding sync payload: %w", err)
+	}
+	endpoint := cfg.APIOrigin + "/fn/register"
+	if deployID != "" {
+		endpoint += "?deployId=" + url.QueryEscape(deployID)
+	}
+	keys := []string{cfg.SigningKey, cfg.SigningKeyFallback}
+	var lastErr error
+	for i, key := range keys {
+		if i > 0 && key == "" {
+			break
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
+		if err != nil {
+			return false, fmt.Errorf("building sync request: %w", err)
+		}
+		req.Header.Set(wire.HeaderContentType, "application/json")
+		req.Header.Set(wire.HeaderSDK, wire.SDKHeader)
+		req.Header.Set(wire.HeaderUserAgent, wire.SDKHeader)
+		if serverKind != "" {
+			req.Header.Set(wire.HeaderExpectedServerKind, serverKind)
+		}
+		if cfg.Env != "" {
+			req.Header.Set(wire.HeaderEnv, cfg.Env)
+		}
+		if key != "" {
+			token, err := sign.HashedKey(key)
+			if err != nil {
+				return false, fmt.Errorf("signing key is malformed: %w", err)
+			}
+			req.Header.Set(wire.HeaderAuthorization, "Bearer "+token)
+		}
+		resp, err := cfg.HTTPClient.Do(req)
+		if err != nil {
+			return false, fmt.Errorf("reaching %s/fn/register: %v", cfg.APIOrigin, unwrapURLError(err))
+		}
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+		var out wire.RegisterResponse
+		_ = json.Unmarshal(raw, &out)
+		if resp.StatusCode == http.StatusOK {
+			return out.Modified, nil
+		}
+		msg := out.Error
+		if msg == "" {
+			msg = strings.TrimSpace(string(raw))
+			if len(msg) > 300 {
+				msg = msg[:300]
+			}
+		}
+		lastErr = fmt.Errorf("server refused the sync with HTTP %d: %s", resp.StatusCode, msg)
+		if resp.StatusCode != http.StatusUnauthorized && resp.StatusCode != http.StatusForbidden {
+			break
+		}
+	}
+	return false, lastErr
+}
+
+func unwrapURLError(err error) error {
+	if ue, ok := err.(*url.Error); ok {
+		return ue.Err
+	}
+	return err
+}

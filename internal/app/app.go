@@ -1,0 +1,111 @@
+// Package app holds a client's resolved configuration and its function
+// registry, shared by the root package (which fills it) and the handler
+// (which serves it).
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sort"
+	"sync"
+
+	"github.com/durablefn/inngest/internal/engine"
+	"github.com/durablefn/inngest/internal/wire"
+)
+
+// Config is a client's configuration after defaults and env vars apply.
+type Config struct {
+	AppID              string
+	AppVersion         string
+	EventKey           string
+	SigningKey         string
+	SigningKeyFallback string
+	Env                string
+	Dev                bool
+	DevExplicit        bool
+	APIOrigin          string
+	EventAPIOrigin     string
+	ServeOrigin        string
+	ServePath          string
+	HTTPClient         *http.Client
+	Logger             *slog.Logger
+}
+
+// Call is one call request to run a function.
+type Call struct {
+	Req    *wire.CallRequest
+	Engine engine.Input
+}
+
+// Function is a registered function.
+type Function struct {
+	// Slug is the user's function ID.
+	Slug string
+	// CompositeID is "<app id>-<slug>", the ID the server uses.
+	CompositeID string
+	// Config is the function's sync config, without step URLs.
+	Config wire.Function
+	// Invoke runs the function for one call request.
+	Invoke func(ctx context.Context, call *Call) engine.Result
+}
+
+// App is a client's registry.
+type App struct {
+	Config Config
+	// Sender sends events; set by the client.
+	Sender engine.Sender
+
+	mu   sync.RWMutex
+	fns  []*Function
+	byID map[string]*Function
+}
+
+// New returns an empty registry.
+func New(cfg Config) *App {
+	return &App{Config: cfg, byID: make(map[string]*Function)}
+}
+
+// Register adds fn, refusing a duplicate ID.
+func (a *App) Register(fn *Function) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, dup := a.byID[fn.CompositeID]; dup {
+		return fmt.Errorf("inngest: a function with ID %q is already registered on app %q; function IDs must be unique per app", fn.Slug, a.Config.AppID)
+	}
+	a.byID[fn.CompositeID] = fn
+	a.fns = append(a.fns, fn)
+	return nil
+}
+
+// Lookup finds a function by composite ID (or by slug, as some servers
+// send it).
+func (a *App) Lookup(id string) (*Function, bool) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	if fn, ok := a.byID[id]; ok {
+		return fn, true
+	}
+	for _, fn := range a.fns {
+		if fn.Slug == id {
+			return fn, true
+		}
+	}
+	return nil, false
+}
+
+// Functions lists functions sorted by ID.
+func (a *App) Functions() []*Function {
+	a.mu.RLock()
+	out := append([]*Function(nil), a.fns...)
+	a.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].CompositeID < out[j].CompositeID })
+	return out
+}
+
+// EncodeEvent encodes an inngest.Sendable. The root package sets it.
+var EncodeEvent func(event any) (wire.Event, error)
+
+// Of returns the registry of a *inngest.Client. The root package sets it.
+var Of func(client any) (*App, bool)

@@ -1,0 +1,658 @@
+// Package engine is the SDK's replay engine: it runs a user's function for
+// one call request, hands memoized step results back in stack order, and
+// collects the new steps the function reached.
+//
+// The function runs on its own goroutine. When a step has no memoized
+// result, the engine records its opcode and ends that goroutine with
+// runtime.Goexit: deferred calls run, but recover() cannot intercept it, so
+// user code cannot swallow the SDK's control flow.
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/durablefn/inngest/internal/wire"
+)
+
+// Sender sends events for step.SendEvent.
+type Sender interface {
+	SendEvents(ctx context.Context, events []wire.Event) ([]string, error)
+}
+
+// Input is everything the engine needs to run a function once.
+type Input struct {
+	// Steps are the memoized step results by hashed ID.
+	Steps map[string]json.RawMessage
+	// Stack lists hashed IDs in the order they were memoized.
+	Stack []string
+	// TargetHash is the hashed ID of the step to run, or "" when the call
+	// is a discovery call (stepId absent or "step").
+	TargetHash string
+	// Immediate allows a lone new Run step to execute in this request.
+	Immediate bool
+	// Logger receives the engine's warnings.
+	Logger *slog.Logger
+	// Sender sends events on behalf of step.SendEvent.
+	Sender Sender
+	// Hooks are per-step callbacks (middleware). May be nil.
+	Hooks *Hooks
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+	// Classify turns an error into its wire form and retry policy. Nil
+	// means DefaultClassify.
+	Classify Classifier
+}
+
+// Classifier turns an error into its wire form, whether it must not be
+// retried, and when it may be retried (zero: the server decides).
+type Classifier func(err error, now time.Time) (ue wire.UserError, noRetry bool, retryAt time.Time)
+
+// DefaultClassify serializes err as a retriable error named "Error".
+func DefaultClassify(err error, _ time.Time) (wire.UserError, bool, time.Time) {
+	return wire.UserError{Name: "Error", Message: err.Error()}, false, time.Time{}
+}
+
+// Failure is a classified function error.
+type Failure struct {
+	Error   wire.UserError
+	NoRetry bool
+	RetryAt time.Time
+}
+
+// Hooks observe steps as they run. Any field may be nil.
+type Hooks struct {
+	// BeforeExecution is called once, when the function first reaches code
+	// that was not memoized.
+	BeforeExecution func(ctx context.Context)
+	// BeforeStep is called before a new step's code runs in this request.
+	BeforeStep func(ctx context.Context, info StepInfo)
+	// AfterStep is called after a new step's code ran, with its result.
+	AfterStep func(ctx context.Context, info StepInfo, data json.RawMessage, err error)
+	// AfterMemoization is called once all memoized state has been used.
+	AfterMemoization func(ctx context.Context)
+}
+
+// StepInfo describes one step.
+type StepInfo struct {
+	ID     string // the user's step ID
+	Hash   string // the hashed, indexed ID
+	Index  int    // repeat index of ID in this run
+	Op     wire.Opcode
+	Kind   string // "step.run", "step.sleep", …
+	Memoed bool
+}
+
+// Result is the outcome of running a function once.
+type Result struct {
+	// Done is true when the function returned.
+	Done bool
+	// Value is the function's JSON result when Done and Err is nil.
+	Value json.RawMessage
+	// Err is the function's returned error.
+	Err error
+	// Failure is Err (or Panic) classified; nil when neither is set.
+	Failure *Failure
+	// Ops are the new steps found, in deterministic order.
+	Ops []wire.Op
+	// RetryAfter is set when a step asked to be retried at a time.
+	RetryAfter time.Time
+	// Panic is set when user code panicked outside a step.
+	Panic *PanicError
+	// TargetFound reports whether a targeted step was found.
+	TargetFound bool
+}
+
+// PanicError is a panic in user code, turned into an error.
+type PanicError struct {
+	Value any
+	Stack string
+}
+
+func (p *PanicError) Error() string { return fmt.Sprintf("function panicked: %v", p.Value) }
+
+type ctxKey struct{}
+type branchKey struct{}
+type inStepKey struct{}
+
+// ErrNotInFunction is returned by a step called with a context that does
+// not belong to a running function.
+var ErrNotInFunction = errors.New("called outside an Inngest function: pass the ctx your function handler received")
+
+// ErrNestedStep is returned by a step called inside another step's code.
+var ErrNestedStep = errors.New("called inside another step's code: steps cannot be nested")
+
+// Run is the state of one function execution for one call request.
+type Run struct {
+	in  Input
+	now func() time.Time
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	counts  map[string]int
+	stackIx map[string]int // hashed ID → position in the stack
+	used    []bool         // stack positions consumed
+	next    int            // first unconsumed stack position
+	unused  int            // stack entries not yet consumed
+	active  int            // goroutines running user code
+	waiters map[int]bool   // stack positions blocked waiting for their turn
+	warned  bool
+	aborted bool
+
+	parallel    int // open parallel groups
+	seq         int
+	ops         []pendingOp
+	retryAt     time.Time
+	targetFound bool
+	executed    bool
+	afterMemo   bool
+}
+
+type pendingOp struct {
+	path []int
+	seq  int
+	op   wire.Op
+}
+
+type branch struct {
+	path []int
+}
+
+// FromContext returns the run a step's ctx belongs to.
+func FromContext(ctx context.Context) (*Run, error) {
+	if ctx == nil {
+		return nil, ErrNotInFunction
+	}
+	if ctx.Value(inStepKey{}) != nil {
+		return nil, ErrNestedStep
+	}
+	r, _ := ctx.Value(ctxKey{}).(*Run)
+	if r == nil {
+		return nil, ErrNotInFunction
+	}
+	return r, nil
+}
+
+// Execute runs fn for one call request and returns what it reached.
+func Execute(ctx context.Context, in Input, fn func(ctx context.Context) (json.RawMessage, error)) Result {
+	return New(in).Execute(ctx, fn)
+}
+
+// Execute runs fn for this call request and returns what it reached. A Run
+// executes once.
+func (r *Run) Execute(ctx context.Context, fn func(ctx context.Context) (json.RawMessage, error)) Result {
+	ctx = context.WithValue(ctx, ctxKey{}, r)
+
+	var (
+		res      Result
+		finished bool
+	)
+	done := make(chan struct{})
+	r.mu.Lock()
+	r.active = 1
+	r.mu.Unlock()
+	go func() {
+		defer close(done)
+		defer r.exit()
+		defer func() {
+			if p := recover(); p != nil {
+				res.Panic = &PanicError{Value: p, Stack: trimStack(debug.Stack())}
+			}
+		}()
+		if len(r.in.Steps) == 0 {
+			r.enterNewCode(ctx)
+		}
+		res.Value, res.Err = fn(ctx)
+		finished = true
+	}()
+
+	select {
+	case <-done:
+	case <-ctx.Done():
+		r.abort()
+		<-done
+	}
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	res.Done = finished && res.Panic == nil
+	if pe, ok := res.Err.(*PanicError); ok && res.Panic == nil {
+		// A panic in a parallel branch, re-raised and returned.
+		res.Panic, res.Err, res.Done = pe, nil, false
+	}
+	res.Ops = r.sortedOps()
+	res.RetryAfter = r.retryAt
+	res.TargetFound = r.targetFound
+	switch {
+	case res.Panic != nil:
+		res.Failure = &Failure{Error: wire.UserError{Name: "Panic", Message: res.Panic.Error(), Stack: res.Panic.Stack}}
+	case res.Done && res.Err != nil:
+		ue, noRetry, retryAt := r.in.Classify(res.Err, r.now())
+		res.Failure = &Failure{Error: ue, NoRetry: noRetry, RetryAt: retryAt}
+	}
+	return res
+}
+
+// New prepares a run for one call request.
+func New(in Input) *Run {
+	r := &Run{
+		in:      in,
+		now:     in.Now,
+		counts:  make(map[string]int),
+		stackIx: make(map[string]int, len(in.Stack)),
+		used:    make([]bool, len(in.Stack)),
+		waiters: make(map[int]bool),
+	}
+	if r.now == nil {
+		r.now = time.Now
+	}
+	if r.in.Classify == nil {
+		r.in.Classify = DefaultClassify
+	}
+	if r.in.Logger == nil {
+		r.in.Logger = slog.New(discardHandler{})
+	}
+	r.cond = sync.NewCond(&r.mu)
+	for i, h := range in.Stack {
+		if _, dup := r.stackIx[h]; !dup {
+			if _, ok := in.Steps[h]; ok {
+				r.stackIx[h] = i
+				r.unused++
+				continue
+			}
+		}
+		r.used[i] = true
+	}
+	r.advance()
+	return r
+}
+
+// Now returns the engine's clock.
+func (r *Run) Now() time.Time { return r.now() }
+
+// Logger returns the engine's logger.
+func (r *Run) Logger() *slog.Logger { return r.in.Logger }
+
+// Sender returns the event sender, or nil.
+func (r *Run) Sender() Sender { return r.in.Sender }
+
+// Replaying reports whether memoized state remains to be consumed: user
+// code running now is being replayed, not run for the first time.
+func (r *Run) Replaying() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.unused > 0 && !r.executed
+}
+
+func (r *Run) advance() {
+	for r.next < len(r.used) && r.used[r.next] {
+		r.next++
+	}
+}
+
+// Ref identifies one occurrence of a step in this run.
+type Ref struct {
+	ID    string
+	Index int
+	Hash  string
+}
+
+// Lookup registers the next occurrence of the user's step ID and returns
+// its memoized result, if any, after waiting for its turn in stack order.
+func (r *Run) Lookup(ctx context.Context, id string) (Ref, json.RawMessage, bool) {
+	r.mu.Lock()
+	n := r.counts[id]
+	r.counts[id] = n + 1
+	ref := Ref{ID: id, Index: n, Hash: wire.HashStepID(wire.IndexedStepID(id, n))}
+	raw, ok := r.in.Steps[ref.Hash]
+	if !ok {
+		r.mu.Unlock()
+		return ref, nil, false
+	}
+	pos, inStack := r.stackIx[ref.Hash]
+	if inStack && !r.used[pos] {
+		r.waitTurn(pos)
+		r.used[pos] = true
+		r.unused--
+		r.advance()
+		r.cond.Broadcast()
+		if r.unused == 0 {
+			r.fireAfterMemo(ctx)
+		}
+	}
+	r.mu.Unlock()
+	return ref, raw, true
+}
+
+// waitTurn blocks until pos is the next stack position, or until every
+// goroutine is blocked, in which case the earliest waiter goes first (the
+// §5.4 recovery when code changed). Called with r.mu held.
+func (r *Run) waitTurn(pos int) {
+	if pos == r.next {
+		return
+	}
+	r.waiters[pos] = true
+	r.active--
+	r.checkStuck()
+	for pos != r.next && !r.aborted {
+		r.cond.Wait()
+	}
+	delete(r.waiters, pos)
+	r.active++
+	if r.aborted {
+		r.mu.Unlock()
+		runtime.Goexit()
+	}
+}
+
+// checkStuck releases the earliest waiter when no goroutine can make
+// progress. Called with r.mu held.
+func (r *Run) checkStuck() {
+	if r.active > 0 || len(r.waiters) == 0 {
+		return
+	}
+	earliest := -1
+	for p := range r.waiters {
+		if earliest < 0 || p < earliest {
+			earliest = p
+		}
+	}
+	if !r.warned {
+		r.warned = true
+		r.in.Logger.Warn("inngest: memoized steps were reached out of their recorded order; the function's code appears to have changed mid-run or is non-deterministic",
+			"expected_step", safeIndex(r.in.Stack, r.next))
+	}
+	// Skip the unreachable positions so the earliest waiter is next.
+	r.next = earliest
+	r.cond.Broadcast()
+}
+
+func safeIndex(s []string, i int) string {
+	if i >= 0 && i < len(s) {
+		return s[i]
+	}
+	return ""
+}
+
+func (r *Run) exit() {
+	r.mu.Lock()
+	r.active--
+	r.checkStuck()
+	r.mu.Unlock()
+}
+
+func (r *Run) abort() {
+	r.mu.Lock()
+	r.aborted = true
+	r.cond.Broadcast()
+	r.mu.Unlock()
+}
+
+func (r *Run) fireAfterMemo(ctx context.Context) {
+	if r.afterMemo {
+		return
+	}
+	r.afterMemo = true
+	if h := r.in.Hooks; h != nil && h.AfterMemoization != nil {
+		r.mu.Unlock()
+		h.AfterMemoization(ctx)
+		r.mu.Lock()
+	}
+}
+
+func (r *Run) enterNewCode(ctx context.Context) {
+	r.mu.Lock()
+	if r.executed {
+		r.mu.Unlock()
+		return
+	}
+	r.executed = true
+	r.mu.Unlock()
+	if h := r.in.Hooks; h != nil && h.BeforeExecution != nil {
+		h.BeforeExecution(ctx)
+	}
+}
+
+// Halt ends the calling goroutine: the function cannot go on in this
+// request. It never returns.
+func (r *Run) Halt() {
+	runtime.Goexit()
+}
+
+// Report records a new non-Run step (Sleep, WaitForEvent, Invoke) and
+// halts. In a targeted call it halts without reporting.
+func (r *Run) Report(ctx context.Context, ref Ref, op wire.Opcode, opts any) {
+	r.enterNewCode(ctx)
+	r.mu.Lock()
+	if r.in.TargetHash == "" {
+		raw, err := json.Marshal(opts)
+		if err != nil {
+			raw = nil
+		}
+		r.addOp(ctx, wire.Op{ID: ref.Hash, Op: op, Name: ref.ID, DisplayName: ref.ID, Opts: raw, Userland: userland(ref)})
+	}
+	r.mu.Unlock()
+	r.Halt()
+}
+
+func userland(ref Ref) *wire.Userland {
+	return &wire.Userland{ID: ref.ID, Index: ref.Index}
+}
+
+// RunFunc is a Run step's code, returning its JSON result.
+type RunFunc func(ctx context.Context) (json.RawMessage, error)
+
+// RunStep handles a Run step that has no memoized result: it executes the
+// code now (targeted or immediate), or plans it, then halts.
+func (r *Run) RunStep(ctx context.Context, ref Ref, kind string, fn RunFunc) {
+	r.enterNewCode(ctx)
+	r.mu.Lock()
+	target := r.in.TargetHash
+	switch {
+	case target != "" && target != ref.Hash:
+		r.mu.Unlock()
+		r.Halt()
+	case target == ref.Hash || (r.in.Immediate && r.parallel == 0 && len(r.ops) == 0):
+		if target != "" {
+			r.targetFound = true
+		}
+		r.mu.Unlock()
+		op := r.execute(ctx, ref, kind, fn)
+		r.mu.Lock()
+		r.addOp(ctx, op)
+		r.mu.Unlock()
+		r.Halt()
+	default:
+		opts, _ := json.Marshal(wire.RunOpts{Type: kind})
+		r.addOp(ctx, wire.Op{ID: ref.Hash, Op: wire.OpStepPlanned, Name: ref.ID, DisplayName: ref.ID, Opts: opts, Userland: userland(ref)})
+		r.mu.Unlock()
+		r.Halt()
+	}
+}
+
+// execute runs a step's code and builds its op.
+func (r *Run) execute(ctx context.Context, ref Ref, kind string, fn RunFunc) wire.Op {
+	info := StepInfo{ID: ref.ID, Hash: ref.Hash, Index: ref.Index, Op: wire.OpStepRun, Kind: kind}
+	if h := r.in.Hooks; h != nil && h.BeforeStep != nil {
+		h.BeforeStep(ctx, info)
+	}
+	data, err := runGuarded(context.WithValue(ctx, inStepKey{}, true), fn)
+	if h := r.in.Hooks; h != nil && h.AfterStep != nil {
+		h.AfterStep(ctx, info, data, err)
+	}
+	op := wire.Op{ID: ref.Hash, Name: ref.ID, DisplayName: ref.ID, Userland: userland(ref)}
+	if err == nil {
+		if len(data) == 0 {
+			data = json.RawMessage("null")
+		}
+		op.Op, op.Data = wire.OpStepRun, data
+		return op
+	}
+	ue, noRetry, retryAt := r.in.Classify(err, r.now())
+	op.Error = &ue
+	op.Op = wire.OpStepError
+	if noRetry {
+		op.Op = wire.OpStepFailed
+		op.Error.NoRetry = true
+	}
+	if !retryAt.IsZero() {
+		r.mu.Lock()
+		if r.retryAt.IsZero() || retryAt.After(r.retryAt) {
+			r.retryAt = retryAt
+		}
+		r.mu.Unlock()
+	}
+	return op
+}
+
+func runGuarded(ctx context.Context, fn RunFunc) (data json.RawMessage, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			data, err = nil, &PanicError{Value: p, Stack: trimStack(debug.Stack())}
+		}
+	}()
+	return fn(ctx)
+}
+
+// addOp records an op. Called with r.mu held.
+func (r *Run) addOp(ctx context.Context, op wire.Op) {
+	var path []int
+	if b, ok := ctx.Value(branchKey{}).(*branch); ok {
+		path = b.path
+	}
+	r.seq++
+	r.ops = append(r.ops, pendingOp{path: path, seq: r.seq, op: op})
+}
+
+func (r *Run) sortedOps() []wire.Op {
+	if len(r.ops) == 0 {
+		return nil
+	}
+	sort.SliceStable(r.ops, func(i, j int) bool {
+		a, b := r.ops[i], r.ops[j]
+		for k := 0; k < len(a.path) && k < len(b.path); k++ {
+			if a.path[k] != b.path[k] {
+				return a.path[k] < b.path[k]
+			}
+		}
+		if len(a.path) != len(b.path) {
+			return len(a.path) < len(b.path)
+		}
+		return a.seq < b.seq
+	})
+	out := make([]wire.Op, len(r.ops))
+	for i, p := range r.ops {
+		out[i] = p.op
+	}
+	return out
+}
+
+// Parallel runs n branches concurrently, each on its own goroutine with a
+// ctx naming its branch. It returns when every branch has returned or
+// halted. If any branch halted, the caller halts too; a panic in a branch
+// is re-raised in the caller.
+func (r *Run) Parallel(ctx context.Context, n int, fn func(ctx context.Context, i int)) {
+	if n == 0 {
+		return
+	}
+	var parent []int
+	if b, ok := ctx.Value(branchKey{}).(*branch); ok {
+		parent = b.path
+	}
+	r.mu.Lock()
+	r.parallel++
+	r.active += n - 1 // n branches start, the caller blocks
+	r.mu.Unlock()
+
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		halted   bool
+		panicked *PanicError
+	)
+	wg.Add(n)
+	for i := 0; i < n; i++ {
+		path := make([]int, len(parent)+1)
+		copy(path, parent)
+		path[len(parent)] = i
+		bctx := context.WithValue(ctx, branchKey{}, &branch{path: path})
+		go func(i int) {
+			completed := false
+			defer wg.Done()
+			defer r.exit()
+			defer func() {
+				p := recover()
+				mu.Lock()
+				defer mu.Unlock()
+				if p != nil {
+					if pe, ok := p.(*PanicError); ok {
+						panicked = pe
+					} else {
+						panicked = &PanicError{Value: p, Stack: trimStack(debug.Stack())}
+					}
+					return
+				}
+				if !completed {
+					halted = true
+				}
+			}()
+			fn(bctx, i)
+			completed = true
+		}(i)
+	}
+	wg.Wait()
+
+	r.mu.Lock()
+	r.parallel--
+	r.active++
+	r.mu.Unlock()
+	if panicked != nil {
+		panic(panicked)
+	}
+	if halted {
+		r.Halt()
+	}
+}
+
+// trimStack drops the runtime and engine frames from a panic stack so the
+// user's frames come first.
+func trimStack(stack []byte) string {
+	lines := strings.Split(string(stack), "\n")
+	out := make([]string, 0, len(lines))
+	skip := false
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		if strings.HasPrefix(l, "runtime/debug.") || strings.HasPrefix(l, "panic(") ||
+			strings.Contains(l, "internal/engine.") {
+			skip = true
+			continue
+		}
+		if skip && strings.HasPrefix(l, "\t") {
+			skip = false
+			continue
+		}
+		skip = false
+		out = append(out, l)
+	}
+	s := strings.Join(out, "\n")
+	if len(s) > 8<<10 {
+		s = s[:8<<10]
+	}
+	return s
+}
+
+type discardHandler struct{}
+
+func (discardHandler) Enabled(context.Context, slog.Level) bool  { return false }
+func (discardHandler) Handle(context.Context, slog.Record) error { return nil }
+func (d discardHandler) WithAttrs([]slog.Attr) slog.Handler      { return d }
+func (d discardHandler) WithGroup(string) slog.Handler           { return d }

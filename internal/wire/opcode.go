@@ -1,0 +1,76 @@
+package wire
+
+import "encoding/json"
+
+// Opcode names a step operation. The names are the real server's; it fails
+// to parse any other.
+type Opcode string
+
+// Opcodes this project sends or understands.
+const (
+	OpNone           Opcode = "None"
+	OpStep           Opcode = "Step"
+	OpStepRun        Opcode = "StepRun"
+	OpStepError      Opcode = "StepError"
+	OpStepFailed     Opcode = "StepFailed"
+	OpStepPlanned    Opcode = "StepPlanned"
+	OpSleep          Opcode = "Sleep"
+	OpWaitForEvent   Opcode = "WaitForEvent"
+	OpInvokeFunction Opcode = "InvokeFunction"
+	OpRunComplete    Opcode = "RunComplete"
+)
+
+// Op is one reported step in a 206 response (§5.1.1).
+type Op struct {
+	ID          string          `json:"id"`
+	Op          Opcode          `json:"op"`
+	Name        string          `json:"name,omitempty"`
+	DisplayName string          `json:"displayName,omitempty"`
+	Opts        json.RawMessage `json:"opts,omitempty"`
+	Data        json.RawMessage `json:"data,omitempty"`
+	Error       *UserError      `json:"error,omitempty"`
+	Userland    *Userland       `json:"userland,omitempty"`
+}
+
+// Userland carries the user's own step ID and its repeat index.
+type Userland struct {
+	ID    string `json:"id"`
+	Index int    `json:"index,omitempty"`
+}
+
+// UserError is the serialized form of an error: a function's failure body,
+// a step's error, or a memoized step error.
+type UserError struct {
+	Name    string          `json:"name"`
+	Message string          `json:"message"`
+	Stack   string          `json:"stack,omitempty"`
+	Data    json.RawMessage `json:"data,omitempty"`
+	NoRetry bool            `json:"noRetry,omitempty"`
+	Cause   json.RawMessage `json:"cause,omitempty"`
+}
+
+// SleepOpts are the opts of a Sleep op.
+type SleepOpts struct {
+	// Duration is a time string or an RFC 3339 time.
+	Duration string `json:"duration"`
+}
+
+// WaitForEventOpts are the opts of a WaitForEvent op.
+type WaitForEventOpts struct {
+	Event   string  `json:"event"`
+	Timeout string  `json:"timeout"`
+	If      *string `json:"if,omitempty"`
+}
+
+// InvokeOpts are the opts of an InvokeFunction op.
+type InvokeOpts struct {
+	FunctionID string `json:"function_id"`
+	Payload    Event  `json:"payload"`
+	Timeout    string `json:"timeout,omitempty"`
+}
+
+// RunOpts are the opts this SDK attaches to Run steps, naming the kind of
+// step for UIs ("step.run", "step.sendEvent").
+type RunOpts struct {
+	Type string `json:"type,omitempty"`
+}

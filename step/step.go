@@ -1,0 +1,321 @@
+// Package step provides the durable steps a function is made of: Run,
+// Sleep, SleepUntil, WaitForEvent, SendEvent, Invoke and Parallel.
+//
+// Each step has an ID chosen by you. Its result is saved by the server the
+// first time it completes; when the function is called again, the step
+// returns the saved result instead of running again. IDs may repeat, for
+// example in a loop: the n-th repeat is told apart by its position.
+//
+// Steps only work with the ctx a function handler received (or one derived
+// from it). Called elsewhere they return an error; called inside another
+// step's code they return an error too, since steps do not nest.
+//
+// Each call below is one step on the server, as billed: Run, Sleep,
+// SleepUntil, WaitForEvent, SendEvent and Invoke are one step each;
+// Parallel adds no step of its own.
+package step
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	inngest "github.com/durablefn/inngest"
+	"github.com/durablefn/inngest/internal/app"
+	"github.com/durablefn/inngest/internal/engine"
+	"github.com/durablefn/inngest/internal/timestr"
+	"github.com/durablefn/inngest/internal/wire"
+)
+
+func start(ctx context.Context, kind, id string) (*engine.Run, error) {
+	r, err := engine.FromContext(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("inngest: %s(%q) %w", kind, id, err)
+	}
+	if id == "" {
+		return nil, fmt.Errorf("inngest: %s needs a step ID", kind)
+	}
+	return r, nil
+}
+
+// Run runs fn once as a step and returns its result, which must encode as
+// JSON. If fn fails, the step is retried with backoff; after its last
+// retry (or at once for an inngest.NonRetriable error) Run returns an
+// *inngest.StepError. An error wrapped with inngest.RetryAfter delays the
+// retry.
+func Run[T any](ctx context.Context, id string, fn func(ctx context.Context) (T, error)) (T, error) {
+	var zero T
+	r, err := start(ctx, "step.Run", id)
+	if err != nil {
+		return zero, err
+	}
+	if fn == nil {
+		return zero, fmt.Errorf("inngest: step.Run(%q) has no function", id)
+	}
+	ref, raw, ok := r.Lookup(ctx, id)
+	if ok {
+		return decodeOutcome[T](id, raw)
+	}
+	r.RunStep(ctx, ref, "step.run", func(ctx context.Context) (json.RawMessage, error) {
+		v, err := fn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out, err := json.Marshal(v)
+		if err != nil {
+			return nil, inngest.NonRetriable(fmt.Errorf("inngest: step.Run(%q): encoding the result: %w", id, err))
+		}
+		return out, nil
+	})
+	panic("unreachable")
+}
+
+func decodeOutcome[T any](id string, raw json.RawMessage) (T, error) {
+	var v T
+	out, err := wire.ParseStepOutcome(raw)
+	if err != nil {
+		return v, fmt.Errorf("inngest: step %q: %w", id, err)
+	}
+	if out.Error != nil {
+		return v, &inngest.StepError{Name: out.Error.Name, Message: out.Error.Message, Stack: out.Error.Stack, StepID: id}
+	}
+	if wire.IsNull(out.Data) {
+		return v, nil
+	}
+	if err := json.Unmarshal(out.Data, &v); err != nil {
+		return v, fmt.Errorf("inngest: step %q: saved result does not decode into %T: %w", id, v, err)
+	}
+	return v, nil
+}
+
+// Sleep pauses the run for d. The process does not wait: the server calls
+// the function again when the time is up.
+func Sleep(ctx context.Context, id string, d time.Duration) error {
+	r, err := start(ctx, "step.Sleep", id)
+	if err != nil {
+		return err
+	}
+	if d < 0 {
+		return fmt.Errorf("inngest: step.Sleep(%q): negative duration %s", id, d)
+	}
+	ref, _, ok := r.Lookup(ctx, id)
+	if ok {
+		return nil
+	}
+	r.Report(ctx, ref, wire.OpSleep, wire.SleepOpts{Duration: timestr.Format(d)})
+	panic("unreachable")
+}
+
+// SleepUntil pauses the run until t. A time in the past resumes at once.
+func SleepUntil(ctx context.Context, id string, t time.Time) error {
+	r, err := start(ctx, "step.SleepUntil", id)
+	if err != nil {
+		return err
+	}
+	if t.IsZero() {
+		return fmt.Errorf("inngest: step.SleepUntil(%q): zero time", id)
+	}
+	ref, _, ok := r.Lookup(ctx, id)
+	if ok {
+		return nil
+	}
+	r.Report(ctx, ref, wire.OpSleep, wire.SleepOpts{Duration: t.UTC().Format(time.RFC3339)})
+	panic("unreachable")
+}
+
+// WaitOpts configure WaitForEvent.
+type WaitOpts struct {
+	// Timeout is how long to wait. Required.
+	Timeout time.Duration
+	// If is a CEL expression the awaited event must satisfy, with the
+	// run's triggering event as `event` and the awaited one as `async`.
+	If string
+	// Match is shorthand for the common If: a field path such as
+	// "data.invoiceId" that must be equal in both events.
+	Match string
+}
+
+// WaitForEvent pauses the run until an event of type ev arrives that
+// matches opts, or the timeout passes. It returns the event, or nil when
+// the timeout passed first.
+func WaitForEvent[T any](ctx context.Context, id string, ev inngest.EventType[T], opts WaitOpts) (*inngest.Event[T], error) {
+	r, err := start(ctx, "step.WaitForEvent", id)
+	if err != nil {
+		return nil, err
+	}
+	if ev.Name() == "" {
+		return nil, fmt.Errorf("inngest: step.WaitForEvent(%q) needs an event name", id)
+	}
+	if opts.Timeout <= 0 {
+		return nil, fmt.Errorf("inngest: step.WaitForEvent(%q) needs a positive Timeout", id)
+	}
+	expr := opts.If
+	if opts.Match != "" {
+		m, err := inngest.MatchExpression(opts.Match)
+		if err != nil {
+			return nil, fmt.Errorf("inngest: step.WaitForEvent(%q): %w", id, err)
+		}
+		if expr != "" {
+			m = "(" + expr + ") && " + m
+		}
+		expr = m
+	}
+	ref, raw, ok := r.Lookup(ctx, id)
+	if ok {
+		if wire.IsNull(raw) {
+			return nil, nil
+		}
+		var got inngest.Event[T]
+		if err := json.Unmarshal(raw, &got); err != nil {
+			return nil, fmt.Errorf("inngest: step.WaitForEvent(%q): event does not decode into %T: %w", id, got.Data, err)
+		}
+		return &got, nil
+	}
+	o := wire.WaitForEventOpts{Event: ev.Name(), Timeout: timestr.Format(opts.Timeout)}
+	if expr != "" {
+		o.If = &expr
+	}
+	r.Report(ctx, ref, wire.OpWaitForEvent, o)
+	panic("unreachable")
+}
+
+// SendEvent sends events as a step, so a replayed run does not send them
+// twice, and returns their IDs.
+func SendEvent(ctx context.Context, id string, events ...inngest.Sendable) ([]string, error) {
+	r, err := start(ctx, "step.SendEvent", id)
+	if err != nil {
+		return nil, err
+	}
+	if len(events) == 0 {
+		return nil, fmt.Errorf("inngest: step.SendEvent(%q) has no events", id)
+	}
+	ws := make([]wire.Event, len(events))
+	for i, e := range events {
+		if e == nil {
+			return nil, fmt.Errorf("inngest: step.SendEvent(%q): event %d is nil", id, i)
+		}
+		if ws[i], err = app.EncodeEvent(e); err != nil {
+			return nil, fmt.Errorf("inngest: step.SendEvent(%q): %w", id, err)
+		}
+	}
+	ref, raw, ok := r.Lookup(ctx, id)
+	if ok {
+		return decodeOutcome[[]string](id, raw)
+	}
+	sender := r.Sender()
+	if sender == nil {
+		return nil, fmt.Errorf("inngest: step.SendEvent(%q): no event sender configured", id)
+	}
+	r.RunStep(ctx, ref, "step.sendEvent", func(ctx context.Context) (json.RawMessage, error) {
+		ids, err := sender.SendEvents(ctx, ws)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(ids)
+	})
+	panic("unreachable")
+}
+
+// InvokeOpts configure Invoke.
+type InvokeOpts struct {
+	// Timeout bounds the wait for the invoked run. 0: the server default.
+	Timeout time.Duration
+	// User is optional user data for the invocation event.
+	User map[string]any
+}
+
+// Invoke runs another function with data as its event data and waits for
+// its result. A failed run returns an *inngest.StepError.
+func Invoke[T, R any](ctx context.Context, id string, fn *inngest.Function[T, R], data T, opts *InvokeOpts) (R, error) {
+	var zero R
+	if fn == nil {
+		return zero, fmt.Errorf("inngest: step.Invoke(%q) needs a function", id)
+	}
+	return InvokeByID[R](ctx, id, fn.FullID(), data, opts)
+}
+
+// InvokeByID invokes the function with the given full ID
+// ("<app id>-<function id>"), possibly in another app.
+func InvokeByID[R any](ctx context.Context, id string, functionID string, data any, opts *InvokeOpts) (R, error) {
+	var zero R
+	r, err := start(ctx, "step.Invoke", id)
+	if err != nil {
+		return zero, err
+	}
+	if functionID == "" {
+		return zero, fmt.Errorf("inngest: step.Invoke(%q) needs a function ID", id)
+	}
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return zero, fmt.Errorf("inngest: step.Invoke(%q): encoding data: %w", id, err)
+	}
+	if wire.IsNull(raw) {
+		raw = json.RawMessage("{}")
+	}
+	if raw[0] != '{' {
+		return zero, fmt.Errorf("inngest: step.Invoke(%q): data must encode as a JSON object", id)
+	}
+	ref, memo, ok := r.Lookup(ctx, id)
+	if ok {
+		return decodeOutcome[R](id, memo)
+	}
+	o := wire.InvokeOpts{FunctionID: functionID, Payload: wire.Event{Data: raw}}
+	if opts != nil {
+		if opts.Timeout < 0 {
+			return zero, fmt.Errorf("inngest: step.Invoke(%q): negative timeout", id)
+		}
+		if opts.Timeout > 0 {
+			o.Timeout = timestr.Format(opts.Timeout)
+		}
+		if len(opts.User) > 0 {
+			if o.Payload.User, err = json.Marshal(opts.User); err != nil {
+				return zero, fmt.Errorf("inngest: step.Invoke(%q): encoding user: %w", id, err)
+			}
+		}
+	}
+	r.Report(ctx, ref, wire.OpInvokeFunction, o)
+	panic("unreachable")
+}
+
+// Parallel runs fns concurrently, the Go form of Promise.all: the steps
+// they reach are reported together and run in parallel on the server. It
+// returns every result in order, and the errors of failed branches joined
+// (errors.Is and errors.As see each).
+//
+// Each branch must use the ctx it is given.
+func Parallel[T any](ctx context.Context, fns ...func(ctx context.Context) (T, error)) ([]T, error) {
+	r, err := engine.FromContext(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("inngest: step.Parallel %w", err)
+	}
+	out := make([]T, len(fns))
+	errs := make([]error, len(fns))
+	r.Parallel(ctx, len(fns), func(ctx context.Context, i int) {
+		if fns[i] == nil {
+			errs[i] = fmt.Errorf("inngest: step.Parallel: branch %d is nil", i)
+			return
+		}
+		out[i], errs[i] = fns[i](ctx)
+	})
+	return out, errors.Join(errs...)
+}
+
+// Parallel2 runs two branches of different result types concurrently.
+func Parallel2[A, B any](ctx context.Context, fa func(ctx context.Context) (A, error), fb func(ctx context.Context) (B, error)) (A, B, error) {
+	var (
+		a    A
+		b    B
+		errA error
+		errB error
+	)
+	_, err := Parallel(ctx,
+		func(ctx context.Context) (struct{}, error) { a, errA = fa(ctx); return struct{}{}, nil },
+		func(ctx context.Context) (struct{}, error) { b, errB = fb(ctx); return struct{}{}, nil },
+	)
+	if err != nil {
+		return a, b, err
+	}
+	return a, b, errors.Join(errA, errB)
+}
