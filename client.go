@@ -18,6 +18,7 @@ import (
 
 	"github.com/durablefn/inngest/internal/app"
 	"github.com/durablefn/inngest/internal/wire"
+	"github.com/durablefn/inngest/middleware"
 )
 
 // Default origins of Inngest Cloud and of a local dev server.
@@ -74,6 +75,9 @@ type ClientConfig struct {
 	HTTPClient *http.Client
 	// Logger receives the SDK's logs. Default: slog.Default().
 	Logger *slog.Logger
+	// Middleware runs around every function of the client and every event
+	// send, before any function's own middleware.
+	Middleware []middleware.Middleware
 }
 
 // Client sends events and holds an app's functions. Create one per app
@@ -139,6 +143,7 @@ func resolveConfig(cfg ClientConfig, getenv func(string) string) (app.Config, er
 		ServePath:          pick(cfg.ServePath, "INNGEST_SERVE_PATH"),
 		HTTPClient:         cfg.HTTPClient,
 		Logger:             cfg.Logger,
+		Middleware:         append([]middleware.Middleware(nil), cfg.Middleware...),
 	}
 	if out.AppID == "" {
 		out.AppID = "go-app"
@@ -287,6 +292,49 @@ func (c *Client) sendWire(ctx context.Context, opts *SendOpts, events []wire.Eve
 		if len(events[i].Data) == 0 {
 			events[i].Data = json.RawMessage("{}")
 		}
+	}
+	mws := cfg.Middleware
+	var mwEvents []*middleware.Event
+	if len(mws) > 0 {
+		mwEvents = toMWEvents(events)
+		for _, m := range mws {
+			if err := m.BeforeSendEvents(ctx, mwEvents); err != nil {
+				return nil, fmt.Errorf("inngest: middleware refused the events: %w", err)
+			}
+		}
+		events = fromMWEvents(mwEvents)
+	}
+	ids, err := c.post(ctx, opts, events)
+	for i := len(mws) - 1; i >= 0; i-- {
+		mws[i].AfterSendEvents(ctx, mwEvents, ids, err)
+	}
+	return ids, err
+}
+
+func toMWEvents(events []wire.Event) []*middleware.Event {
+	out := make([]*middleware.Event, len(events))
+	for i, e := range events {
+		out[i] = &middleware.Event{ID: e.ID, Name: e.Name, Data: e.Data, User: e.User, Timestamp: e.Timestamp, Version: e.Version}
+	}
+	return out
+}
+
+func fromMWEvents(events []*middleware.Event) []wire.Event {
+	out := make([]wire.Event, 0, len(events))
+	for _, e := range events {
+		if e == nil {
+			continue
+		}
+		out = append(out, wire.Event{ID: e.ID, Name: e.Name, Data: e.Data, User: e.User, Timestamp: e.Timestamp, Version: e.Version})
+	}
+	return out
+}
+
+func (c *Client) post(ctx context.Context, opts *SendOpts, events []wire.Event) ([]string, error) {
+	cfg := c.app.Config
+	key := cfg.EventKey
+	if key == "" {
+		key = "NO_EVENT_KEY_SET"
 	}
 	body, err := json.Marshal(events)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/durablefn/inngest/internal/engine"
 	"github.com/durablefn/inngest/internal/timestr"
 	"github.com/durablefn/inngest/internal/wire"
+	"github.com/durablefn/inngest/middleware"
 )
 
 // Limits enforced at function creation, matching the server's.
@@ -56,6 +57,8 @@ type FunctionOpts struct {
 	Timeouts *Timeouts
 	// Singleton allows one run at a time, optionally per key.
 	Singleton *Singleton
+	// Middleware runs around this function only, after the client's.
+	Middleware []middleware.Middleware
 	// OnFailure runs when a run of this function fails for good. It is
 	// registered as a companion function with ID "<ID>-failure", triggered
 	// by inngest/function.failed for this function. It may use steps.
@@ -299,6 +302,7 @@ func CreateFunction[T, R any](c *Client, opts FunctionOpts, trigger Trigger[T], 
 		Slug:        opts.ID,
 		CompositeID: cfg.ID,
 		Config:      cfg,
+		Middleware:  append(append([]middleware.Middleware(nil), c.app.Config.Middleware...), opts.Middleware...),
 		Invoke: func(ctx context.Context, call *app.Call) engine.Result {
 			return invoke(ctx, c, f.spec, call, fn)
 		},
@@ -322,7 +326,8 @@ func registerOnFailure(c *Client, opts FunctionOpts, parent wire.Function) error
 	if err != nil {
 		return err
 	}
-	spec := &app.Function{Slug: fopts.ID, CompositeID: cfg.ID, Config: cfg}
+	spec := &app.Function{Slug: fopts.ID, CompositeID: cfg.ID, Config: cfg,
+		Middleware: append(append([]middleware.Middleware(nil), c.app.Config.Middleware...), opts.Middleware...)}
 	spec.Invoke = func(ctx context.Context, call *app.Call) engine.Result {
 		return invoke(ctx, c, spec, call, func(ctx context.Context, in Input[FailureData]) (any, error) {
 			fin := FailureInput{Input: in}
@@ -549,11 +554,27 @@ func MatchExpression(field string) (string, error) { return matchExpr("", field)
 // invoke runs a typed function for one call request.
 func invoke[T, R any](ctx context.Context, c *Client, spec *app.Function, call *app.Call, fn HandlerFunc[T, R]) engine.Result {
 	req := call.Req
-	events := make([]Event[T], 0, len(req.Events))
+	in := call.Engine
+	mws := spec.Middleware
+	mc := call.MW
+	if mc == nil {
+		mc = &middleware.Call{}
+	}
+	mc.FunctionID, mc.RunID, mc.Attempt = spec.Slug, req.Ctx.RunID, req.Ctx.Attempt
+	if len(mws) > 0 {
+		var err error
+		if ctx, err = transformInput(ctx, mws, mc, req, &in); err != nil {
+			ue, noRetry, retryAt := classify(err, time.Now())
+			return engine.Result{Done: true, Err: err, Failure: &engine.Failure{Error: ue, NoRetry: noRetry, RetryAt: retryAt}}
+		}
+		in.Hooks = hooksFor(mws, mc)
+	}
+
 	raws := req.Events
 	if len(raws) == 0 && len(req.Event) > 0 {
 		raws = []json.RawMessage{req.Event}
 	}
+	events := make([]Event[T], 0, len(raws))
 	for i, raw := range raws {
 		ev, err := decodeEvent[T](raw)
 		if err != nil {
@@ -564,14 +585,7 @@ func invoke[T, R any](ctx context.Context, c *Client, spec *app.Function, call *
 	var first Event[T]
 	if len(events) > 0 {
 		first = events[0]
-	} else if len(req.Event) > 0 {
-		ev, err := decodeEvent[T](req.Event)
-		if err != nil {
-			return badInput(fmt.Errorf("inngest: event does not decode into %T: %w", ev.Data, err))
-		}
-		first, events = ev, []Event[T]{ev}
 	}
-	in := call.Engine
 	in.Classify = classify
 	if in.Sender == nil {
 		in.Sender = c.app.Sender
@@ -584,17 +598,112 @@ func invoke[T, R any](ctx context.Context, c *Client, spec *app.Function, call *
 	run := engine.New(in)
 	logger := slog.New(replayHandler{inner: base.Handler(), replaying: run.Replaying}).With(
 		"function_id", spec.Slug, "run_id", req.Ctx.RunID, "attempt", req.Ctx.Attempt)
-	return run.Execute(ctx, func(ctx context.Context) (json.RawMessage, error) {
+	ctx = context.WithValue(ctx, loggerKey{}, logger)
+	res := run.Execute(ctx, func(ctx context.Context) (json.RawMessage, error) {
 		out, err := fn(ctx, Input[T]{Event: first, Events: events, RunID: req.Ctx.RunID, Attempt: req.Ctx.Attempt, Logger: logger})
-		if err != nil {
-			return nil, err
+		var raw json.RawMessage
+		if err == nil {
+			var merr error
+			if raw, merr = json.Marshal(out); merr != nil {
+				err = NonRetriable(fmt.Errorf("inngest: encoding the function's result: %w", merr))
+			}
 		}
-		raw, merr := json.Marshal(out)
-		if merr != nil {
-			return nil, NonRetriable(fmt.Errorf("inngest: encoding the function's result: %w", merr))
+		if len(mws) > 0 {
+			o := &middleware.Output{Data: raw, Err: err}
+			for i := len(mws) - 1; i >= 0; i-- {
+				mws[i].TransformOutput(ctx, mc, o)
+			}
+			raw, err = o.Data, o.Err
 		}
-		return raw, nil
+		return raw, err
 	})
+	if len(mws) > 0 && run.Executed() {
+		for i := len(mws) - 1; i >= 0; i-- {
+			mws[i].AfterExecution(ctx, mc)
+		}
+	}
+	return res
+}
+
+type loggerKey struct{}
+
+// Logger returns the logger of the function run that ctx belongs to:
+// tagged with the function, run and attempt, and silent while memoized
+// code is replayed. Outside a function it returns slog.Default().
+func Logger(ctx context.Context) *slog.Logger {
+	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
+		return l
+	}
+	return slog.Default()
+}
+
+func transformInput(ctx context.Context, mws []middleware.Middleware, mc *middleware.Call, req *wire.CallRequest, in *engine.Input) (context.Context, error) {
+	raws := req.Events
+	if len(raws) == 0 && len(req.Event) > 0 {
+		raws = []json.RawMessage{req.Event}
+	}
+	mi := &middleware.Input{Events: make([]*middleware.Event, 0, len(raws)), Steps: in.Steps}
+	for _, raw := range raws {
+		var ev middleware.Event
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return ctx, NonRetriable(fmt.Errorf("inngest: malformed event: %w", err))
+		}
+		mi.Events = append(mi.Events, &ev)
+	}
+	if len(mi.Events) > 0 {
+		mi.Event = mi.Events[0]
+	}
+	for _, m := range mws {
+		var err error
+		if ctx, err = m.TransformInput(ctx, mc, mi); err != nil {
+			return ctx, err
+		}
+	}
+	req.Events = req.Events[:0]
+	for _, ev := range mi.Events {
+		if ev == nil {
+			continue
+		}
+		raw, err := json.Marshal(ev)
+		if err != nil {
+			return ctx, fmt.Errorf("inngest: middleware produced an event that does not encode: %w", err)
+		}
+		req.Events = append(req.Events, raw)
+	}
+	if len(req.Events) > 0 {
+		req.Event = req.Events[0]
+	}
+	in.Steps = mi.Steps
+	return ctx, nil
+}
+
+func hooksFor(mws []middleware.Middleware, mc *middleware.Call) *engine.Hooks {
+	return &engine.Hooks{
+		AfterMemoization: func(ctx context.Context) {
+			for _, m := range mws {
+				m.AfterMemoization(ctx, mc)
+			}
+		},
+		BeforeExecution: func(ctx context.Context) {
+			for _, m := range mws {
+				m.BeforeExecution(ctx, mc)
+			}
+		},
+		BeforeStep: func(ctx context.Context, info engine.StepInfo) {
+			st := middleware.Step{ID: info.ID, Index: info.Index, Kind: info.Kind}
+			for _, m := range mws {
+				m.BeforeStep(ctx, mc, st)
+			}
+		},
+		TransformStep: func(ctx context.Context, info engine.StepInfo, data json.RawMessage, err error) (json.RawMessage, error) {
+			st := middleware.Step{ID: info.ID, Index: info.Index, Kind: info.Kind}
+			o := &middleware.Output{Data: data, Err: err}
+			for i := len(mws) - 1; i >= 0; i-- {
+				mws[i].TransformStep(ctx, mc, st, o)
+			}
+			return o.Data, o.Err
+		},
+	}
 }
 
 func badInput(err error) engine.Result {

@@ -14,6 +14,7 @@ import (
 	"github.com/durablefn/inngest/internal/engine"
 	"github.com/durablefn/inngest/internal/sign"
 	"github.com/durablefn/inngest/internal/wire"
+	"github.com/durablefn/inngest/middleware"
 )
 
 // call answers POST (§4.4, §5): it runs the function named by fnId and
@@ -56,8 +57,10 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request) {
 		target = ""
 	}
 	immediate := target == "" && !req.Ctx.DisableImmediateExecution && r.Header.Get(wire.HeaderForceStepPlan) != "true"
+	mc := &middleware.Call{Request: r}
 	res := fn.Invoke(r.Context(), &app.Call{
 		Req: &req,
+		MW:  mc,
 		Engine: engine.Input{
 			Steps:      req.Steps,
 			Stack:      req.Ctx.Stack.Stack,
@@ -66,6 +69,9 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request) {
 			Logger:     h.log,
 		},
 	})
+	for _, m := range fn.Middleware {
+		m.BeforeResponse(r.Context(), mc)
+	}
 	h.respond(w, fn, target, res)
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/durablefn/inngest/internal/engine"
 	"github.com/durablefn/inngest/internal/wire"
+	"github.com/durablefn/inngest/middleware"
 )
 
 // Config is a client's configuration after defaults and env vars apply.
@@ -31,12 +32,15 @@ type Config struct {
 	ServePath          string
 	HTTPClient         *http.Client
 	Logger             *slog.Logger
+	Middleware         []middleware.Middleware
 }
 
 // Call is one call request to run a function.
 type Call struct {
 	Req    *wire.CallRequest
 	Engine engine.Input
+	// MW describes the call to middleware.
+	MW *middleware.Call
 }
 
 // Function is a registered function.
@@ -47,6 +51,8 @@ type Function struct {
 	CompositeID string
 	// Config is the function's sync config, without step URLs.
 	Config wire.Function
+	// Middleware are the client's then the function's middleware.
+	Middleware []middleware.Middleware
 	// Invoke runs the function for one call request.
 	Invoke func(ctx context.Context, call *Call) engine.Result
 }

@@ -76,8 +76,9 @@ type Hooks struct {
 	BeforeExecution func(ctx context.Context)
 	// BeforeStep is called before a new step's code runs in this request.
 	BeforeStep func(ctx context.Context, info StepInfo)
-	// AfterStep is called after a new step's code ran, with its result.
-	AfterStep func(ctx context.Context, info StepInfo, data json.RawMessage, err error)
+	// TransformStep is called after a new step's code ran, with its
+	// result, and may change it.
+	TransformStep func(ctx context.Context, info StepInfo, data json.RawMessage, err error) (json.RawMessage, error)
 	// AfterMemoization is called once all memoized state has been used.
 	AfterMemoization func(ctx context.Context)
 }
@@ -208,7 +209,10 @@ func (r *Run) Execute(ctx context.Context, fn func(ctx context.Context) (json.Ra
 				res.Panic = &PanicError{Value: p, Stack: trimStack(debug.Stack())}
 			}
 		}()
-		if len(r.in.Steps) == 0 {
+		r.mu.Lock()
+		fresh := r.unused == 0
+		r.mu.Unlock()
+		if fresh {
 			r.enterNewCode(ctx)
 		}
 		res.Value, res.Err = fn(ctx)
@@ -285,6 +289,14 @@ func (r *Run) Logger() *slog.Logger { return r.in.Logger }
 // Sender returns the event sender, or nil.
 func (r *Run) Sender() Sender { return r.in.Sender }
 
+// Executed reports whether the function reached code that was not
+// memoized in this request.
+func (r *Run) Executed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.executed
+}
+
 // Replaying reports whether memoized state remains to be consumed: user
 // code running now is being replayed, not run for the first time.
 func (r *Run) Replaying() bool {
@@ -326,7 +338,9 @@ func (r *Run) Lookup(ctx context.Context, id string) (Ref, json.RawMessage, bool
 		r.advance()
 		r.cond.Broadcast()
 		if r.unused == 0 {
-			r.fireAfterMemo(ctx)
+			r.mu.Unlock()
+			r.enterNewCode(ctx)
+			return ref, raw, true
 		}
 	}
 	r.mu.Unlock()
@@ -416,6 +430,9 @@ func (r *Run) enterNewCode(ctx context.Context) {
 		return
 	}
 	r.executed = true
+	if r.unused == 0 {
+		r.fireAfterMemo(ctx)
+	}
 	r.mu.Unlock()
 	if h := r.in.Hooks; h != nil && h.BeforeExecution != nil {
 		h.BeforeExecution(ctx)
@@ -486,8 +503,8 @@ func (r *Run) execute(ctx context.Context, ref Ref, kind string, fn RunFunc) wir
 		h.BeforeStep(ctx, info)
 	}
 	data, err := runGuarded(context.WithValue(ctx, inStepKey{}, true), fn)
-	if h := r.in.Hooks; h != nil && h.AfterStep != nil {
-		h.AfterStep(ctx, info, data, err)
+	if h := r.in.Hooks; h != nil && h.TransformStep != nil {
+		data, err = h.TransformStep(ctx, info, data, err)
 	}
 	op := wire.Op{ID: ref.Hash, Name: ref.ID, DisplayName: ref.ID, Userland: userland(ref)}
 	if err == nil {

@@ -1,0 +1,141 @@
+// Package middleware defines the hooks through which code runs around every
+// function call, step and event send: logging, validation, tracing, error
+// reporting, encryption.
+//
+// # Lifecycle
+//
+// For each call request, in this order:
+//
+//  1. TransformInput: may change the events and memoized step data, and
+//     return a context the function runs with (to add a database handle,
+//     say). An error fails the call; wrap it with inngest.NonRetriable to
+//     fail the run without retries.
+//  2. AfterMemoization: once every memoized step has been handed back.
+//  3. BeforeExecution: when the function first reaches code that was not
+//     memoized (at most once per request).
+//  4. BeforeStep and TransformStep, around each step whose code runs in
+//     this request; TransformStep may change its result or error.
+//  5. TransformOutput: after the function returns, with its result or error.
+//  6. AfterExecution: when the call's user code is done (returned or
+//     stopped at a new step), if BeforeExecution was called.
+//  7. BeforeResponse: before the answer is written.
+//
+// BeforeSendEvents and AfterSendEvents run around each event send, by
+// Client.Send and step.SendEvent.
+//
+// # Order
+//
+// Client middleware runs before function middleware. "Before" and
+// "Transform input" hooks run in registration order; "After", "Transform
+// output" and "Transform step" hooks run in reverse order, so the first
+// middleware registered wraps all others.
+//
+// Embed [Base] to implement only the hooks you need.
+package middleware
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+)
+
+// Middleware is the set of lifecycle hooks. Embed Base for no-op defaults.
+type Middleware interface {
+	TransformInput(ctx context.Context, call *Call, in *Input) (context.Context, error)
+	AfterMemoization(ctx context.Context, call *Call)
+	BeforeExecution(ctx context.Context, call *Call)
+	BeforeStep(ctx context.Context, call *Call, step Step)
+	TransformStep(ctx context.Context, call *Call, step Step, out *Output)
+	TransformOutput(ctx context.Context, call *Call, out *Output)
+	AfterExecution(ctx context.Context, call *Call)
+	BeforeResponse(ctx context.Context, call *Call)
+	BeforeSendEvents(ctx context.Context, events []*Event) error
+	AfterSendEvents(ctx context.Context, events []*Event, ids []string, err error)
+}
+
+// Call describes one call request.
+type Call struct {
+	// FunctionID is the function's ID within its app.
+	FunctionID string
+	// RunID identifies the run.
+	RunID string
+	// Attempt counts retries, from 0.
+	Attempt int
+	// Request is the HTTP request, when the call came over HTTP.
+	Request *http.Request
+}
+
+// Input is what TransformInput may change.
+type Input struct {
+	// Event is the triggering event (the first of a batch).
+	Event *Event
+	// Events are all events of the call.
+	Events []*Event
+	// Steps maps hashed step IDs to memoized results.
+	Steps map[string]json.RawMessage
+}
+
+// Event is an event with raw JSON data.
+type Event struct {
+	ID        string          `json:"id,omitempty"`
+	Name      string          `json:"name"`
+	Data      json.RawMessage `json:"data,omitempty"`
+	User      json.RawMessage `json:"user,omitempty"`
+	Timestamp int64           `json:"ts,omitempty"`
+	Version   string          `json:"v,omitempty"`
+}
+
+// Step describes a step whose code runs in this request.
+type Step struct {
+	// ID is the user's step ID.
+	ID string
+	// Index counts earlier steps with the same ID in this run.
+	Index int
+	// Kind is "step.run" or "step.sendEvent".
+	Kind string
+}
+
+// Output is a function's or step's result; hooks may change it.
+type Output struct {
+	// Data is the JSON result when Err is nil.
+	Data json.RawMessage
+	// Err is the returned error.
+	Err error
+}
+
+// Base implements every hook as a no-op. Embed it.
+type Base struct{}
+
+// TransformInput returns ctx unchanged.
+func (Base) TransformInput(ctx context.Context, _ *Call, _ *Input) (context.Context, error) {
+	return ctx, nil
+}
+
+// AfterMemoization does nothing.
+func (Base) AfterMemoization(context.Context, *Call) {}
+
+// BeforeExecution does nothing.
+func (Base) BeforeExecution(context.Context, *Call) {}
+
+// BeforeStep does nothing.
+func (Base) BeforeStep(context.Context, *Call, Step) {}
+
+// TransformStep does nothing.
+func (Base) TransformStep(context.Context, *Call, Step, *Output) {}
+
+// TransformOutput does nothing.
+func (Base) TransformOutput(context.Context, *Call, *Output) {}
+
+// AfterExecution does nothing.
+func (Base) AfterExecution(context.Context, *Call) {}
+
+// BeforeResponse does nothing.
+func (Base) BeforeResponse(context.Context, *Call) {}
+
+// BeforeSendEvents does nothing.
+func (Base) BeforeSendEvents(context.Context, []*Event) error { return nil }
+
+// AfterSendEvents does nothing.
+func (Base) AfterSendEvents(context.Context, []*Event, []string, error) {}
+
+var _ Middleware = Base{}
