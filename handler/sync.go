@@ -166,6 +166,20 @@ func (h *Handler) Payload(appURL string) wire.RegisterRequest {
 	}
 }
 
+// Sync registers the app with the server out-of-band, telling it to call
+// the functions at appURL (the public URL of this handler). Use it at
+// start-up when no server will send a sync request, for example against a
+// self-hosted server that was not given the app's URL.
+func (h *Handler) Sync(ctx context.Context, appURL string) error {
+	if _, err := url.Parse(appURL); err != nil {
+		return fmt.Errorf("inngest: sync: bad app URL %q: %w", appURL, err)
+	}
+	if _, err := h.register(ctx, appURL, "", ""); err != nil {
+		return fmt.Errorf("inngest: sync: %w", err)
+	}
+	return nil
+}
+
 // register POSTs the app config to the server and returns "modified".
 func (h *Handler) register(ctx context.Context, appURL, deployID, serverKind string) (bool, error) {
 	cfg := h.app.Config

@@ -1,0 +1,77 @@
+// Command conformance serves the protocol fixture app used to check this
+// SDK against an Inngest server: app "conformance-golang" at /api/inngest
+// on 127.0.0.1:$PORT (default 3000), with keys from INNGEST_* variables.
+//
+//	INNGEST_DEV=http://127.0.0.1:8288 go run ./examples/conformance
+//
+// In dev mode it also registers itself with the server at start-up.
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"time"
+
+	inngest "github.com/durablefn/inngest"
+	"github.com/durablefn/inngest/handler"
+)
+
+func main() {
+	if err := run(); err != nil {
+		slog.Error("conformance", "error", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	client, err := inngest.NewClient(inngest.ClientConfig{AppID: AppID})
+	if err != nil {
+		return err
+	}
+	if err := register(client); err != nil {
+		return err
+	}
+	port := os.Getenv("PORT")
+	if port == "" {
+		port = "3000"
+	}
+	addr := net.JoinHostPort("127.0.0.1", port)
+	h := handler.New(client, nil)
+	mux := http.NewServeMux()
+	mux.Handle("/api/inngest", h)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	slog.Info("serving", "url", "http://"+addr+"/api/inngest", "dev", client.Dev())
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	if client.Dev() {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if err := h.Sync(sctx, "http://"+addr+"/api/inngest"); err != nil {
+			slog.Warn("sync failed; the server may still discover the app", "error", err)
+		} else {
+			slog.Info("synced")
+		}
+		cancel()
+	}
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
