@@ -41,7 +41,7 @@ func (h *Handler) authedIntrospection(base wire.Introspection) wire.Introspectio
 		Introspection:  base,
 		APIOrigin:      cfg.APIOrigin,
 		AppID:          cfg.AppID,
-		Capabilities:   wire.Capabilities{InBandSync: "v1", TrustProbe: "v1"},
+		Capabilities:   wire.Capabilities{InBandSync: "v1"},
 		EventAPIOrigin: cfg.EventAPIOrigin,
 		Framework:      h.framework,
 		SDKLanguage:    wire.SDKLanguage,

@@ -162,7 +162,7 @@ func (h *Handler) Payload(appURL string) wire.RegisterRequest {
 		V:            wire.SyncPayloadVersion,
 		Framework:    h.framework,
 		Functions:    h.functions(appURL),
-		Capabilities: &wire.Capabilities{InBandSync: "v1", TrustProbe: "v1"},
+		Capabilities: &wire.Capabilities{InBandSync: "v1"},
 	}
 }
 

@@ -461,6 +461,22 @@ func (r *Run) Report(ctx context.Context, ref Ref, op wire.Opcode, opts any) {
 	r.Halt()
 }
 
+var (
+	optsRun       = json.RawMessage(`{"type":"step.run"}`)
+	optsSendEvent = json.RawMessage(`{"type":"step.sendEvent"}`)
+)
+
+func kindOpts(kind string) json.RawMessage {
+	switch kind {
+	case "step.run":
+		return optsRun
+	case "step.sendEvent":
+		return optsSendEvent
+	}
+	b, _ := json.Marshal(wire.RunOpts{Type: kind})
+	return b
+}
+
 func userland(ref Ref) *wire.Userland {
 	return &wire.Userland{ID: ref.ID, Index: ref.Index}
 }
@@ -489,8 +505,7 @@ func (r *Run) RunStep(ctx context.Context, ref Ref, kind string, fn RunFunc) {
 		r.mu.Unlock()
 		r.Halt()
 	default:
-		opts, _ := json.Marshal(wire.RunOpts{Type: kind})
-		r.addOp(ctx, wire.Op{ID: ref.Hash, Op: wire.OpStepPlanned, Name: ref.ID, DisplayName: ref.ID, Opts: opts, Userland: userland(ref)})
+		r.addOp(ctx, wire.Op{ID: ref.Hash, Op: wire.OpStepPlanned, Name: ref.ID, DisplayName: ref.ID, Opts: kindOpts(kind), Userland: userland(ref)})
 		r.mu.Unlock()
 		r.Halt()
 	}
@@ -506,7 +521,7 @@ func (r *Run) execute(ctx context.Context, ref Ref, kind string, fn RunFunc) wir
 	if h := r.in.Hooks; h != nil && h.TransformStep != nil {
 		data, err = h.TransformStep(ctx, info, data, err)
 	}
-	op := wire.Op{ID: ref.Hash, Name: ref.ID, DisplayName: ref.ID, Userland: userland(ref)}
+	op := wire.Op{ID: ref.Hash, Name: ref.ID, DisplayName: ref.ID, Opts: kindOpts(kind), Userland: userland(ref)}
 	if err == nil {
 		if len(data) == 0 {
 			data = json.RawMessage("null")
