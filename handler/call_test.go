@@ -279,7 +279,9 @@ func TestSleepWaitInvokeOps(t *testing.T) {
 		})
 	require.NoError(t, err)
 	child, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "child"}, inngest.On[struct{ N int }]("child/run"),
-		func(ctx context.Context, in inngest.Input[struct{ N int }]) (int, error) { return in.Event.Data.N * 2, nil })
+		func(ctx context.Context, in inngest.Input[struct{ N int }]) (int, error) {
+			return in.Event.Data.N * 2, nil
+		})
 	require.NoError(t, err)
 	_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: "invoke"}, inngest.OnEvent("test/event"),
 		func(ctx context.Context, in inngest.Input[anyData]) (any, error) {
@@ -416,7 +418,10 @@ func TestBadCallRequests(t *testing.T) {
 	}
 	var reached atomic.Bool
 	_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "typed"}, inngest.On[typed]("test/event"),
-		func(ctx context.Context, in inngest.Input[typed]) (int, error) { reached.Store(true); return in.Event.Data.Count, nil })
+		func(ctx context.Context, in inngest.Input[typed]) (int, error) {
+			reached.Store(true)
+			return in.Event.Data.Count, nil
+		})
 	require.NoError(t, err)
 	h := newHandler(c)
 
