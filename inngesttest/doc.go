@@ -1,0 +1,75 @@
+// Package inngesttest tests Inngest functions without a server, named
+// after net/http/httptest.
+//
+// # Unit mode
+//
+// [Run] executes one function in process through the SDK's real handler:
+// the engine builds the call requests an orchestrator would send, reads
+// the answers as JSON, saves each step's result and calls again, until the
+// function returns, fails for good, or reaches the step named by
+// [StopAt]. No socket is opened and no time passes: sleeps, waits and
+// retry delays move a virtual clock.
+//
+//	func TestCheckout(t *testing.T) {
+//		c := inngesttest.NewClient(t, inngest.ClientConfig{AppID: "shop"})
+//		fn := newCheckout(c) // creates the function on c
+//		res := inngesttest.Run(t, c, fn,
+//			inngesttest.Event(OrderPlaced.New(Order{ID: "o1"})),
+//			inngesttest.MockStepResult("charge", Receipt{ID: "r1"}),
+//		)
+//		require.NoError(t, res.Err)
+//		require.Equal(t, "r1", res.Output.ReceiptID)
+//		require.Equal(t, []string{"charge", "ship"}, res.StepIDs())
+//	}
+//
+// The result holds the function's output (typed, and raw), its error, and
+// a record of every step in order: ID, kind, options, result or error and
+// attempts. See [Result], [RunRecord] and [StepRecord].
+//
+// # What the engine models
+//
+//   - Step retries: a failed step is called again with the next attempt
+//     number until the function's retries are exhausted, then its error
+//     is saved and returned to the function. inngest.NonRetriable errors
+//     fail at once; inngest.RetryAfter delays move the virtual clock.
+//   - Function errors: retried the same way; the run fails when attempts
+//     run out, or at once for a non-retriable error or a step's final
+//     error returned from the function.
+//   - Parallel steps (step.Parallel): each planned step runs in its own
+//     targeted call, as the server does, then the function continues.
+//   - step.Sleep and step.SleepUntil resolve at once; the record keeps the
+//     time they would have taken.
+//   - step.WaitForEvent needs a mock: [MockWaitForEvent] or
+//     [MockWaitTimeout]. Its If expression is recorded, not evaluated.
+//   - step.Invoke of a function served by the same client runs it in
+//     process as a nested run; [MockInvoke] answers it instead.
+//   - step.SendEvent and Client.Send are captured by the client's
+//     transport (see [NewClient] and [HTTPClient]), never sent;
+//     [MockSendEvent] answers them.
+//   - onFailure: when a run fails and the function has an OnFailure
+//     handler, the engine runs it with the inngest/function.failed event
+//     and records it in RunRecord.OnFailure.
+//
+// Trigger expressions, concurrency, throttling, batching windows,
+// debounce, cancellation and timeouts belong to the orchestrator and are
+// not modelled in unit mode.
+//
+// # Wiring the client
+//
+// Functions are created on a client; Run needs that client. In tests,
+// create it with [NewClient], which returns a dev-mode client whose HTTP
+// goes to the engine. For an app whose functions are defined on its own
+// client, build that client with ClientConfig.HTTPClient set to
+// [HTTPClient]() in tests, and with Dev "1" (or a signing key: the engine
+// signs its call requests with the client's signing key when it has
+// one).
+//
+// # Mocks
+//
+// Mocks are keyed by the user's step ID and apply to every repeat of that
+// ID, and to every run one Run call makes (the function, functions it
+// invokes in process, its onFailure handler). While any step or send mock
+// (or StopAt) is set, the engine asks the SDK to report each step before
+// running it, so mocked code never runs; otherwise it lets the SDK run a
+// lone new step at once, as the server does.
+package inngesttest
