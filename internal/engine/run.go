@@ -156,6 +156,8 @@ type Run struct {
 	targetFound bool
 	executed    bool
 	afterMemo   bool
+
+	onConsume func(hash string) // test hook, called with r.mu held
 }
 
 type pendingOp struct {
@@ -324,17 +326,23 @@ func (r *Run) Lookup(ctx context.Context, id string) (Ref, json.RawMessage, bool
 	r.mu.Lock()
 	n := r.counts[id]
 	r.counts[id] = n + 1
-	ref := Ref{ID: id, Index: n, Hash: wire.HashStepID(wire.IndexedStepID(id, n))}
-	raw, ok := r.in.Steps[ref.Hash]
+	var h [40]byte
+	wire.HashIndexed(&h, id, n)
+	ref := Ref{ID: id, Index: n}
+	raw, ok := r.in.Steps[string(h[:])]
 	if !ok {
 		r.mu.Unlock()
+		ref.Hash = string(h[:])
 		return ref, nil, false
 	}
-	pos, inStack := r.stackIx[ref.Hash]
+	pos, inStack := r.stackIx[string(h[:])]
 	if inStack && !r.used[pos] {
 		r.waitTurn(pos)
 		r.used[pos] = true
 		r.unused--
+		if r.onConsume != nil {
+			r.onConsume(string(h[:]))
+		}
 		r.advance()
 		r.cond.Broadcast()
 		if r.unused == 0 {

@@ -20,3 +20,16 @@ func IndexedStepID(id string, n int) string {
 	}
 	return id + ":" + strconv.Itoa(n)
 }
+
+// HashIndexed writes the hex SHA-1 of the n-th repeat of id into dst,
+// without allocating for IDs of usual length.
+func HashIndexed(dst *[40]byte, id string, n int) {
+	var buf [128]byte
+	b := append(buf[:0], id...)
+	if n > 0 {
+		b = append(b, ':')
+		b = strconv.AppendInt(b, int64(n), 10)
+	}
+	sum := sha1.Sum(b)
+	hex.Encode(dst[:], sum[:])
+}

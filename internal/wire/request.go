@@ -57,6 +57,7 @@ type StepOutcome struct {
 }
 
 var (
+	dataPrefix = []byte(`{"data":`)
 	nullJSON   = []byte("null")
 	errNoValue = errors.New("memoized step holds neither data nor error")
 )
@@ -64,6 +65,14 @@ var (
 // ParseStepOutcome reads a memoized Run or Invoke result: {"data": …} or
 // {"error": {…}}. A data of null is kept as the literal null.
 func ParseStepOutcome(raw json.RawMessage) (StepOutcome, error) {
+	// Fast path for the shape servers send, {"data":…}: the outer decode
+	// already validated the JSON, so the inner value can be sliced out.
+	if t := bytes.TrimSpace(raw); len(t) > 9 && bytes.HasPrefix(t, dataPrefix) && t[len(t)-1] == '}' {
+		inner := bytes.TrimSpace(t[len(dataPrefix) : len(t)-1])
+		if len(inner) > 0 && validSingleValue(inner) {
+			return StepOutcome{Data: json.RawMessage(inner)}, nil
+		}
+	}
 	var out struct {
 		Data  *json.RawMessage `json:"data"`
 		Error *UserError       `json:"error"`
@@ -93,4 +102,38 @@ func ParseStepOutcome(raw json.RawMessage) (StepOutcome, error) {
 func IsNull(raw json.RawMessage) bool {
 	t := bytes.TrimSpace(raw)
 	return len(t) == 0 || bytes.Equal(t, nullJSON)
+}
+
+// validSingleValue reports whether b, taken from a valid JSON object after
+// its "data" key, is that key's whole value and not followed by another
+// key: a top-level comma outside strings, arrays and objects would mean
+// more keys.
+func validSingleValue(b []byte) bool {
+	depth := 0
+	inStr := false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if inStr {
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inStr = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inStr = true
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		case ',':
+			if depth == 0 {
+				return false
+			}
+		}
+	}
+	return depth == 0 && !inStr
 }

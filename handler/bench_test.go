@@ -1,0 +1,76 @@
+package handler_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	inngest "github.com/durablefn/inngest"
+	"github.com/durablefn/inngest/internal/wire"
+	"github.com/durablefn/inngest/step"
+)
+
+type benchItem struct {
+	I    int    `json:"i"`
+	Name string `json:"name"`
+}
+
+func benchBody(b *testing.B, n int) []byte {
+	var memos []memo
+	for i := 0; i < n; i++ {
+		memos = append(memos, data(wire.IndexedStepID("item", i), fmt.Sprintf(`{"i":%d,"name":"item-%d"}`, i, i)))
+	}
+	return callBody(b, testEvent, memos, nil)
+}
+
+// BenchmarkCall measures one call request replaying n memoized steps to
+// completion, against a bare json.Unmarshal of the same body (the floor).
+func BenchmarkCall(b *testing.B) {
+	for _, n := range []int{1, 100, 1000} {
+		body := benchBody(b, n)
+		b.Run(fmt.Sprintf("steps=%d/floor", n), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			for i := 0; i < b.N; i++ {
+				var req wire.CallRequest
+				if err := json.Unmarshal(body, &req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("steps=%d/handler", n), func(b *testing.B) {
+			c := devClient(b)
+			_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, inngest.OnEvent("test/event"),
+				func(ctx context.Context, in inngest.Input[anyData]) (int, error) {
+					sum := 0
+					for k := 0; k < n; k++ {
+						it, err := step.Run(ctx, "item", func(ctx context.Context) (benchItem, error) { return benchItem{}, nil })
+						if err != nil {
+							return 0, err
+						}
+						sum += it.I
+					}
+					return sum, nil
+				})
+			if err != nil {
+				b.Fatal(err)
+			}
+			h := newHandler(c)
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				req := httptest.NewRequest(http.MethodPost, "/api/inngest?fnId=app-fn&stepId=step", bytes.NewReader(body))
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("status %d: %s", rec.Code, rec.Body)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,185 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/durablefn/inngest/internal/wire"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// runStep is a minimal typed Run step over the engine, as package step does.
+func runStep(ctx context.Context, t *testing.T, id string, v string) string {
+	r, err := FromContext(ctx)
+	require.NoError(t, err)
+	ref, raw, ok := r.Lookup(ctx, id)
+	if ok {
+		out, err := wire.ParseStepOutcome(raw)
+		require.NoError(t, err)
+		var s string
+		require.NoError(t, json.Unmarshal(out.Data, &s))
+		return s
+	}
+	r.RunStep(ctx, ref, "step.run", func(ctx context.Context) (json.RawMessage, error) {
+		return json.Marshal(v)
+	})
+	panic("unreachable")
+}
+
+func memoized(ids ...string) (map[string]json.RawMessage, []string) {
+	steps := map[string]json.RawMessage{}
+	var stack []string
+	for _, id := range ids {
+		h := wire.HashStepID(id)
+		steps[h] = json.RawMessage(`{"data":"` + id + `"}`)
+		stack = append(stack, h)
+	}
+	return steps, stack
+}
+
+func TestParallelMemoizedInStackOrder(t *testing.T) {
+	// Branch 0 reads "a", branch 1 reads "b". The stack says "b" was
+	// memoized first, so "b" must be handed back first, whatever the
+	// goroutine scheduling.
+	for i := 0; i < 50; i++ {
+		steps, stack := memoized("b", "a")
+		var (
+			mu    sync.Mutex
+			order []string
+		)
+		run := New(Input{Steps: steps, Stack: stack})
+		run.onConsume = func(h string) {
+			mu.Lock()
+			defer mu.Unlock()
+			order = append(order, map[string]string{wire.HashStepID("a"): "a", wire.HashStepID("b"): "b"}[h])
+		}
+		res := run.Execute(context.Background(), func(ctx context.Context) (json.RawMessage, error) {
+			r, _ := FromContext(ctx)
+			r.Parallel(ctx, 2, func(ctx context.Context, i int) {
+				id := []string{"a", "b"}[i]
+				if i == 1 {
+					time.Sleep(50 * time.Microsecond) // let the other branch ask first
+				}
+				runStep(ctx, t, id, "")
+			})
+			return json.RawMessage(`"done"`), nil
+		})
+		require.True(t, res.Done)
+		require.Equal(t, []string{"b", "a"}, order)
+	}
+}
+
+func TestCodeChangeRecoversAndWarnsOnce(t *testing.T) {
+	// The stack says x then y; the code now reads y first, then x.
+	steps, stack := memoized("x", "y")
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	var got []string
+	res := Execute(context.Background(), Input{Steps: steps, Stack: stack, Logger: logger}, func(ctx context.Context) (json.RawMessage, error) {
+		got = append(got, runStep(ctx, t, "y", ""), runStep(ctx, t, "x", ""))
+		return json.RawMessage(`1`), nil
+	})
+	require.True(t, res.Done)
+	require.Equal(t, []string{"y", "x"}, got)
+	require.Equal(t, 1, strings.Count(logs.String(), "appears to have changed"), logs.String())
+}
+
+func TestNewStepHaltsAndReportsOnce(t *testing.T) {
+	var after atomic.Bool
+	res := Execute(context.Background(), Input{Immediate: false}, func(ctx context.Context) (json.RawMessage, error) {
+		runStep(ctx, t, "a", "A")
+		after.Store(true)
+		return nil, nil
+	})
+	require.False(t, res.Done)
+	require.False(t, after.Load())
+	require.Len(t, res.Ops, 1)
+	require.Equal(t, wire.OpStepPlanned, res.Ops[0].Op)
+}
+
+func TestNestedParallelOrder(t *testing.T) {
+	res := Execute(context.Background(), Input{}, func(ctx context.Context) (json.RawMessage, error) {
+		r, _ := FromContext(ctx)
+		r.Parallel(ctx, 2, func(ctx context.Context, i int) {
+			if i == 0 {
+				r.Parallel(ctx, 2, func(ctx context.Context, j int) {
+					runStep(ctx, t, []string{"a0", "a1"}[j], "")
+				})
+			}
+			runStep(ctx, t, "b", "")
+		})
+		return nil, nil
+	})
+	require.False(t, res.Done)
+	var names []string
+	for _, op := range res.Ops {
+		names = append(names, op.Name)
+	}
+	require.Equal(t, []string{"a0", "a1", "b"}, names)
+}
+
+func TestAbortEndsWaitingBranches(t *testing.T) {
+	// A branch blocked on its stack turn must not leak when the request
+	// is cancelled.
+	steps, stack := memoized("never", "a")
+	ctx, cancel := context.WithCancel(context.Background())
+	started := make(chan struct{})
+	done := make(chan Result)
+	go func() {
+		done <- Execute(ctx, Input{Steps: steps, Stack: stack}, func(ctx context.Context) (json.RawMessage, error) {
+			r, _ := FromContext(ctx)
+			r.Parallel(ctx, 2, func(ctx context.Context, i int) {
+				if i == 0 {
+					close(started)
+					<-ctx.Done() // user code blocked on I/O
+					return
+				}
+				runStep(ctx, t, "a", "")
+			})
+			return nil, nil
+		})
+	}()
+	<-started
+	cancel()
+	select {
+	case res := <-done:
+		require.Empty(t, res.Ops)
+	case <-time.After(5 * time.Second):
+		t.Fatal("Execute did not return after cancellation")
+	}
+}
+
+func TestHooksOrder(t *testing.T) {
+	steps, stack := memoized("a")
+	var events []string
+	hooks := &Hooks{
+		AfterMemoization: func(context.Context) { events = append(events, "afterMemo") },
+		BeforeExecution:  func(context.Context) { events = append(events, "beforeExec") },
+		BeforeStep:       func(_ context.Context, s StepInfo) { events = append(events, "before:"+s.ID) },
+		TransformStep: func(_ context.Context, s StepInfo, d json.RawMessage, err error) (json.RawMessage, error) {
+			events = append(events, "after:"+s.ID)
+			return json.RawMessage(`"changed"`), err
+		},
+	}
+	res := Execute(context.Background(), Input{Steps: steps, Stack: stack, Immediate: true, Hooks: hooks}, func(ctx context.Context) (json.RawMessage, error) {
+		runStep(ctx, t, "a", "")
+		events = append(events, "user")
+		runStep(ctx, t, "b", "B")
+		return nil, nil
+	})
+	require.Equal(t, []string{"afterMemo", "beforeExec", "user", "before:b", "after:b"}, events)
+	require.Len(t, res.Ops, 1)
+	require.Equal(t, wire.OpStepRun, res.Ops[0].Op)
+	require.JSONEq(t, `"changed"`, string(res.Ops[0].Data))
+}
