@@ -1,0 +1,120 @@
+package middleware_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	inngest "github.com/durablefn/inngest"
+	"github.com/durablefn/inngest/middleware"
+	"github.com/durablefn/inngest/step"
+)
+
+// recorder appends each hook it sees, prefixed with its name.
+type recorder struct {
+	middleware.Base
+	name string
+	mu   *sync.Mutex
+	log  *[]string
+}
+
+func (r recorder) add(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	*r.log = append(*r.log, r.name+"."+fmt.Sprintf(format, args...))
+}
+
+func (r recorder) TransformInput(ctx context.Context, c *middleware.Call, in *middleware.Input) (context.Context, error) {
+	r.add("TransformInput(memoized=%d)", len(in.Steps))
+	return ctx, nil
+}
+func (r recorder) AfterMemoization(context.Context, *middleware.Call) { r.add("AfterMemoization") }
+func (r recorder) BeforeExecution(context.Context, *middleware.Call)  { r.add("BeforeExecution") }
+func (r recorder) BeforeStep(_ context.Context, _ *middleware.Call, s middleware.Step) {
+	r.add("BeforeStep(%s)", s.ID)
+}
+func (r recorder) TransformStep(_ context.Context, _ *middleware.Call, s middleware.Step, o *middleware.Output) {
+	r.add("TransformStep(%s=%s)", s.ID, o.Data)
+}
+func (r recorder) TransformOutput(_ context.Context, _ *middleware.Call, o *middleware.Output) {
+	r.add("TransformOutput(%s)", o.Data)
+}
+func (r recorder) AfterExecution(context.Context, *middleware.Call) { r.add("AfterExecution") }
+func (r recorder) BeforeResponse(context.Context, *middleware.Call)  { r.add("BeforeResponse") }
+
+// TestHookOrder drives a run of two steps through the real handler, one
+// request per step plus the final one, and checks which hooks run, in
+// which order, for client (c) and function (f) middleware.
+func TestHookOrder(t *testing.T) {
+	var (
+		mu  sync.Mutex
+		log []string
+	)
+	c := newClient(t, inngest.ClientConfig{Middleware: []middleware.Middleware{recorder{name: "c", mu: &mu, log: &log}}})
+	_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn", Middleware: []middleware.Middleware{recorder{name: "f", mu: &mu, log: &log}}},
+		inngest.OnEvent("test/run"),
+		func(ctx context.Context, in inngest.Input[map[string]any]) (string, error) {
+			a, err := step.Run(ctx, "a", func(ctx context.Context) (string, error) { return "A", nil })
+			if err != nil {
+				return "", err
+			}
+			b, err := step.Run(ctx, "b", func(ctx context.Context) (string, error) { return "B", nil })
+			if err != nil {
+				return "", err
+			}
+			return a + b, nil
+		})
+	require.NoError(t, err)
+	h := newHandler(c)
+	ev := map[string]any{"name": "test/run", "data": map[string]any{}}
+	take := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		out := log
+		log = nil
+		return out
+	}
+
+	// Request 1: nothing memoized; step a runs.
+	rec := serve(t, h, "app-fn", callBody(t, "r1", 0, ev))
+	require.Len(t, ops(t, rec), 1)
+	require.Equal(t, []string{
+		"c.TransformInput(memoized=0)", "f.TransformInput(memoized=0)",
+		"c.AfterMemoization", "f.AfterMemoization",
+		"c.BeforeExecution", "f.BeforeExecution",
+		"c.BeforeStep(a)", "f.BeforeStep(a)",
+		`f.TransformStep(a="A")`, `c.TransformStep(a="A")`,
+		"f.AfterExecution", "c.AfterExecution",
+		"c.BeforeResponse", "f.BeforeResponse",
+	}, take())
+
+	// Request 2: a memoized, replayed without step hooks; b runs.
+	rec = serve(t, h, "app-fn", callBody(t, "r1", 0, ev, memo{"a", "A"}))
+	require.Len(t, ops(t, rec), 1)
+	require.Equal(t, []string{
+		"c.TransformInput(memoized=1)", "f.TransformInput(memoized=1)",
+		"c.AfterMemoization", "f.AfterMemoization",
+		"c.BeforeExecution", "f.BeforeExecution",
+		"c.BeforeStep(b)", "f.BeforeStep(b)",
+		`f.TransformStep(b="B")`, `c.TransformStep(b="B")`,
+		"f.AfterExecution", "c.AfterExecution",
+		"c.BeforeResponse", "f.BeforeResponse",
+	}, take())
+
+	// Request 3: both memoized; the function returns.
+	rec = serve(t, h, "app-fn", callBody(t, "r1", 0, ev, memo{"a", "A"}, memo{"b", "B"}))
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.JSONEq(t, `"AB"`, rec.Body.String())
+	require.Equal(t, []string{
+		"c.TransformInput(memoized=2)", "f.TransformInput(memoized=2)",
+		"c.AfterMemoization", "f.AfterMemoization",
+		"c.BeforeExecution", "f.BeforeExecution",
+		`f.TransformOutput("AB")`, `c.TransformOutput("AB")`,
+		"f.AfterExecution", "c.AfterExecution",
+		"c.BeforeResponse", "f.BeforeResponse",
+	}, take())
+}

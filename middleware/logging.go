@@ -1,0 +1,241 @@
+package middleware
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// LoggingConfig configures the Logging middleware. The zero value logs at
+// Info level and above to slog.Default().
+type LoggingConfig struct {
+	// Logger receives the lifecycle lines and every line logged through
+	// Logger(ctx). Default: slog.Default().
+	Logger *slog.Logger
+	// Level is the lowest level logged, for lifecycle and user lines
+	// alike. Default: slog.LevelInfo.
+	Level slog.Leveler
+}
+
+// Logging logs each run's lifecycle and gives its code a logger.
+//
+// It logs "function started" when a run first executes, "step finished"
+// (or "step failed") for each step whose code ran, with its duration, and
+// "function finished" (or "function failed") when the function returns.
+// Each line is logged once per run even though the function is called
+// again, and replayed, for each step: a line is about what happened, not
+// about a request.
+//
+// Code in the function gets its logger from [Logger](ctx). That logger is
+// tagged with function_id, run_id and attempt, and with step inside a
+// step's code; it stays silent while memoized code is replayed, so each
+// line the code logs appears once per run, also from loggers derived with
+// With or WithGroup.
+//
+// Register it on the client to log every function, or in a function's
+// FunctionOpts.Middleware to log only that one.
+type Logging struct {
+	Base
+	logger *slog.Logger
+	level  slog.Leveler
+}
+
+// NewLogging returns a Logging middleware configured by cfg.
+func NewLogging(cfg LoggingConfig) *Logging {
+	l := &Logging{logger: cfg.Logger, level: cfg.Level}
+	if l.logger == nil {
+		l.logger = slog.Default()
+	}
+	if l.level == nil {
+		l.level = slog.LevelInfo
+	}
+	return l
+}
+
+type logStateKey struct{}
+
+// logState is one call's logging state, in the ctx the function runs with.
+type logState struct {
+	m         *Logging
+	call      *Call
+	fresh     bool // no memoized steps: the run starts in this call
+	replaying atomic.Bool
+	logger    *slog.Logger
+
+	mu        sync.Mutex
+	step      *Step
+	stepStart time.Time
+}
+
+// Logger returns the logger of the function run ctx belongs to, as set up
+// by the Logging middleware: tagged with the function, run, attempt and
+// current step, and silent while memoized code is replayed. Without the
+// Logging middleware, or outside a function, it returns slog.Default().
+func Logger(ctx context.Context) *slog.Logger {
+	if s, ok := ctx.Value(logStateKey{}).(*logState); ok {
+		return s.logger
+	}
+	return slog.Default()
+}
+
+// TransformInput puts the run's logger in the function's context.
+func (m *Logging) TransformInput(ctx context.Context, call *Call, in *Input) (context.Context, error) {
+	s := &logState{m: m, call: call, fresh: len(in.Steps) == 0}
+	s.replaying.Store(true)
+	base := m.logger.Handler().WithAttrs([]slog.Attr{
+		slog.String("function_id", call.FunctionID),
+		slog.String("run_id", call.RunID),
+		slog.Int("attempt", call.Attempt),
+	})
+	s.logger = slog.New(&runHandler{state: s, base: base})
+	return context.WithValue(ctx, logStateKey{}, s), nil
+}
+
+func stateOf(ctx context.Context) *logState {
+	s, _ := ctx.Value(logStateKey{}).(*logState)
+	return s
+}
+
+// BeforeExecution ends the replay and logs the start of a new run.
+func (m *Logging) BeforeExecution(ctx context.Context, _ *Call) {
+	s := stateOf(ctx)
+	if s == nil {
+		return
+	}
+	s.replaying.Store(false)
+	if s.fresh && s.call.Attempt == 0 {
+		s.lifecycle(ctx, slog.LevelInfo, "function started")
+	}
+}
+
+// BeforeStep notes the step whose code is about to run.
+func (m *Logging) BeforeStep(ctx context.Context, _ *Call, step Step) {
+	s := stateOf(ctx)
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	s.step, s.stepStart = &step, time.Now()
+	s.mu.Unlock()
+}
+
+// TransformStep logs the step's outcome and duration.
+func (m *Logging) TransformStep(ctx context.Context, _ *Call, step Step, out *Output) {
+	s := stateOf(ctx)
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	d := time.Since(s.stepStart)
+	s.step = nil
+	s.mu.Unlock()
+	attrs := []slog.Attr{slog.String("step", step.ID), slog.String("kind", step.Kind), slog.Duration("duration", d)}
+	if step.Index > 0 {
+		attrs = append(attrs, slog.Int("index", step.Index))
+	}
+	if out.Err != nil {
+		s.lifecycle(ctx, slog.LevelWarn, "step failed", append(attrs, slog.String("error", out.Err.Error()))...)
+		return
+	}
+	s.lifecycle(ctx, slog.LevelInfo, "step finished", attrs...)
+}
+
+// TransformOutput logs the function's outcome.
+func (m *Logging) TransformOutput(ctx context.Context, _ *Call, out *Output) {
+	s := stateOf(ctx)
+	if s == nil {
+		return
+	}
+	if out.Err != nil {
+		s.lifecycle(ctx, slog.LevelError, "function failed", slog.String("error", out.Err.Error()))
+		return
+	}
+	s.lifecycle(ctx, slog.LevelInfo, "function finished")
+}
+
+func (s *logState) lifecycle(ctx context.Context, level slog.Level, msg string, attrs ...slog.Attr) {
+	if level < s.m.level.Level() {
+		return
+	}
+	h := s.m.logger.Handler()
+	if !h.Enabled(ctx, level) {
+		return
+	}
+	r := slog.NewRecord(time.Now(), level, msg, 0)
+	r.AddAttrs(slog.String("function_id", s.call.FunctionID), slog.String("run_id", s.call.RunID), slog.Int("attempt", s.call.Attempt))
+	r.AddAttrs(attrs...)
+	_ = h.Handle(ctx, r)
+}
+
+// runHandler is the handler of a run's logger: it drops records while the
+// run replays memoized code and tags records with the running step. It
+// keeps the With and WithGroup calls made on it, so the step attribute
+// can be added outside any group the user opened.
+type runHandler struct {
+	state *logState
+	base  slog.Handler // with the run's attributes, before ops
+	ops   []handlerOp
+	inner slog.Handler // base with ops applied
+}
+
+type handlerOp struct {
+	group string
+	attrs []slog.Attr
+}
+
+func (h *runHandler) handler() slog.Handler {
+	if h.inner != nil {
+		return h.inner
+	}
+	return h.base
+}
+
+func (h *runHandler) Enabled(ctx context.Context, level slog.Level) bool {
+	return !h.state.replaying.Load() && level >= h.state.m.level.Level() && h.handler().Enabled(ctx, level)
+}
+
+func (h *runHandler) Handle(ctx context.Context, r slog.Record) error {
+	if h.state.replaying.Load() {
+		return nil
+	}
+	h.state.mu.Lock()
+	step := h.state.step
+	h.state.mu.Unlock()
+	if step == nil {
+		return h.handler().Handle(ctx, r)
+	}
+	inner := h.base.WithAttrs([]slog.Attr{slog.String("step", step.ID)})
+	for _, op := range h.ops {
+		inner = apply(inner, op)
+	}
+	return inner.Handle(ctx, r)
+}
+
+func apply(h slog.Handler, op handlerOp) slog.Handler {
+	if op.group != "" {
+		return h.WithGroup(op.group)
+	}
+	return h.WithAttrs(op.attrs)
+}
+
+func (h *runHandler) with(op handlerOp) slog.Handler {
+	ops := make([]handlerOp, len(h.ops), len(h.ops)+1)
+	copy(ops, h.ops)
+	return &runHandler{state: h.state, base: h.base, ops: append(ops, op), inner: apply(h.handler(), op)}
+}
+
+func (h *runHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	if len(attrs) == 0 {
+		return h
+	}
+	return h.with(handlerOp{attrs: attrs})
+}
+
+func (h *runHandler) WithGroup(name string) slog.Handler {
+	if name == "" {
+		return h
+	}
+	return h.with(handlerOp{group: name})
+}
