@@ -1,0 +1,219 @@
+package devserver
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/durablefn/inngest/internal/sign"
+	"github.com/durablefn/inngest/internal/wire"
+)
+
+// Handler returns the server's HTTP API, shaped like the real server's:
+//
+//	POST /e/{key}                 send one event or an array of events
+//	POST /fn/register             sync an app (out-of-band registration)
+//	POST /v0/apps                 ask the app at {"url": …} to sync
+//	GET  /v0/runs/{id}/batch      a run's events (use_api)
+//	GET  /v0/runs/{id}/actions    a run's memoized steps (use_api)
+//	GET  /v1/events/{id}/runs     the runs an event started
+//	GET  /v1/runs/{id}            one run, with its timeline
+//	GET  /health                  liveness
+//
+// Errors are JSON objects {"error": "…"} with a 4xx or 5xx status.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /e/{key}", s.handleEvents)
+	mux.HandleFunc("POST /e/", s.handleEvents)
+	mux.HandleFunc("POST /fn/register", s.handleRegister)
+	mux.HandleFunc("POST /v0/apps", s.handleSyncApp)
+	mux.HandleFunc("GET /v0/runs/{id}/batch", s.handleBatch)
+	mux.HandleFunc("GET /v0/runs/{id}/actions", s.handleActions)
+	mux.HandleFunc("GET /v1/events/{id}/runs", s.handleEventRuns)
+	mux.HandleFunc("GET /v1/runs/{id}", s.handleRun)
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"status": 200, "message": "OK"})
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
+	})
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"encoding the response failed"}`)
+	}
+	w.Header().Set(wire.HeaderContentType, "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]any{"error": msg, "status": status})
+}
+
+// readBody reads a bounded body, answering 413 or 400 itself on failure.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", s.cfg.MaxBodyBytes))
+			return nil, false
+		}
+		writeError(w, http.StatusBadRequest, "reading the request body failed")
+		return nil, false
+	}
+	return b, true
+}
+
+// authorized checks the bearer token when a signing key is set.
+func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
+	if s.cfg.SigningKey == "" {
+		return true
+	}
+	want, err := sign.HashedKey(s.cfg.SigningKey)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "the server's signing key is not hex-encoded")
+		return false
+	}
+	got := strings.TrimPrefix(r.Header.Get(wire.HeaderAuthorization), "Bearer ")
+	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		writeError(w, http.StatusUnauthorized, "missing or wrong bearer token: send Authorization: Bearer <hashed signing key>")
+		return false
+	}
+	return true
+}
+
+func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
+	key := r.PathValue("key")
+	if s.cfg.EventKey != "" && subtle.ConstantTimeCompare([]byte(key), []byte(s.cfg.EventKey)) != 1 {
+		writeError(w, http.StatusUnauthorized, "unknown event key")
+		return
+	}
+	body, ok := s.readBody(w, r)
+	if !ok {
+		return
+	}
+	events, err := s.parseEvents(body)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, wire.SendResponse{IDs: []string{}, Status: http.StatusBadRequest, Error: err.Error()})
+		return
+	}
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		writeError(w, http.StatusServiceUnavailable, "the server is shutting down")
+		return
+	}
+	ids := s.ingest(events)
+	s.unlock()
+	writeJSON(w, http.StatusOK, wire.SendResponse{IDs: ids, Status: http.StatusOK})
+}
+
+func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(w, r) {
+		return
+	}
+	body, ok := s.readBody(w, r)
+	if !ok {
+		return
+	}
+	var req wire.RegisterRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		writeJSON(w, http.StatusBadRequest, wire.RegisterResponse{Error: "malformed sync payload: " + err.Error()})
+		return
+	}
+	modified, err := s.register(&req)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, wire.RegisterResponse{Error: "invalid sync payload: " + err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, wire.RegisterResponse{OK: true, Modified: modified})
+}
+
+func (s *Server) handleSyncApp(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(w, r) {
+		return
+	}
+	body, ok := s.readBody(w, r)
+	if !ok {
+		return
+	}
+	var in struct {
+		URL string `json:"url"`
+	}
+	if err := json.Unmarshal(body, &in); err != nil || in.URL == "" {
+		writeError(w, http.StatusBadRequest, `body must be {"url": "<the app's URL>"}`)
+		return
+	}
+	if err := s.SyncApp(r.Context(), in.URL); err != nil {
+		writeError(w, http.StatusBadGateway, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+}
+
+func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(w, r) {
+		return
+	}
+	s.mu.Lock()
+	rn := s.st.run(r.PathValue("id"))
+	var events []json.RawMessage
+	if rn != nil {
+		events = rn.events
+	}
+	s.mu.Unlock()
+	if rn == nil {
+		writeError(w, http.StatusNotFound, "no run with that ID")
+		return
+	}
+	writeJSON(w, http.StatusOK, events)
+}
+
+func (s *Server) handleActions(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(w, r) {
+		return
+	}
+	s.mu.Lock()
+	rn := s.st.run(r.PathValue("id"))
+	steps := map[string]json.RawMessage{}
+	if rn != nil {
+		for k, v := range rn.steps {
+			steps[k] = v
+		}
+	}
+	s.mu.Unlock()
+	if rn == nil {
+		writeError(w, http.StatusNotFound, "no run with that ID")
+		return
+	}
+	writeJSON(w, http.StatusOK, steps)
+}
+
+func (s *Server) handleEventRuns(w http.ResponseWriter, r *http.Request) {
+	runs := s.Runs(r.PathValue("id"))
+	for _, rn := range runs {
+		rn.Timeline, rn.Steps = nil, nil
+	}
+	if runs == nil {
+		runs = []*Run{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": runs})
+}
+
+func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
+	rn := s.Run(r.PathValue("id"))
+	if rn == nil {
+		writeError(w, http.StatusNotFound, "no run with that ID")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": rn})
+}

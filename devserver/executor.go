@@ -1,0 +1,299 @@
+package devserver
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/durablefn/inngest/internal/sign"
+	"github.com/durablefn/inngest/internal/wire"
+)
+
+// call is one call request in flight.
+type call struct {
+	it       *item
+	url      string
+	req      wire.CallRequest
+	started  time.Time
+	eventSeq uint64 // events after this one may satisfy a wait found by the call
+	version  int
+}
+
+// callResult is what came back.
+type callResult struct {
+	status     int
+	body       []byte
+	noRetry    bool
+	retryAt    time.Time
+	reqVersion int
+	err        error
+	duration   time.Duration
+}
+
+// startCall builds the request for it and sends it on its own goroutine.
+// Called with s.mu held.
+func (s *Server) startCall(it *item) {
+	r := it.run
+	now := s.clock.Now()
+	if r.startedAt.IsZero() {
+		r.startedAt = now
+		s.startFinishTimeout(r)
+	}
+	for _, g := range r.gates {
+		s.gates[g.key]++
+	}
+	r.inFlight++
+	s.inFlight++
+	if it.stepID == "" {
+		r.discovery = discoveryInFlight
+		r.dirty = false
+	}
+	c := &call{it: it, started: now, eventSeq: s.eventSeq, version: r.fn.app.reqVersion}
+	u, err := url.Parse(r.fn.url)
+	if err == nil {
+		q := u.Query()
+		q.Set("fnId", r.fn.id)
+		if it.stepID == "" {
+			q.Set("stepId", "step")
+		} else {
+			q.Set("stepId", it.stepID)
+		}
+		u.RawQuery = q.Encode()
+		c.url = u.String()
+	}
+	steps := make(map[string]json.RawMessage, len(r.steps))
+	for k, v := range r.steps {
+		steps[k] = v
+	}
+	stepID := it.stepID
+	if stepID == "" {
+		stepID = "step"
+	}
+	c.req = wire.CallRequest{
+		Event:  r.events[0],
+		Events: r.events,
+		Steps:  steps,
+		Ctx: wire.CallCtx{
+			FnID:                      r.fn.id,
+			RunID:                     r.id,
+			StepID:                    stepID,
+			Attempt:                   it.attempt,
+			MaxAttempts:               r.fn.maxAttempts,
+			Stack:                     wire.Stack{Stack: r.stack[:len(r.stack):len(r.stack)], Current: len(r.stack)},
+			DisableImmediateExecution: r.disableImmediate,
+		},
+		Version: c.version,
+	}
+	s.calls.Add(1)
+	go s.runCall(c)
+}
+
+// runCall sends the call and applies its result.
+func (s *Server) runCall(c *call) {
+	defer s.calls.Done()
+	res := s.send(c)
+	s.mu.Lock()
+	s.complete(c, res)
+	s.notify()
+	s.unlock()
+}
+
+func (s *Server) send(c *call) callResult {
+	start := s.clock.Now()
+	body, err := json.Marshal(c.req)
+	if err != nil {
+		return callResult{err: fmt.Errorf("encoding the call request: %w", err)}
+	}
+	if len(body) > s.cfg.UseAPIThreshold {
+		c.req.UseAPI, c.req.Ctx.UseAPI = true, true
+		c.req.Steps = map[string]json.RawMessage{}
+		c.req.Events = nil
+		if body, err = json.Marshal(c.req); err != nil {
+			return callResult{err: fmt.Errorf("encoding the call request: %w", err)}
+		}
+	}
+	if c.url == "" {
+		return callResult{err: errors.New("the function's URL is invalid")}
+	}
+	ctx, cancel := context.WithTimeout(s.baseCtx, s.cfg.CallTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
+	if err != nil {
+		return callResult{err: err}
+	}
+	req.Header.Set(wire.HeaderContentType, "application/json")
+	req.Header.Set(wire.HeaderServerKind, wire.ServerKindDev)
+	req.Header.Set(wire.HeaderUserAgent, "inngest-dev/"+wire.SDKVersion)
+	if s.cfg.SigningKey != "" {
+		req.Header.Set(wire.HeaderSignature, sign.Header(s.cfg.SigningKey, body, time.Now()))
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return callResult{err: unwrapURLError(err), duration: s.clock.Now().Sub(start)}
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, DefaultMaxResponse+1))
+	if err != nil {
+		return callResult{err: fmt.Errorf("reading the response: %w", err), duration: s.clock.Now().Sub(start)}
+	}
+	if len(raw) > DefaultMaxResponse {
+		return callResult{status: resp.StatusCode, err: fmt.Errorf("response larger than %d bytes", DefaultMaxResponse)}
+	}
+	res := callResult{status: resp.StatusCode, body: raw, duration: s.clock.Now().Sub(start)}
+	res.noRetry = strings.EqualFold(resp.Header.Get(wire.HeaderNoRetry), "true")
+	res.retryAt = parseRetryAfter(resp.Header.Get(wire.HeaderRetryAfter), s.clock.Now())
+	if v, err := strconv.Atoi(resp.Header.Get(wire.HeaderReqVersion)); err == nil {
+		res.reqVersion = v
+	}
+	return res
+}
+
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// parseRetryAfter reads seconds, an RFC 3339 time or an HTTP date.
+func parseRetryAfter(v string, now time.Time) time.Time {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return time.Time{}
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		if n < 0 {
+			return time.Time{}
+		}
+		return now.Add(time.Duration(n) * time.Second)
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return t
+	}
+	return time.Time{}
+}
+
+// complete applies a call's result. Called with s.mu held.
+func (s *Server) complete(c *call, res callResult) {
+	it := c.it
+	r := it.run
+	r.inFlight--
+	s.inFlight--
+	s.releaseGates(r)
+	if it.stepID == "" && r.discovery == discoveryInFlight {
+		r.discovery = discoveryNone
+	}
+	if res.reqVersion > 0 {
+		r.fn.app.reqVersion = res.reqVersion
+	}
+	if r.ended() {
+		return
+	}
+	if r.cancelling {
+		if r.inFlight == 0 {
+			s.finishCancel(r)
+		}
+		return
+	}
+	switch {
+	case res.err != nil:
+		s.callFailed(c, &wire.UserError{Name: "NetworkError", Message: res.err.Error()}, false, time.Time{}, res.duration)
+	case res.status == http.StatusPartialContent:
+		var ops []wire.Op
+		if err := json.Unmarshal(res.body, &ops); err != nil {
+			s.callFailed(c, &wire.UserError{Name: "InvalidResponse", Message: "the 206 response is not a JSON array of ops: " + err.Error()}, false, time.Time{}, res.duration)
+			break
+		}
+		s.applyOps(c, ops, res)
+	case res.status >= 200 && res.status < 300:
+		out := json.RawMessage(res.body)
+		if len(bytes.TrimSpace(out)) == 0 {
+			out = json.RawMessage("null")
+		} else if !json.Valid(out) {
+			b, _ := json.Marshal(string(res.body))
+			out = b
+		}
+		s.completeRun(r, out, res.duration, it.attempt)
+	default:
+		ue := parseUserError(res.body, res.status)
+		noRetry := res.noRetry || ue.NoRetry
+		s.callFailed(c, ue, noRetry, res.retryAt, res.duration)
+	}
+	if !r.ended() && it.stepID == "" && r.dirty {
+		r.dirty = false
+		s.requestDiscovery(r)
+	}
+}
+
+// parseUserError reads an error body, falling back to the raw text.
+func parseUserError(body []byte, status int) *wire.UserError {
+	var ue wire.UserError
+	if err := json.Unmarshal(body, &ue); err == nil && (ue.Name != "" || ue.Message != "") {
+		if ue.Name == "" {
+			ue.Name = "Error"
+		}
+		return &ue
+	}
+	msg := strings.TrimSpace(string(body))
+	if len(msg) > 500 {
+		msg = msg[:500]
+	}
+	if msg == "" {
+		msg = http.StatusText(status)
+	}
+	return &wire.UserError{Name: "Error", Message: fmt.Sprintf("HTTP %d: %s", status, msg)}
+}
+
+// callFailed retries a failed call with backoff, or fails the run.
+// Called with s.mu held.
+func (s *Server) callFailed(c *call, ue *wire.UserError, noRetry bool, retryAt time.Time, d time.Duration) {
+	it := c.it
+	r := it.run
+	now := s.clock.Now()
+	if !noRetry && it.attempt+1 < r.fn.maxAttempts {
+		at := retryAt
+		if at.IsZero() || at.Before(now) {
+			at = now.Add(s.cfg.Backoff(it.attempt + 1))
+		}
+		r.add(TimelineEntry{At: now, Kind: TimelineError, StepID: it.stepID, Attempt: it.attempt, Duration: d,
+			Detail: ue.Name + ": " + ue.Message + " (retry at +" + at.Sub(r.createdAt).String() + ")"})
+		s.enqueue(r, it.stepID, it.attempt+1, at)
+		return
+	}
+	if it.stepID != "" {
+		delete(r.planned, it.stepID)
+	}
+	r.add(TimelineEntry{At: now, Kind: TimelineFailed, StepID: it.stepID, Attempt: it.attempt, Duration: d, Detail: ue.Name + ": " + ue.Message})
+	s.failRun(r, ue)
+}
+
+// requestDiscovery makes sure a discovery call will see the run's latest
+// state. Called with s.mu held.
+func (s *Server) requestDiscovery(r *run) {
+	if r.ended() || r.cancelling {
+		return
+	}
+	if len(r.planned) > 0 {
+		// The last planned step to finish asks for discovery.
+		return
+	}
+	switch r.discovery {
+	case discoveryQueued:
+	case discoveryInFlight:
+		r.dirty = true
+	default:
+		s.enqueue(r, "", 0, s.clock.Now())
+	}
+}

@@ -1,0 +1,86 @@
+package devserver_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	inngest "github.com/durablefn/inngest"
+	"github.com/durablefn/inngest/devserver"
+	"github.com/durablefn/inngest/handler"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// testTimeout bounds every wait in a test.
+const testTimeout = 20 * time.Second
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// startServer starts a server and closes it when the test ends.
+func startServer(t *testing.T, cfg devserver.Config) *devserver.Server {
+	t.Helper()
+	srv, err := devserver.New(cfg)
+	require.NoError(t, err)
+	require.NoError(t, srv.Start(ctxT(t)))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		require.NoError(t, srv.Close(ctx))
+	})
+	return srv
+}
+
+// inProcApp builds an app whose client and handler talk to srv without
+// sockets, lets define add functions, and syncs it.
+func inProcApp(t *testing.T, srv *devserver.Server, appID string, define func(c *inngest.Client)) *inngest.Client {
+	t.Helper()
+	c, err := inngest.NewClient(inngest.ClientConfig{AppID: appID, Dev: srv.URL(), HTTPClient: srv.HTTPClient(), Logger: quietLogger()})
+	require.NoError(t, err)
+	define(c)
+	require.NoError(t, srv.AddApp(ctxT(t), "http://"+appID+".local/api/inngest", handler.New(c, nil)))
+	return c
+}
+
+// httpApp serves an app on a loopback socket and syncs it over HTTP.
+func httpApp(t *testing.T, srv *devserver.Server, cfg inngest.ClientConfig, define func(c *inngest.Client)) *inngest.Client {
+	t.Helper()
+	cfg.Dev = srv.URL()
+	if cfg.Logger == nil {
+		cfg.Logger = quietLogger()
+	}
+	c, err := inngest.NewClient(cfg)
+	require.NoError(t, err)
+	define(c)
+	ts := httptest.NewServer(handler.New(c, nil))
+	t.Cleanup(ts.Close)
+	require.NoError(t, srv.SyncApp(ctxT(t), ts.URL+"/api/inngest"))
+	return c
+}
+
+// send sends one event and returns its ID.
+func send(t *testing.T, srv *devserver.Server, name string, data map[string]any) string {
+	t.Helper()
+	ids, err := srv.SendEvent(ctxT(t), devserver.Event{Name: name, Data: data})
+	require.NoError(t, err)
+	return ids[0]
+}
+
+// oneRun waits for the single run an event starts to end.
+func oneRun(t *testing.T, srv *devserver.Server, eventID string) *devserver.Run {
+	t.Helper()
+	runs, err := srv.WaitForRuns(ctxT(t), eventID, 1)
+	require.NoError(t, err)
+	require.Len(t, runs, 1)
+	return runs[0]
+}

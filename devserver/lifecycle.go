@@ -1,0 +1,259 @@
+package devserver
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/durablefn/inngest/internal/wire"
+)
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// createRun starts a run of fn for events, applying the flow control that
+// acts at run creation: idempotency, rate limit, singleton, throttle,
+// priority, concurrency keys, timeouts and cancellation rules. It returns
+// nil when flow control skipped the run. Called with s.mu held.
+func (s *Server) createRun(fn *function, events []*eventRecord, now time.Time, link *invokeLink) *run {
+	first := decodeMap(events[0].raw)
+	if fn.idempotency != nil {
+		key := fn.id + "\x00" + fn.idempotency.key(first)
+		if !s.st.idempotent("idem\x00"+key, now, now.Add(IdempotencyPeriod)) {
+			s.log.Debug("devserver: run skipped by idempotency key", "function_id", fn.id, "event_id", events[0].id)
+			return nil
+		}
+	}
+	if rl := fn.rateLimit; rl != nil && link == nil {
+		key := fn.id + "\x00" + rl.key.keyOf(first)
+		if !s.allowRate(key, rl.limit, rl.period, now) {
+			s.log.Debug("devserver: run skipped by rate limit", "function_id", fn.id, "event_id", events[0].id)
+			return nil
+		}
+	}
+	singletonKey := ""
+	if sg := fn.singleton; sg != nil {
+		singletonKey = fn.id + "\x00" + sg.key.keyOf(first)
+		if cur := s.singletons[singletonKey]; cur != nil && !cur.ended() {
+			if sg.mode == "cancel" {
+				s.cancelRun(cur, &wire.UserError{Name: "FunctionCancelled", Message: "replaced by a newer run (singleton)"})
+			} else {
+				s.log.Debug("devserver: run skipped by singleton", "function_id", fn.id, "event_id", events[0].id)
+				return nil
+			}
+		}
+	}
+	r := &run{
+		id:        newID(),
+		fn:        fn,
+		eventIDs:  make([]string, len(events)),
+		events:    make([]json.RawMessage, len(events)),
+		status:    StatusRunning,
+		createdAt: now,
+		parent:    link,
+	}
+	for i, ev := range events {
+		r.eventIDs[i] = ev.id
+		r.events[i] = ev.raw
+	}
+	if singletonKey != "" {
+		r.singletonKey = singletonKey
+		s.singletons[singletonKey] = r
+	}
+	if fn.priority != nil {
+		v, err := fn.priority.eval(first, nil)
+		if err == nil {
+			if n, ok := toInt(v.Value()); ok {
+				if n > 600 {
+					n = 600
+				}
+				if n < -600 {
+					n = -600
+				}
+				r.priority = time.Duration(n) * time.Second
+			}
+		}
+	}
+	for i, c := range fn.concurrency {
+		g := gate{limit: c.limit}
+		if c.key == nil {
+			g.key = "fn\x00" + fn.id
+		} else {
+			scope := fn.id
+			if c.scope == "env" || c.scope == "account" {
+				scope = c.scope
+			}
+			g.key = "key\x00" + scope + "\x00" + itoa(i) + "\x00" + c.key.key(first)
+		}
+		r.gates = append(r.gates, g)
+	}
+	at := now
+	if th := fn.throttle; th != nil && link == nil {
+		key := fn.id + "\x00" + th.key.keyOf(first)
+		at = s.throttleAt(key, th.limit+th.burst, th.period, now)
+	}
+	r.add(TimelineEntry{At: now, Kind: TimelineQueued, Detail: "event " + events[0].name})
+	if at.After(now) {
+		r.add(TimelineEntry{At: now, Kind: TimelineQueued, Detail: "throttled until +" + at.Sub(now).String()})
+	}
+	s.st.putRun(r)
+	for _, c := range fn.cancels {
+		p := &pause{kind: pauseCancel, run: r, event: c.event, expr: c.expr, started: now}
+		s.filePause(r, p)
+		r.pauses = append(r.pauses, p)
+		if c.timeout > 0 {
+			p.timer = s.after(now.Add(c.timeout), func() { s.dropPause(p) })
+			r.timers = append(r.timers, p.timer)
+		}
+	}
+	if fn.timeoutStart > 0 {
+		r.timers = append(r.timers, s.after(now.Add(fn.timeoutStart), func() {
+			if !r.ended() && r.startedAt.IsZero() {
+				s.cancelRun(r, &wire.UserError{Name: "FunctionTimeout", Message: "the run did not start within " + fn.timeoutStart.String()})
+			}
+		}))
+	}
+	s.log.Debug("devserver: run created", "run_id", r.id, "function_id", fn.id, "event_id", events[0].id)
+	s.enqueue(r, "", 0, at)
+	return r
+}
+
+// startFinishTimeout arms the finish timeout when a run's first call
+// starts. Called with s.mu held.
+func (s *Server) startFinishTimeout(r *run) {
+	d := r.fn.timeoutFinish
+	if d <= 0 {
+		return
+	}
+	r.timers = append(r.timers, s.after(r.startedAt.Add(d), func() {
+		if !r.ended() {
+			s.cancelRun(r, &wire.UserError{Name: "FunctionTimeout", Message: "the run did not finish within " + d.String()})
+		}
+	}))
+}
+
+func toInt(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return n, true
+	case uint64:
+		return int64(n), true
+	case float64:
+		return int64(n), true
+	}
+	return 0, false
+}
+
+// completeRun ends r with output. Called with s.mu held.
+func (s *Server) completeRun(r *run, output json.RawMessage, d time.Duration, attempt int) {
+	r.status = StatusCompleted
+	r.output = output
+	r.add(TimelineEntry{At: s.clock.Now(), Kind: TimelineCompleted, Attempt: attempt, Duration: d, Detail: "→ " + string(output)})
+	s.endRun(r)
+}
+
+// failRun ends r with an error and emits inngest/function.failed. Called
+// with s.mu held.
+func (s *Server) failRun(r *run, ue *wire.UserError) {
+	if r.ended() {
+		return
+	}
+	r.status = StatusFailed
+	r.err = ue
+	out, _ := json.Marshal(ue)
+	r.output = out
+	if n := len(r.timeline); n == 0 || r.timeline[n-1].Kind != TimelineFailed {
+		r.add(TimelineEntry{At: s.clock.Now(), Kind: TimelineFailed, Detail: ue.Name + ": " + ue.Message})
+	}
+	s.endRun(r)
+	data := map[string]any{
+		"function_id": r.fn.id,
+		"run_id":      r.id,
+		"error":       ue,
+		"event":       r.events[0],
+	}
+	s.emit(wire.EventFunctionFailed, data)
+}
+
+// cancelRun cancels r between steps: at once when no call is in flight,
+// otherwise when the call in flight returns. Called with s.mu held.
+func (s *Server) cancelRun(r *run, ue *wire.UserError) {
+	if r.ended() || r.cancelling {
+		return
+	}
+	r.cancelErr = ue
+	if r.inFlight > 0 {
+		r.cancelling = true
+		return
+	}
+	s.finishCancel(r)
+}
+
+func (s *Server) finishCancel(r *run) {
+	ue := r.cancelErr
+	if ue == nil {
+		ue = &wire.UserError{Name: "FunctionCancelled", Message: "the run was cancelled"}
+	}
+	r.status = StatusCancelled
+	r.err = ue
+	out, _ := json.Marshal(ue)
+	r.output = out
+	r.add(TimelineEntry{At: s.clock.Now(), Kind: TimelineCancelled, Detail: ue.Message})
+	s.endRun(r)
+	s.emit(wire.EventFunctionCancelled, map[string]any{
+		"function_id": r.fn.id,
+		"run_id":      r.id,
+		"event":       r.events[0],
+		"error":       ue,
+	})
+}
+
+// endRun releases everything r held and emits inngest/function.finished.
+// Called with s.mu held, after r.status was set.
+func (s *Server) endRun(r *run) {
+	r.endedAt = s.clock.Now()
+	for _, p := range r.pauses {
+		s.dropPause(p)
+	}
+	r.pauses = nil
+	for _, p := range r.outstanding {
+		if p.pause != nil {
+			s.dropPause(p.pause)
+		}
+		if p.child != nil && !p.child.ended() && p.child.parent != nil {
+			p.child.parent.done = true
+		}
+	}
+	r.outstanding = nil
+	r.planned = nil
+	for _, t := range r.timers {
+		s.stopTimer(t)
+	}
+	r.timers = nil
+	if r.singletonKey != "" && s.singletons[r.singletonKey] == r {
+		delete(s.singletons, r.singletonKey)
+	}
+	if r.parent != nil {
+		s.resumeParent(r)
+	}
+	data := map[string]any{
+		"function_id": r.fn.id,
+		"run_id":      r.id,
+		"event":       r.events[0],
+	}
+	if r.status == StatusCompleted {
+		data["result"] = r.output
+	} else {
+		data["error"] = r.err
+	}
+	if r.parent != nil {
+		data["correlation_id"] = r.parent.parent.id + "." + r.parent.stepID
+	}
+	s.log.Info("devserver: run ended", "run_id", r.id, "function_id", r.fn.id, "status", string(r.status),
+		"duration", r.endedAt.Sub(r.createdAt).String())
+	s.emit(wire.EventFunctionFinished, data)
+	if s.cfg.OnRunFinished != nil {
+		s.finished = append(s.finished, r.snapshot(true))
+	}
+	s.notify()
+}

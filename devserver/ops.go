@@ -1,0 +1,335 @@
+package devserver
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/durablefn/inngest/internal/timestr"
+	"github.com/durablefn/inngest/internal/wire"
+)
+
+// applyOps handles a 206 answer. Called with s.mu held.
+func (s *Server) applyOps(c *call, ops []wire.Op, res callResult) {
+	it := c.it
+	r := it.run
+	now := s.clock.Now()
+	if len(ops) > 1 {
+		r.disableImmediate = true
+	}
+	if len(ops) == 0 && it.stepID != "" {
+		// The targeted call ended without reaching its step.
+		delete(r.planned, it.stepID)
+		s.requestDiscovery(r)
+		return
+	}
+	cont := false
+	for i := range ops {
+		op := &ops[i]
+		if op.ID == "" {
+			continue
+		}
+		if _, done := r.steps[op.ID]; done {
+			continue
+		}
+		name := op.DisplayName
+		if name == "" {
+			name = op.Name
+		}
+		switch op.Op {
+		case wire.OpStepRun:
+			data := op.Data
+			if len(data) == 0 {
+				data = json.RawMessage("null")
+			}
+			s.memoize(r, op.ID, wrapData(data))
+			r.add(TimelineEntry{At: now, Kind: TimelineStep, StepID: op.ID, Name: name, Attempt: it.attempt, Duration: res.duration, Detail: "→ " + string(data)})
+			delete(r.planned, op.ID)
+			cont = true
+		case wire.OpStepError, wire.OpStepFailed:
+			ue := op.Error
+			if ue == nil {
+				ue = &wire.UserError{Name: "Error", Message: "step failed without an error"}
+			}
+			final := op.Op == wire.OpStepFailed || ue.NoRetry || res.noRetry || it.attempt+1 >= r.fn.maxAttempts
+			if !final {
+				at := res.retryAt
+				if at.IsZero() || at.Before(now) {
+					at = now.Add(s.cfg.Backoff(it.attempt + 1))
+				}
+				r.add(TimelineEntry{At: now, Kind: TimelineStepError, StepID: op.ID, Name: name, Attempt: it.attempt, Duration: res.duration,
+					Detail: ue.Name + ": " + ue.Message + " (retry at +" + at.Sub(r.createdAt).String() + ")"})
+				s.enqueue(r, it.stepID, it.attempt+1, at)
+				continue
+			}
+			s.memoize(r, op.ID, wrapError(ue))
+			r.add(TimelineEntry{At: now, Kind: TimelineStepFailed, StepID: op.ID, Name: name, Attempt: it.attempt, Duration: res.duration, Detail: ue.Name + ": " + ue.Message})
+			delete(r.planned, op.ID)
+			cont = true
+		case wire.OpStepPlanned:
+			if _, ok := r.planned[op.ID]; ok {
+				continue
+			}
+			if r.planned == nil {
+				r.planned = make(map[string]struct{})
+			}
+			r.planned[op.ID] = struct{}{}
+			r.add(TimelineEntry{At: now, Kind: TimelinePlanned, StepID: op.ID, Name: name})
+			s.enqueue(r, op.ID, 0, now)
+		case wire.OpSleep:
+			if r.outstanding[op.ID] != nil {
+				continue
+			}
+			if err := s.startSleep(r, op, name, now); err != nil {
+				s.failRun(r, &wire.UserError{Name: "InvalidSleep", Message: err.Error()})
+				return
+			}
+		case wire.OpWaitForEvent:
+			if r.outstanding[op.ID] != nil {
+				continue
+			}
+			matched, err := s.startWait(r, op, name, now, c.eventSeq)
+			if err != nil {
+				s.failRun(r, &wire.UserError{Name: "InvalidWaitForEvent", Message: err.Error()})
+				return
+			}
+			if matched {
+				cont = true
+			}
+		case wire.OpInvokeFunction:
+			if r.outstanding[op.ID] != nil {
+				continue
+			}
+			if s.startInvoke(r, op, name, now) {
+				cont = true
+			}
+		default:
+			s.log.Warn("devserver: ignoring an unknown opcode", "run_id", r.id, "op", string(op.Op))
+		}
+		if r.ended() {
+			return
+		}
+	}
+	if cont {
+		s.requestDiscovery(r)
+	}
+}
+
+func wrapData(data json.RawMessage) json.RawMessage {
+	out := make([]byte, 0, len(data)+10)
+	out = append(out, `{"data":`...)
+	out = append(out, data...)
+	out = append(out, '}')
+	return out
+}
+
+func wrapError(ue *wire.UserError) json.RawMessage {
+	b, _ := json.Marshal(struct {
+		Error *wire.UserError `json:"error"`
+	}{ue})
+	return b
+}
+
+// memoize saves a step result. Called with s.mu held.
+func (s *Server) memoize(r *run, stepID string, v json.RawMessage) {
+	s.st.memoize(r, stepID, v)
+}
+
+func (r *run) setOutstanding(stepID string, p *pending) {
+	if r.outstanding == nil {
+		r.outstanding = make(map[string]*pending, 1)
+	}
+	r.outstanding[stepID] = p
+}
+
+func (s *Server) startSleep(r *run, op *wire.Op, name string, now time.Time) error {
+	var o wire.SleepOpts
+	if err := json.Unmarshal(op.Opts, &o); err != nil {
+		return fmt.Errorf("sleep %q: malformed opts: %w", name, err)
+	}
+	until, err := timestr.ParseTimeOrDuration(o.Duration, now)
+	if err != nil {
+		return fmt.Errorf("sleep %q: %w", name, err)
+	}
+	stepID := op.ID
+	p := &pending{kind: wire.OpSleep, name: name, started: now}
+	r.setOutstanding(stepID, p)
+	r.add(TimelineEntry{At: now, Kind: TimelineSleep, StepID: stepID, Name: name, Detail: "until +" + until.Sub(r.createdAt).String()})
+	p.timer = s.after(until, func() {
+		if r.ended() || r.outstanding[stepID] != p {
+			return
+		}
+		delete(r.outstanding, stepID)
+		t := s.clock.Now()
+		s.memoize(r, stepID, json.RawMessage("null"))
+		r.add(TimelineEntry{At: t, Kind: TimelineWoke, StepID: stepID, Name: name, Duration: t.Sub(p.started)})
+		s.requestDiscovery(r)
+	})
+	r.timers = append(r.timers, p.timer)
+	return nil
+}
+
+// startWait files a pause for a WaitForEvent op, or resolves it at once
+// with an event that arrived while the call that reported it was running.
+func (s *Server) startWait(r *run, op *wire.Op, name string, now time.Time, afterSeq uint64) (bool, error) {
+	var o wire.WaitForEventOpts
+	if err := json.Unmarshal(op.Opts, &o); err != nil {
+		return false, fmt.Errorf("wait %q: malformed opts: %w", name, err)
+	}
+	if o.Event == "" {
+		return false, fmt.Errorf("wait %q: no event name", name)
+	}
+	timeout := 24 * time.Hour * 365
+	if o.Timeout != "" {
+		d, err := timestr.Parse(o.Timeout)
+		if err != nil {
+			return false, fmt.Errorf("wait %q: %w", name, err)
+		}
+		timeout = d
+	}
+	p := &pause{kind: pauseWait, run: r, stepID: op.ID, name: name, event: o.Event, started: now}
+	if o.If != nil && *o.If != "" {
+		e, err := s.exprs.compile(*o.If)
+		if err != nil {
+			return false, fmt.Errorf("wait %q: %w", name, err)
+		}
+		p.expr = e
+	}
+	// An event that arrived while the call was running counts.
+	for _, ev := range s.st.recentEvents(o.Event, afterSeq) {
+		if p.matches(s, decodeMap(ev.raw)) {
+			s.memoize(r, op.ID, ev.raw)
+			r.add(TimelineEntry{At: now, Kind: TimelineWaitMatched, StepID: op.ID, Name: name, Detail: "event " + ev.id + " (arrived during the call)"})
+			return true, nil
+		}
+	}
+	s.filePause(r, p)
+	pend := &pending{kind: wire.OpWaitForEvent, name: name, started: now, pause: p}
+	r.setOutstanding(op.ID, pend)
+	r.add(TimelineEntry{At: now, Kind: TimelineWait, StepID: op.ID, Name: name, Detail: o.Event + " for " + timestr.Format(timeout)})
+	stepID := op.ID
+	pend.timer = s.after(now.Add(timeout), func() {
+		if r.ended() || r.outstanding[stepID] != pend {
+			return
+		}
+		delete(r.outstanding, stepID)
+		s.dropPause(p)
+		t := s.clock.Now()
+		s.memoize(r, stepID, json.RawMessage("null"))
+		r.add(TimelineEntry{At: t, Kind: TimelineWaitTimeout, StepID: stepID, Name: name, Duration: t.Sub(now)})
+		s.requestDiscovery(r)
+	})
+	p.timer = pend.timer
+	r.timers = append(r.timers, pend.timer)
+	return false, nil
+}
+
+// resolveWait resumes a run whose wait matched ev. Called with s.mu held.
+func (s *Server) resolveWait(p *pause, ev *eventRecord) {
+	r := p.run
+	pend := r.outstanding[p.stepID]
+	if r.ended() || pend == nil || pend.pause != p {
+		return
+	}
+	delete(r.outstanding, p.stepID)
+	s.dropPause(p)
+	s.stopTimer(pend.timer)
+	now := s.clock.Now()
+	s.memoize(r, p.stepID, ev.raw)
+	r.add(TimelineEntry{At: now, Kind: TimelineWaitMatched, StepID: p.stepID, Name: p.name, Duration: now.Sub(p.started), Detail: "event " + ev.id})
+	s.requestDiscovery(r)
+}
+
+// startInvoke starts the invoked run. It reports true when the step was
+// resolved at once (the function does not exist).
+func (s *Server) startInvoke(r *run, op *wire.Op, name string, now time.Time) bool {
+	var o wire.InvokeOpts
+	fail := func(msg string) bool {
+		ue := &wire.UserError{Name: "Error", Message: msg}
+		s.memoize(r, op.ID, wrapError(ue))
+		r.add(TimelineEntry{At: now, Kind: TimelineInvokeDone, StepID: op.ID, Name: name, Detail: ue.Message})
+		return true
+	}
+	if err := json.Unmarshal(op.Opts, &o); err != nil {
+		return fail("invoke: malformed opts: " + err.Error())
+	}
+	fn := s.fns[o.FunctionID]
+	if fn == nil {
+		return fail(fmt.Sprintf("could not find function %q to invoke", o.FunctionID))
+	}
+	data := map[string]any{}
+	if len(o.Payload.Data) > 0 && !wire.IsNull(o.Payload.Data) {
+		if err := json.Unmarshal(o.Payload.Data, &data); err != nil {
+			return fail("invoke: payload data must be a JSON object")
+		}
+	}
+	correlation := r.id + "." + op.ID
+	data[wire.InngestDataKey] = map[string]any{wire.InvokeFnIDKey: fn.id, wire.InvokeCorrelationKey: correlation}
+	raw, _ := json.Marshal(data)
+	ev := wire.Event{Name: wire.EventFunctionInvoked, Data: raw, User: o.Payload.User}
+	rec := s.storeEvent(&ev)
+	link := &invokeLink{parent: r, stepID: op.ID}
+	pend := &pending{kind: wire.OpInvokeFunction, name: name, started: now}
+	r.setOutstanding(op.ID, pend)
+	r.add(TimelineEntry{At: now, Kind: TimelineInvoke, StepID: op.ID, Name: name, Detail: fn.id})
+	if o.Timeout != "" {
+		if d, err := timestr.Parse(o.Timeout); err == nil {
+			stepID := op.ID
+			pend.timer = s.after(now.Add(d), func() {
+				if link.done || r.ended() {
+					return
+				}
+				link.done = true
+				delete(r.outstanding, stepID)
+				t := s.clock.Now()
+				ue := &wire.UserError{Name: "InngestInvokeTimeoutError", Message: "Timed out waiting for invoked function to complete"}
+				s.memoize(r, stepID, wrapError(ue))
+				r.add(TimelineEntry{At: t, Kind: TimelineInvokeDone, StepID: stepID, Name: name, Duration: t.Sub(now), Detail: ue.Message})
+				s.requestDiscovery(r)
+			})
+			r.timers = append(r.timers, pend.timer)
+		}
+	}
+	child := s.createRun(fn, []*eventRecord{rec}, now, link)
+	if child == nil {
+		link.done = true
+		delete(r.outstanding, op.ID)
+		return fail(fmt.Sprintf("function %q did not start a run for the invocation", fn.id))
+	}
+	pend.child = child
+	return false
+}
+
+// resumeParent hands an invoked run's outcome to the run that invoked it.
+// Called with s.mu held.
+func (s *Server) resumeParent(child *run) {
+	link := child.parent
+	if link == nil || link.done {
+		return
+	}
+	link.done = true
+	r := link.parent
+	pend := r.outstanding[link.stepID]
+	if r.ended() || pend == nil {
+		return
+	}
+	delete(r.outstanding, link.stepID)
+	s.stopTimer(pend.timer)
+	now := s.clock.Now()
+	var v json.RawMessage
+	detail := ""
+	if child.status == StatusCompleted {
+		v = wrapData(child.output)
+		detail = "→ " + string(child.output)
+	} else {
+		ue := child.err
+		if ue == nil {
+			ue = &wire.UserError{Name: "Error", Message: "invoked run " + string(child.status)}
+		}
+		v = wrapError(ue)
+		detail = ue.Name + ": " + ue.Message
+	}
+	s.memoize(r, link.stepID, v)
+	r.add(TimelineEntry{At: now, Kind: TimelineInvokeDone, StepID: link.stepID, Name: pend.name, Duration: now.Sub(pend.started), Detail: detail})
+	s.requestDiscovery(r)
+}

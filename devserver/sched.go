@@ -1,0 +1,235 @@
+package devserver
+
+import (
+	"container/heap"
+	"time"
+)
+
+// item is one call to make: a run, the step it targets ("" for a
+// discovery call) and its attempt.
+type item struct {
+	run     *run
+	stepID  string
+	attempt int
+	at      time.Time // not before
+	order   time.Time // at, moved earlier by the run's priority
+	seq     uint64
+	index   int
+}
+
+type readyHeap []*item
+
+func (h readyHeap) Len() int { return len(h) }
+func (h readyHeap) Less(i, j int) bool {
+	if !h[i].order.Equal(h[j].order) {
+		return h[i].order.Before(h[j].order)
+	}
+	return h[i].seq < h[j].seq
+}
+func (h readyHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index = i
+	h[j].index = j
+}
+func (h *readyHeap) Push(x any) {
+	it := x.(*item)
+	it.index = len(*h)
+	*h = append(*h, it)
+}
+func (h *readyHeap) Pop() any {
+	old := *h
+	n := len(old)
+	it := old[n-1]
+	old[n-1] = nil
+	it.index = -1
+	*h = old[:n-1]
+	return it
+}
+
+// timer runs fire, with the server's lock held, once the clock reaches at.
+type timer struct {
+	at    time.Time
+	seq   uint64
+	fire  func()
+	index int
+	bg    bool
+}
+
+type timerHeap []*timer
+
+func (h timerHeap) Len() int { return len(h) }
+func (h timerHeap) Less(i, j int) bool {
+	if !h[i].at.Equal(h[j].at) {
+		return h[i].at.Before(h[j].at)
+	}
+	return h[i].seq < h[j].seq
+}
+func (h timerHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index = i
+	h[j].index = j
+}
+func (h *timerHeap) Push(x any) {
+	t := x.(*timer)
+	t.index = len(*h)
+	*h = append(*h, t)
+}
+func (h *timerHeap) Pop() any {
+	old := *h
+	n := len(old)
+	t := old[n-1]
+	old[n-1] = nil
+	t.index = -1
+	*h = old[:n-1]
+	return t
+}
+
+// after schedules fire at at. Called with s.mu held.
+func (s *Server) after(at time.Time, fire func()) *timer {
+	s.seq++
+	t := &timer{at: at, seq: s.seq, fire: fire}
+	heap.Push(&s.timers, t)
+	s.notify()
+	return t
+}
+
+// afterBG schedules a background timer (cron), which time skipping never
+// jumps to. Called with s.mu held.
+func (s *Server) afterBG(at time.Time, fire func()) *timer {
+	s.seq++
+	t := &timer{at: at, seq: s.seq, fire: fire, bg: true}
+	heap.Push(&s.bgTimers, t)
+	s.notify()
+	return t
+}
+
+// stopTimer cancels t if it has not fired. Called with s.mu held.
+func (s *Server) stopTimer(t *timer) {
+	if t == nil || t.index < 0 {
+		return
+	}
+	if t.bg {
+		heap.Remove(&s.bgTimers, t.index)
+	} else {
+		heap.Remove(&s.timers, t.index)
+	}
+}
+
+// enqueue schedules a call. Called with s.mu held.
+func (s *Server) enqueue(r *run, stepID string, attempt int, at time.Time) {
+	if stepID == "" {
+		r.discovery = discoveryQueued
+	}
+	s.seq++
+	it := &item{run: r, stepID: stepID, attempt: attempt, at: at, order: at.Add(-r.priority), seq: s.seq, index: -1}
+	if at.After(s.clock.Now()) {
+		t := s.after(at, func() { heap.Push(&s.ready, it) })
+		r.timers = append(r.timers, t)
+		return
+	}
+	heap.Push(&s.ready, it)
+	s.notify()
+}
+
+// schedule is the scheduler loop: it fires due timers, dispatches ready
+// calls within the concurrency limits, and skips time when allowed.
+func (s *Server) schedule() {
+	defer s.loops.Done()
+	for {
+		s.mu.Lock()
+		now := s.clock.Now()
+		for _, h := range []*timerHeap{&s.timers, &s.bgTimers} {
+			for h.Len() > 0 && !(*h)[0].at.After(now) {
+				t := heap.Pop(h).(*timer)
+				t.fire()
+			}
+		}
+		if !s.closing {
+			s.dispatch()
+		}
+		if s.closing {
+			s.unlock()
+			return
+		}
+		var next time.Time
+		if s.timers.Len() > 0 {
+			next = s.timers[0].at
+		}
+		if s.bgTimers.Len() > 0 && (next.IsZero() || s.bgTimers[0].at.Before(next)) {
+			next = s.bgTimers[0].at
+		}
+		if s.vclock != nil && s.inFlight == 0 && s.busy == 0 && s.ready.Len() == 0 && s.timers.Len() > 0 {
+			// Every run waits on a timer: jump to the next one.
+			at := s.timers[0].at
+			s.unlock()
+			s.vclock.AdvanceTo(at)
+			continue
+		}
+		changed := s.changed
+		s.unlock()
+
+		var tc <-chan time.Time
+		var tm Timer
+		if !next.IsZero() {
+			tm = s.clock.NewTimer(next.Sub(now))
+			tc = tm.C()
+		}
+		select {
+		case <-s.wake:
+		case <-tc:
+		case <-changed:
+		case <-s.done:
+		}
+		if tm != nil {
+			tm.Stop()
+		}
+	}
+}
+
+// dispatch starts every ready call that its gates allow. Called with s.mu
+// held.
+func (s *Server) dispatch() {
+	var stillBlocked []*item
+	for s.ready.Len() > 0 && s.inFlight < s.cfg.MaxInFlight {
+		it := heap.Pop(&s.ready).(*item)
+		r := it.run
+		if r.ended() {
+			continue
+		}
+		if r.cancelling {
+			continue
+		}
+		if !s.gatesOpen(r) {
+			stillBlocked = append(stillBlocked, it)
+			continue
+		}
+		s.startCall(it)
+	}
+	s.blocked = append(s.blocked, stillBlocked...)
+}
+
+func (s *Server) gatesOpen(r *run) bool {
+	for _, g := range r.gates {
+		if s.gates[g.key] >= g.limit {
+			return false
+		}
+	}
+	return true
+}
+
+// releaseGates frees r's concurrency slots and requeues blocked calls.
+// Called with s.mu held.
+func (s *Server) releaseGates(r *run) {
+	for _, g := range r.gates {
+		s.gates[g.key]--
+		if s.gates[g.key] <= 0 {
+			delete(s.gates, g.key)
+		}
+	}
+	if len(r.gates) > 0 && len(s.blocked) > 0 {
+		for _, it := range s.blocked {
+			heap.Push(&s.ready, it)
+		}
+		s.blocked = s.blocked[:0]
+	}
+}

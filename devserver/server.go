@@ -1,0 +1,301 @@
+package devserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Server is an embedded Inngest orchestrator. Create one with New, start
+// it with Start and stop it with Close. It is safe for concurrent use.
+type Server struct {
+	cfg    Config
+	clock  Clock
+	vclock *VirtualClock // non-nil when time skipping is on
+	log    *slog.Logger
+	exprs  *exprCache
+	routes *router
+	client *http.Client
+
+	mu       sync.Mutex
+	st       store
+	apps     map[string]*appRecord // by app URL
+	fns      map[string]*function  // by composite ID
+	triggers map[string][]*trigger // by event name
+	crons    []*cronEntry
+
+	timers   timerHeap // timers that time skipping may jump to
+	bgTimers timerHeap // cron timers, which it never jumps to
+	ready    readyHeap
+	blocked  []*item
+	inFlight int
+	busy     int
+	seq      uint64
+	eventSeq uint64
+
+	gates      map[string]int
+	throttles  map[string][]time.Time
+	rateLimits map[string][]time.Time
+	batches    map[string]*batch
+	debounces  map[string]*debounce
+	singletons map[string]*run
+
+	changed  chan struct{}
+	wake     chan struct{}
+	finished []*Run // runs ended since the last unlock, for OnRunFinished
+
+	started bool
+	closing bool
+	done    chan struct{}
+	baseCtx context.Context
+	cancel  context.CancelFunc
+	calls   sync.WaitGroup
+	loops   sync.WaitGroup
+
+	ln      net.Listener
+	httpSrv *http.Server
+	url     string
+}
+
+// inProcessOrigin is the origin of a Server without a listener.
+const inProcessOrigin = "http://devserver.invalid"
+
+// New returns a server configured by cfg. It does nothing until Start.
+func New(cfg Config) (*Server, error) {
+	if cfg.Addr == "" {
+		cfg.Addr = DefaultAddr
+	}
+	if cfg.MaxInFlight <= 0 {
+		cfg.MaxInFlight = DefaultMaxInFlight
+	}
+	if cfg.CallTimeout <= 0 {
+		cfg.CallTimeout = DefaultCallTimeout
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.MaxEventBytes <= 0 {
+		cfg.MaxEventBytes = DefaultMaxEventBytes
+	}
+	if cfg.UseAPIThreshold <= 0 {
+		cfg.UseAPIThreshold = DefaultUseAPIThreshold
+	}
+	if cfg.Backoff == nil {
+		cfg.Backoff = DefaultBackoff
+	}
+	s := &Server{
+		cfg:        cfg,
+		clock:      cfg.Clock,
+		log:        cfg.Logger,
+		st:         newMemStore(),
+		apps:       make(map[string]*appRecord),
+		fns:        make(map[string]*function),
+		triggers:   make(map[string][]*trigger),
+		gates:      make(map[string]int),
+		throttles:  make(map[string][]time.Time),
+		rateLimits: make(map[string][]time.Time),
+		batches:    make(map[string]*batch),
+		debounces:  make(map[string]*debounce),
+		singletons: make(map[string]*run),
+		changed:    make(chan struct{}),
+		wake:       make(chan struct{}, 1),
+		done:       make(chan struct{}),
+		url:        inProcessOrigin,
+	}
+	if s.log == nil {
+		s.log = slog.New(discardHandler{})
+	}
+	if cfg.TimeSkipping {
+		if s.clock == nil {
+			s.clock = NewVirtualClock(time.Time{})
+		}
+		vc, ok := s.clock.(*VirtualClock)
+		if !ok {
+			return nil, errors.New("devserver: TimeSkipping needs Config.Clock to be a *VirtualClock (or nil)")
+		}
+		s.vclock = vc
+	}
+	if s.clock == nil {
+		s.clock = RealClock{}
+	}
+	exprs, err := newExprCache()
+	if err != nil {
+		return nil, err
+	}
+	s.exprs = exprs
+	base := cfg.HTTPClient
+	if base == nil {
+		base = &http.Client{Transport: &http.Transport{
+			Proxy:               nil,
+			DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConns:        1024,
+			MaxIdleConnsPerHost: 512,
+			IdleConnTimeout:     90 * time.Second,
+		}}
+	}
+	s.routes = newRouter(base.Transport)
+	client := *base
+	client.Transport = s.routes
+	s.client = &client
+	return s, nil
+}
+
+// Start starts the scheduler and, unless Config.NoListener is set, the
+// HTTP listener. ctx bounds only the start itself.
+func (s *Server) Start(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.started {
+		s.mu.Unlock()
+		return errors.New("devserver: Start called twice")
+	}
+	s.started = true
+	s.baseCtx, s.cancel = context.WithCancel(context.Background())
+	s.mu.Unlock()
+
+	if !s.cfg.NoListener {
+		var lc net.ListenConfig
+		ln, err := lc.Listen(ctx, "tcp", s.cfg.Addr)
+		if err != nil {
+			s.cancel()
+			return fmt.Errorf("devserver: listening on %s: %w", s.cfg.Addr, err)
+		}
+		s.ln = ln
+		host := ln.Addr().String()
+		if strings.HasPrefix(host, "[::]") || strings.HasPrefix(host, "0.0.0.0") {
+			_, port, _ := net.SplitHostPort(host)
+			host = "127.0.0.1:" + port
+		}
+		s.mu.Lock()
+		s.url = "http://" + host
+		s.mu.Unlock()
+		s.httpSrv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		s.loops.Add(1)
+		go func() {
+			defer s.loops.Done()
+			if err := s.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.log.Error("devserver: HTTP server stopped", "error", err)
+			}
+		}()
+	}
+	s.routes.setSelf(s.URL(), s.Handler())
+	s.loops.Add(1)
+	go s.schedule()
+	s.log.Info("devserver started", "url", s.URL())
+	return nil
+}
+
+// URL returns the server's origin, such as "http://127.0.0.1:41234": the
+// address to give an SDK as its dev server. Without a listener (or before
+// Start) it is an in-process origin that only HTTPClient can reach.
+func (s *Server) URL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.url
+}
+
+// HTTPClient returns a client that reaches this server's API and every
+// app added with AddApp in-process, without sockets, and everything else
+// through the configured transport. Give it to an SDK client
+// (inngest.ClientConfig.HTTPClient) together with Dev: srv.URL().
+func (s *Server) HTTPClient() *http.Client {
+	return &http.Client{Transport: s.routes}
+}
+
+// Clock returns the server's clock.
+func (s *Server) Clock() Clock { return s.clock }
+
+// Close stops accepting work, lets calls in flight finish and stops every
+// goroutine the server started. When ctx ends first, calls still in flight
+// are aborted (their runs stay as they were) and ctx's error is returned.
+func (s *Server) Close(ctx context.Context) error {
+	s.mu.Lock()
+	if !s.started || s.closing {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closing = true
+	close(s.done)
+	s.mu.Unlock()
+
+	var err error
+	if s.httpSrv != nil {
+		if e := s.httpSrv.Shutdown(ctx); e != nil {
+			err = e
+			_ = s.httpSrv.Close()
+		}
+	}
+	finished := make(chan struct{})
+	go func() {
+		s.calls.Wait()
+		close(finished)
+	}()
+	select {
+	case <-finished:
+	case <-ctx.Done():
+		s.cancel()
+		<-finished
+		if err == nil {
+			err = ctx.Err()
+		}
+	}
+	s.cancel()
+	s.loops.Wait()
+	s.routes.closeIdle()
+	return err
+}
+
+// notify wakes the scheduler and every waiter. Called with s.mu held.
+func (s *Server) notify() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// unlock releases s.mu and then runs the callbacks of runs that ended.
+func (s *Server) unlock() {
+	fin := s.finished
+	s.finished = nil
+	s.mu.Unlock()
+	if s.cfg.OnRunFinished != nil {
+		for _, r := range fin {
+			s.cfg.OnRunFinished(r)
+		}
+	}
+}
+
+// SetTimeSkipping turns time skipping on or off at run time. It needs a
+// server whose clock is a *VirtualClock.
+func (s *Server) SetTimeSkipping(on bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !on {
+		s.vclock = nil
+		return nil
+	}
+	vc, ok := s.clock.(*VirtualClock)
+	if !ok {
+		return errors.New("devserver: time skipping needs a *VirtualClock")
+	}
+	s.vclock = vc
+	s.notify()
+	return nil
+}
+
+type discardHandler struct{}
+
+func (discardHandler) Enabled(context.Context, slog.Level) bool  { return false }
+func (discardHandler) Handle(context.Context, slog.Record) error { return nil }
+func (d discardHandler) WithAttrs([]slog.Attr) slog.Handler      { return d }
+func (d discardHandler) WithGroup(string) slog.Handler           { return d }

@@ -1,0 +1,238 @@
+package devserver
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// store keeps everything a Server must not lose: events, runs with their
+// memoized steps and timelines, pauses, batches and idempotency keys. The
+// executor calls it with the server's lock held, and each method is one
+// atomic update, so a durable implementation can replace memStore without
+// touching the executor.
+type store interface {
+	// putEvent stores an event; dup reports that its ID was seen before,
+	// in which case nothing changes.
+	putEvent(ev *eventRecord) (dup bool)
+	event(id string) *eventRecord
+	// recentEvents lists kept events of a name received after seq.
+	recentEvents(name string, afterSeq uint64) []*eventRecord
+
+	putRun(r *run)
+	run(id string) *run
+	runsForEvent(eventID string) []*run
+	// memoize saves a step's result and appends it to the run's stack.
+	memoize(r *run, stepID string, value json.RawMessage)
+
+	addPause(p *pause)
+	removePause(p *pause)
+	// pauseCandidates returns the pauses that may match an event of the
+	// given name: those filed under the event's indexed field values, and
+	// those without an index.
+	pauseCandidates(name string, async map[string]any) []*pause
+	pauseCount() int
+
+	// idempotent records key until expires; it reports false when the key
+	// was already recorded and has not expired.
+	idempotent(key string, now, expires time.Time) bool
+}
+
+// eventRecord is a received event.
+type eventRecord struct {
+	seq        uint64
+	id         string
+	name       string
+	raw        json.RawMessage // the event as sent to SDKs, with id and ts
+	receivedAt time.Time
+	runIDs     []string
+}
+
+// recentPerName bounds the events kept per name for late pause matching.
+const recentPerName = 64
+
+type memStore struct {
+	events   map[string]*eventRecord
+	recent   map[string][]*eventRecord
+	runs     map[string]*run
+	byEvent  map[string][]*run
+	pauses   map[string]*pauseNameIndex
+	npauses  int
+	idemKeys map[string]time.Time
+}
+
+func newMemStore() *memStore {
+	return &memStore{
+		events:   make(map[string]*eventRecord),
+		recent:   make(map[string][]*eventRecord),
+		runs:     make(map[string]*run),
+		byEvent:  make(map[string][]*run),
+		pauses:   make(map[string]*pauseNameIndex),
+		idemKeys: make(map[string]time.Time),
+	}
+}
+
+func (m *memStore) putEvent(ev *eventRecord) bool {
+	if _, dup := m.events[ev.id]; dup {
+		return true
+	}
+	m.events[ev.id] = ev
+	list := append(m.recent[ev.name], ev)
+	if len(list) > recentPerName {
+		copy(list, list[len(list)-recentPerName:])
+		for i := recentPerName; i < len(list); i++ {
+			list[i] = nil
+		}
+		list = list[:recentPerName]
+	}
+	m.recent[ev.name] = list
+	return false
+}
+
+func (m *memStore) event(id string) *eventRecord { return m.events[id] }
+
+func (m *memStore) recentEvents(name string, afterSeq uint64) []*eventRecord {
+	list := m.recent[name]
+	var out []*eventRecord
+	for _, ev := range list {
+		if ev.seq > afterSeq {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+func (m *memStore) putRun(r *run) {
+	m.runs[r.id] = r
+	for _, id := range r.eventIDs {
+		m.byEvent[id] = append(m.byEvent[id], r)
+		if ev := m.events[id]; ev != nil {
+			ev.runIDs = append(ev.runIDs, r.id)
+		}
+	}
+}
+
+func (m *memStore) run(id string) *run { return m.runs[id] }
+
+func (m *memStore) runsForEvent(id string) []*run { return m.byEvent[id] }
+
+func (m *memStore) memoize(r *run, stepID string, value json.RawMessage) {
+	if r.steps == nil {
+		r.steps = make(map[string]json.RawMessage, 4)
+	}
+	if _, ok := r.steps[stepID]; !ok {
+		r.stack = append(r.stack, stepID)
+	}
+	r.steps[stepID] = value
+	r.stateSize += len(value) + len(stepID) + 8
+}
+
+// pauseNameIndex files the pauses of one event name.
+type pauseNameIndex struct {
+	// scan holds pauses without a usable index: each event of the name is
+	// checked against all of them.
+	scan []*pause
+	// fields maps an async field path to its extractor and, by value, the
+	// pauses waiting for that value.
+	fields map[string]*fieldIndex
+}
+
+type fieldIndex struct {
+	ix      *eqIndex
+	byValue map[string][]*pause
+	n       int
+}
+
+func (m *memStore) addPause(p *pause) {
+	ni := m.pauses[p.event]
+	if ni == nil {
+		ni = &pauseNameIndex{}
+		m.pauses[p.event] = ni
+	}
+	m.npauses++
+	if p.ixPath == "" {
+		ni.scan = append(ni.scan, p)
+		return
+	}
+	if ni.fields == nil {
+		ni.fields = make(map[string]*fieldIndex)
+	}
+	fi := ni.fields[p.ixPath]
+	if fi == nil {
+		fi = &fieldIndex{ix: p.expr.eqIx, byValue: make(map[string][]*pause)}
+		ni.fields[p.ixPath] = fi
+	}
+	fi.byValue[p.ixValue] = append(fi.byValue[p.ixValue], p)
+	fi.n++
+}
+
+func removeFrom(list []*pause, p *pause) ([]*pause, bool) {
+	for i, q := range list {
+		if q == p {
+			last := len(list) - 1
+			list[i] = list[last]
+			list[last] = nil
+			return list[:last], true
+		}
+	}
+	return list, false
+}
+
+func (m *memStore) removePause(p *pause) {
+	ni := m.pauses[p.event]
+	if ni == nil {
+		return
+	}
+	removed := false
+	if p.ixPath == "" {
+		ni.scan, removed = removeFrom(ni.scan, p)
+	} else if fi := ni.fields[p.ixPath]; fi != nil {
+		var list []*pause
+		list, removed = removeFrom(fi.byValue[p.ixValue], p)
+		if len(list) == 0 {
+			delete(fi.byValue, p.ixValue)
+		} else {
+			fi.byValue[p.ixValue] = list
+		}
+		if removed {
+			fi.n--
+		}
+		if fi.n == 0 {
+			delete(ni.fields, p.ixPath)
+		}
+	}
+	if removed {
+		m.npauses--
+	}
+	if len(ni.scan) == 0 && len(ni.fields) == 0 {
+		delete(m.pauses, p.event)
+	}
+}
+
+func (m *memStore) pauseCandidates(name string, async map[string]any) []*pause {
+	ni := m.pauses[name]
+	if ni == nil {
+		return nil
+	}
+	out := append([]*pause(nil), ni.scan...)
+	for _, fi := range ni.fields {
+		v, ok := fi.ix.asyncValue(async)
+		if !ok {
+			continue
+		}
+		out = append(out, fi.byValue[v]...)
+	}
+	return out
+}
+
+func (m *memStore) pauseCount() int { return m.npauses }
+
+func (m *memStore) idempotent(key string, now, expires time.Time) bool {
+	if exp, ok := m.idemKeys[key]; ok && now.Before(exp) {
+		return false
+	}
+	m.idemKeys[key] = expires
+	return true
+}
+
+// compile-time check.
+var _ store = (*memStore)(nil)
