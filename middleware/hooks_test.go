@@ -44,7 +44,7 @@ func (r recorder) TransformOutput(_ context.Context, _ *middleware.Call, o *midd
 	r.add("TransformOutput(%s)", o.Data)
 }
 func (r recorder) AfterExecution(context.Context, *middleware.Call) { r.add("AfterExecution") }
-func (r recorder) BeforeResponse(context.Context, *middleware.Call)  { r.add("BeforeResponse") }
+func (r recorder) BeforeResponse(context.Context, *middleware.Call) { r.add("BeforeResponse") }
 
 // TestHookOrder drives a run of two steps through the real handler, one
 // request per step plus the final one, and checks which hooks run, in
