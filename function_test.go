@@ -1,0 +1,93 @@
+package inngest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestCreateFunctionValidation(t *testing.T) {
+	c, err := NewClient(ClientConfig{AppID: "app", Dev: "1"})
+	require.NoError(t, err)
+	noop := func(ctx context.Context, in Input[map[string]any]) (any, error) { return nil, nil }
+	trig := OnEvent("a/b")
+	tests := []struct {
+		name string
+		opts FunctionOpts
+		trig Trigger[map[string]any]
+		want string
+	}{
+		{"missing ID", FunctionOpts{}, trig, "ID is required"},
+		{"ID with space", FunctionOpts{ID: "a b"}, trig, "without spaces"},
+		{"too many retries", FunctionOpts{ID: "x", Retries: Ptr(21)}, trig, "Retries must be between 0 and 20"},
+		{"negative retries", FunctionOpts{ID: "x", Retries: Ptr(-1)}, trig, "Retries must be between"},
+		{"three concurrency keys", FunctionOpts{ID: "x", Concurrency: []Concurrency{{Limit: 1}, {Limit: 1}, {Limit: 1}}}, trig, "at most 2"},
+		{"zero concurrency", FunctionOpts{ID: "x", Concurrency: []Concurrency{{Limit: 0}}}, trig, "Limit must be positive"},
+		{"bad scope", FunctionOpts{ID: "x", Concurrency: []Concurrency{{Limit: 1, Scope: "world"}}}, trig, "Scope"},
+		{"batch too big", FunctionOpts{ID: "x", BatchEvents: &BatchEvents{MaxSize: 101, Timeout: time.Second}}, trig, "MaxSize"},
+		{"batch timeout", FunctionOpts{ID: "x", BatchEvents: &BatchEvents{MaxSize: 10, Timeout: 2 * time.Minute}}, trig, "Timeout must be between 1s and 60s"},
+		{"throttle period", FunctionOpts{ID: "x", Throttle: &Throttle{Limit: 1, Period: time.Millisecond}}, trig, "Throttle.Period"},
+		{"rate limit", FunctionOpts{ID: "x", RateLimit: &RateLimit{Limit: 0, Period: time.Second}}, trig, "RateLimit.Limit"},
+		{"debounce", FunctionOpts{ID: "x", Debounce: &Debounce{Period: 10 * time.Second, Timeout: time.Second}}, trig, "Debounce.Timeout"},
+		{"cancel without event", FunctionOpts{ID: "x", CancelOn: []CancelOn{{If: "true"}}}, trig, "CancelOn needs an Event"},
+		{"bad match", FunctionOpts{ID: "x", CancelOn: []CancelOn{{Event: "e", Match: "data.a == 1"}}}, trig, "field path"},
+		{"singleton mode", FunctionOpts{ID: "x", Singleton: &Singleton{Mode: "maybe"}}, trig, "Singleton.Mode"},
+		{"priority", FunctionOpts{ID: "x", Priority: &Priority{}}, trig, "Priority.Run"},
+		{"bad cron", FunctionOpts{ID: "x"}, Trigger[map[string]any]{list: OnCron("every day").list}, "invalid cron"},
+		{"no trigger", FunctionOpts{ID: "x"}, Trigger[map[string]any]{}, "at least one trigger"},
+		{"If on cron", FunctionOpts{ID: "x"}, Trigger[map[string]any]{list: OnCron("@daily").list}.If("true"), "applies to an event trigger"},
+		{"empty if", FunctionOpts{ID: "x"}, OnEvent("a").If(" "), "empty If"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := CreateFunction(c, tt.opts, tt.trig, noop)
+			require.Error(t, err)
+			require.Contains(t, err.Error(), tt.want)
+			require.Contains(t, err.Error(), "inngest:")
+		})
+	}
+
+	_, err = CreateFunction(c, FunctionOpts{ID: "dup"}, trig, noop)
+	require.NoError(t, err)
+	_, err = CreateFunction(c, FunctionOpts{ID: "dup"}, trig, noop)
+	require.ErrorContains(t, err, "already registered")
+
+	_, err = CreateFunction(c, FunctionOpts{ID: "cron-tz"}, Trigger[map[string]any]{list: OnCron("TZ=Europe/Paris 0 9 * * 1-5").list}.Jitter(30*time.Second), noop)
+	require.NoError(t, err)
+}
+
+func TestClassify(t *testing.T) {
+	now := time.Now()
+	ue, noRetry, at := classify(errors.New("plain"), now)
+	require.Equal(t, "Error", ue.Name)
+	require.False(t, noRetry)
+	require.True(t, at.IsZero())
+
+	ue, noRetry, _ = classify(NonRetriable(errors.New("bad")), now)
+	require.True(t, noRetry)
+	require.Equal(t, "NonRetriableError", ue.Name)
+
+	when := now.Add(time.Minute)
+	_, noRetry, at = classify(RetryAt(errors.New("slow down"), when), now)
+	require.False(t, noRetry)
+	require.Equal(t, when, at)
+
+	se := &StepError{Name: "TypeError", Message: "x is undefined", StepID: "s"}
+	ue, noRetry, _ = classify(se, now)
+	require.True(t, noRetry)
+	require.Equal(t, "TypeError", ue.Name)
+	require.Equal(t, "x is undefined", ue.Message)
+
+	wrapped := errors.Join(errors.New("saga failed"), se)
+	ue, noRetry, _ = classify(wrapped, now)
+	require.True(t, noRetry)
+	require.Contains(t, ue.Message, "saga failed")
+
+	// Unwrap reaches causes.
+	cause := errors.New("root")
+	require.ErrorIs(t, NonRetriable(cause), cause)
+	require.ErrorIs(t, RetryAfter(cause, time.Second), cause)
+}
