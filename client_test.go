@@ -84,7 +84,7 @@ func TestResolveConfig(t *testing.T) {
 }
 
 type resolvedView struct {
-	Dev                                                                          bool
+	Dev                                                                             bool
 	API, Events, AppID, EventKey, SigningKey, Fallback, Env, ServeOrigin, ServePath string
 }
 
