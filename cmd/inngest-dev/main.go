@@ -1,0 +1,106 @@
+// Command inngest-dev runs the embedded Inngest orchestrator of package
+// devserver as a standalone server, for developing against with any
+// Inngest SDK:
+//
+//	go run ./cmd/inngest-dev --sdk-url http://127.0.0.1:3000/api/inngest
+//
+// It listens on 127.0.0.1:8288 by default, syncs each --sdk-url at start,
+// and prints each run's outcome as it ends. Point SDKs at it with
+// INNGEST_DEV=http://127.0.0.1:8288.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/durablefn/inngest/devserver"
+)
+
+type urlList []string
+
+func (u *urlList) String() string     { return strings.Join(*u, ",") }
+func (u *urlList) Set(v string) error { *u = append(*u, v); return nil }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "inngest-dev:", err)
+		os.Exit(1)
+	}
+}
+
+// run parses args, starts the server and blocks until ctx ends. ready, if
+// not nil, receives the server once it listens.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- *devserver.Server) error {
+	fs := flag.NewFlagSet("inngest-dev", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	host := fs.String("host", "127.0.0.1", "interface to listen on")
+	port := fs.Int("port", 8288, "port to listen on (0: any free port)")
+	var sdkURLs urlList
+	fs.Var(&sdkURLs, "sdk-url", "URL of an app to sync at start (repeatable)")
+	fs.Var(&sdkURLs, "u", "shorthand for --sdk-url")
+	signingKey := fs.String("signing-key", os.Getenv("INNGEST_SIGNING_KEY"), "signing key: sign calls and require it on sync (env INNGEST_SIGNING_KEY)")
+	eventKey := fs.String("event-key", os.Getenv("INNGEST_EVENT_KEY"), "the only event key accepted, when set (env INNGEST_EVENT_KEY)")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("--log-level %q: use debug, info, warn or error", *logLevel)
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	srv, err := devserver.New(devserver.Config{
+		Addr:       net.JoinHostPort(*host, strconv.Itoa(*port)),
+		SigningKey: *signingKey,
+		EventKey:   *eventKey,
+		Logger:     logger,
+		OnRunFinished: func(r *devserver.Run) {
+			line := fmt.Sprintf("run %s %s %s in %s", r.ID, r.FunctionID, r.Status, r.EndedAt.Sub(r.StartedAt).Round(time.Millisecond))
+			if r.Error != nil {
+				line += ": " + r.Error.Name + ": " + r.Error.Message
+			} else if len(r.Output) > 0 && len(r.Output) < 200 {
+				line += " → " + string(r.Output)
+			}
+			fmt.Fprintln(stdout, line)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "inngest-dev listening on %s\n", srv.URL())
+	for _, u := range sdkURLs {
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		if err := srv.SyncApp(sctx, u); err != nil {
+			logger.Error("sync failed", "url", u, "error", err)
+		} else {
+			fmt.Fprintf(stdout, "synced %s\n", u)
+		}
+		cancel()
+	}
+	if ready != nil {
+		ready <- srv
+	}
+	<-ctx.Done()
+	cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return srv.Close(cctx)
+}
