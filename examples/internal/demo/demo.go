@@ -1,0 +1,285 @@
+// Package demo runs the examples in one of two modes:
+//
+//   - Embedded (no INNGEST_DEV, no keys): an in-process orchestrator with
+//     time skipping hosts the app, the example's scenario sends its events,
+//     each run's timeline is printed, and the program exits (non-zero if a
+//     run ended wrongly).
+//   - Served (INNGEST_DEV=<url>, or INNGEST_SIGNING_KEY for Inngest Cloud or
+//     a self-hosted server): the app is served at 127.0.0.1:$PORT/api/inngest
+//     (PORT defaults to 3000), synced with that server, and the scenario's
+//     events are sent to it; the program serves until interrupted.
+package demo
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	inngest "github.com/durablefn/inngest"
+	"github.com/durablefn/inngest/devserver"
+	"github.com/durablefn/inngest/handler"
+)
+
+// Env is what an example's scenario works with.
+type Env struct {
+	// Client sends events and holds the example's functions.
+	Client *inngest.Client
+	// Server is the embedded orchestrator, nil when served.
+	Server *devserver.Server
+	// Out receives the example's printed output.
+	Out io.Writer
+}
+
+// Embedded reports whether the example runs on the embedded orchestrator.
+func (e *Env) Embedded() bool { return e.Server != nil }
+
+// Run is a finished run, as the example sees it.
+type Run struct {
+	ID         string
+	FunctionID string
+	Status     string
+	Output     json.RawMessage
+	Timeline   string
+}
+
+// Send sends events with the client and returns their IDs.
+func (e *Env) Send(ctx context.Context, events ...inngest.Sendable) ([]string, error) {
+	return e.Client.Send(ctx, events...)
+}
+
+// WaitRuns waits until the event started n runs and all of them ended.
+func (e *Env) WaitRuns(ctx context.Context, eventID string, n int) ([]Run, error) {
+	if e.Server != nil {
+		runs, err := e.Server.WaitForRuns(ctx, eventID, n)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]Run, len(runs))
+		for i, r := range runs {
+			out[i] = Run{ID: r.ID, FunctionID: r.FunctionID, Status: string(r.Status), Output: r.Output, Timeline: devserver.FormatTimeline(r)}
+		}
+		return out, nil
+	}
+	return e.pollRuns(ctx, eventID, n)
+}
+
+// WaitIdle waits until nothing is left to do (embedded mode), or returns at
+// once (served mode).
+func (e *Env) WaitIdle(ctx context.Context) error {
+	if e.Server == nil {
+		return nil
+	}
+	return e.Server.WaitIdle(ctx)
+}
+
+// Print writes a run's outcome and, when known, its timeline.
+func (e *Env) Print(r Run) {
+	if r.Timeline != "" {
+		fmt.Fprintln(e.Out, strings.TrimRight(r.Timeline, "\n"))
+		return
+	}
+	fmt.Fprintf(e.Out, "run %s (%s) %s → %s\n", r.ID, r.FunctionID, r.Status, r.Output)
+}
+
+// Expect checks that a run ended with the given status.
+func Expect(r Run, status string) error {
+	if r.Status != status {
+		return fmt.Errorf("run %s of %s ended %s, want %s (output %s)", r.ID, r.FunctionID, r.Status, status, r.Output)
+	}
+	return nil
+}
+
+// Example is one runnable pattern.
+type Example struct {
+	// AppID is the example's app ID.
+	AppID string
+	// Register creates the example's functions on the client.
+	Register func(c *inngest.Client) error
+	// Scenario sends the example's events and checks the outcome.
+	Scenario func(ctx context.Context, env *Env) error
+}
+
+// Main runs an example as a program and exits.
+func Main(ex Example) {
+	if err := run(ex); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+func served() bool {
+	return os.Getenv("INNGEST_DEV") != "" || os.Getenv("INNGEST_SIGNING_KEY") != ""
+}
+
+func run(ex Example) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if served() {
+		return serve(ctx, ex)
+	}
+	env, closeFn, err := Embed(ctx, ex.AppID, ex.Register)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	return ex.Scenario(ctx, env)
+}
+
+// Embed starts an embedded orchestrator with time skipping, creates the
+// app's client and functions on it, and returns the environment and a
+// function that shuts it down.
+func Embed(ctx context.Context, appID string, register func(*inngest.Client) error) (*Env, func(), error) {
+	srv, err := devserver.New(devserver.Config{TimeSkipping: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := srv.Start(ctx); err != nil {
+		return nil, nil, err
+	}
+	closeFn := func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Close(cctx)
+	}
+	client, err := inngest.NewClient(inngest.ClientConfig{
+		AppID:      appID,
+		Dev:        srv.URL(),
+		HTTPClient: srv.HTTPClient(),
+		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		closeFn()
+		return nil, nil, err
+	}
+	if err := register(client); err != nil {
+		closeFn()
+		return nil, nil, err
+	}
+	if err := srv.AddApp(ctx, "http://"+appID+".local/api/inngest", handler.New(client, nil)); err != nil {
+		closeFn()
+		return nil, nil, err
+	}
+	return &Env{Client: client, Server: srv, Out: os.Stdout}, closeFn, nil
+}
+
+func serve(ctx context.Context, ex Example) error {
+	client, err := inngest.NewClient(inngest.ClientConfig{AppID: ex.AppID})
+	if err != nil {
+		return err
+	}
+	if err := ex.Register(client); err != nil {
+		return err
+	}
+	port := os.Getenv("PORT")
+	if port == "" {
+		port = "3000"
+	}
+	addr := net.JoinHostPort("127.0.0.1", port)
+	h := handler.New(client, nil)
+	mux := http.NewServeMux()
+	mux.Handle("/api/inngest", h)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	appURL := os.Getenv("INNGEST_SERVE_ORIGIN")
+	if appURL == "" {
+		appURL = "http://" + addr
+	}
+	appURL += "/api/inngest"
+	fmt.Printf("serving %s at %s\n", ex.AppID, appURL)
+	if err := h.Sync(ctx, appURL); err != nil {
+		fmt.Println("sync failed (the server may still discover the app):", err)
+	}
+	env := &Env{Client: client, Out: os.Stdout}
+	if err := ex.Scenario(ctx, env); err != nil {
+		fmt.Println("scenario:", err)
+	}
+	fmt.Println("serving until interrupted")
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+// pollRuns reads a real server's runs for an event until n have ended.
+func (e *Env) pollRuns(ctx context.Context, eventID string, n int) ([]Run, error) {
+	api := os.Getenv("INNGEST_API_ORIGIN")
+	if api == "" {
+		api = os.Getenv("INNGEST_DEV")
+	}
+	if api == "" || api == "1" {
+		api = inngest.DefaultDevServerURL
+	}
+	hc := &http.Client{Timeout: 10 * time.Second}
+	for {
+		runs, err := fetchRuns(ctx, hc, strings.TrimRight(api, "/")+"/v1/events/"+eventID+"/runs")
+		if err == nil && len(runs) >= n {
+			done := true
+			for _, r := range runs {
+				if r.Status == "Running" || r.Status == "Queued" {
+					done = false
+				}
+			}
+			if done {
+				return runs, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func fetchRuns(ctx context.Context, hc *http.Client, url string) ([]Run, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Data []struct {
+			RunID      string          `json:"run_id"`
+			FunctionID string          `json:"function_id"`
+			Status     string          `json:"status"`
+			Output     json.RawMessage `json:"output"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return nil, err
+	}
+	out := make([]Run, len(body.Data))
+	for i, d := range body.Data {
+		out[i] = Run{ID: d.RunID, FunctionID: d.FunctionID, Status: d.Status, Output: d.Output}
+	}
+	return out, nil
+}
