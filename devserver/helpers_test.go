@@ -2,7 +2,11 @@ package devserver_test
 
 import (
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,4 +87,44 @@ func oneRun(t *testing.T, srv *devserver.Server, eventID string) *devserver.Run 
 	require.NoError(t, err)
 	require.Len(t, runs, 1)
 	return runs[0]
+}
+
+// newHTTPServer serves c's handler on a loopback socket and returns its
+// origin.
+func newHTTPServer(t *testing.T, c *inngest.Client) string {
+	ts := httptest.NewServer(handler.New(c, nil))
+	t.Cleanup(ts.Close)
+	return ts.URL
+}
+
+// getJSON GETs url, checks the status and decodes the body into v.
+func getJSON(t *testing.T, url string, status int, v any) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctxT(t), http.MethodGet, url, nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, status, resp.StatusCode, string(body))
+	require.NoError(t, json.Unmarshal(body, v), string(body))
+}
+
+// postJSON POSTs body to url and returns the status and decoded answer.
+func postJSON(t *testing.T, url, body string, header ...string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctxT(t), http.MethodPost, url, strings.NewReader(body))
+	require.NoError(t, err)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	var out map[string]any
+	require.NoError(t, json.Unmarshal(raw, &out), string(raw))
+	return resp.StatusCode, out
 }
