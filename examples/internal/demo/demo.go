@@ -21,12 +21,15 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	inngest "github.com/durablefn/inngest"
 	"github.com/durablefn/inngest/devserver"
 	"github.com/durablefn/inngest/handler"
+	"github.com/durablefn/inngest/middleware"
 )
 
 // Env is what an example's scenario works with.
@@ -37,6 +40,27 @@ type Env struct {
 	Server *devserver.Server
 	// Out receives the example's printed output.
 	Out io.Writer
+
+	mu   sync.Mutex
+	runs []Run
+}
+
+// Runs returns the ended runs the scenario waited for, in the order it
+// first saw them.
+func (e *Env) Runs() []Run {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]Run(nil), e.runs...)
+}
+
+func (e *Env) record(runs []Run) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, r := range runs {
+		if !slices.ContainsFunc(e.runs, func(o Run) bool { return o.ID == r.ID }) {
+			e.runs = append(e.runs, r)
+		}
+	}
 }
 
 // Embedded reports whether the example runs on the embedded orchestrator.
@@ -58,18 +82,88 @@ func (e *Env) Send(ctx context.Context, events ...inngest.Sendable) ([]string, e
 
 // WaitRuns waits until the event started n runs and all of them ended.
 func (e *Env) WaitRuns(ctx context.Context, eventID string, n int) ([]Run, error) {
+	var (
+		out []Run
+		err error
+	)
 	if e.Server != nil {
-		runs, err := e.Server.WaitForRuns(ctx, eventID, n)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]Run, len(runs))
+		var runs []*devserver.Run
+		runs, err = e.Server.WaitForRuns(ctx, eventID, n)
+		out = make([]Run, len(runs))
 		for i, r := range runs {
 			out[i] = Run{ID: r.ID, FunctionID: r.FunctionID, Status: string(r.Status), Output: r.Output, Timeline: devserver.FormatTimeline(r)}
 		}
-		return out, nil
+	} else {
+		out, err = e.pollRuns(ctx, eventID, n)
 	}
-	return e.pollRuns(ctx, eventID, n)
+	if err != nil {
+		return nil, err
+	}
+	e.record(out)
+	return out, nil
+}
+
+// WaitRun is WaitRuns for an event that starts exactly one run.
+func (e *Env) WaitRun(ctx context.Context, eventID string) (Run, error) {
+	runs, err := e.WaitRuns(ctx, eventID, 1)
+	if err != nil {
+		return Run{}, err
+	}
+	if len(runs) != 1 {
+		return Run{}, fmt.Errorf("event %s started %d runs, want 1", eventID, len(runs))
+	}
+	return runs[0], nil
+}
+
+// WaitPaused waits until every run the event started is sleeping or
+// waiting for an event. On a real server it waits until the runs exist and
+// gives them a moment to get there.
+func (e *Env) WaitPaused(ctx context.Context, eventID string, n int) error {
+	if e.Server == nil {
+		if _, err := e.pollStarted(ctx, eventID, n); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Second):
+			return nil
+		}
+	}
+	return e.Server.WaitFor(ctx, func() bool {
+		runs := e.Server.Runs(eventID)
+		if len(runs) < n {
+			return false
+		}
+		for _, r := range runs {
+			if len(r.Timeline) == 0 {
+				return false
+			}
+			switch r.Timeline[len(r.Timeline)-1].Kind {
+			case devserver.TimelineSleep, devserver.TimelineWait:
+			default:
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// FreezeTime runs fn with time skipping off, so that sleeping and waiting
+// runs stay put until fn returns: a scenario uses it to send an event to a
+// run while it waits. On a real server it just calls fn.
+func (e *Env) FreezeTime(fn func() error) error {
+	if e.Server == nil {
+		return fn()
+	}
+	if err := e.Server.SetTimeSkipping(false); err != nil {
+		return err
+	}
+	err := fn()
+	if serr := e.Server.SetTimeSkipping(true); err == nil {
+		err = serr
+	}
+	return err
 }
 
 // WaitIdle waits until nothing is left to do (embedded mode), or returns at
@@ -106,6 +200,9 @@ type Example struct {
 	Register func(c *inngest.Client) error
 	// Scenario sends the example's events and checks the outcome.
 	Scenario func(ctx context.Context, env *Env) error
+	// Middleware is client middleware: it runs around every function of
+	// the app and every event the client sends.
+	Middleware []middleware.Middleware
 }
 
 // Main runs an example as a program and exits.
@@ -126,7 +223,7 @@ func run(ex Example) error {
 	if served() {
 		return serve(ctx, ex)
 	}
-	env, closeFn, err := Embed(ctx, ex.AppID, ex.Register)
+	env, closeFn, err := Embed(ctx, ex.AppID, ex.Register, ex.Middleware...)
 	if err != nil {
 		return err
 	}
@@ -136,10 +233,25 @@ func run(ex Example) error {
 	return ex.Scenario(ctx, env)
 }
 
+// Play runs the example's scenario on an embedded orchestrator with time
+// skipping, printing to out, and returns the runs the scenario waited for
+// (also when it failed).
+func Play(ctx context.Context, ex Example, out io.Writer) ([]Run, error) {
+	env, closeFn, err := Embed(ctx, ex.AppID, ex.Register, ex.Middleware...)
+	if err != nil {
+		return nil, err
+	}
+	defer closeFn()
+	env.Out = out
+	err = ex.Scenario(ctx, env)
+	return env.Runs(), err
+}
+
 // Embed starts an embedded orchestrator with time skipping, creates the
 // app's client and functions on it, and returns the environment and a
-// function that shuts it down.
-func Embed(ctx context.Context, appID string, register func(*inngest.Client) error) (*Env, func(), error) {
+// function that shuts it down. The client runs mws around every function
+// and send.
+func Embed(ctx context.Context, appID string, register func(*inngest.Client) error, mws ...middleware.Middleware) (*Env, func(), error) {
 	srv, err := devserver.New(devserver.Config{TimeSkipping: true})
 	if err != nil {
 		return nil, nil, err
@@ -157,6 +269,7 @@ func Embed(ctx context.Context, appID string, register func(*inngest.Client) err
 		Dev:        srv.URL(),
 		HTTPClient: srv.HTTPClient(),
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Middleware: mws,
 	})
 	if err != nil {
 		closeFn()
@@ -174,7 +287,7 @@ func Embed(ctx context.Context, appID string, register func(*inngest.Client) err
 }
 
 func serve(ctx context.Context, ex Example) error {
-	client, err := inngest.NewClient(inngest.ClientConfig{AppID: ex.AppID})
+	client, err := inngest.NewClient(inngest.ClientConfig{AppID: ex.AppID, Middleware: ex.Middleware})
 	if err != nil {
 		return err
 	}
@@ -227,6 +340,15 @@ func serve(ctx context.Context, ex Example) error {
 
 // pollRuns reads a real server's runs for an event until n have ended.
 func (e *Env) pollRuns(ctx context.Context, eventID string, n int) ([]Run, error) {
+	return e.poll(ctx, eventID, n, true)
+}
+
+// pollStarted reads a real server's runs for an event until n exist.
+func (e *Env) pollStarted(ctx context.Context, eventID string, n int) ([]Run, error) {
+	return e.poll(ctx, eventID, n, false)
+}
+
+func (e *Env) poll(ctx context.Context, eventID string, n int, ended bool) ([]Run, error) {
 	api := os.Getenv("INNGEST_API_ORIGIN")
 	if api == "" {
 		api = os.Getenv("INNGEST_DEV")
@@ -240,7 +362,7 @@ func (e *Env) pollRuns(ctx context.Context, eventID string, n int) ([]Run, error
 		if err == nil && len(runs) >= n {
 			done := true
 			for _, r := range runs {
-				if r.Status == "Running" || r.Status == "Queued" {
+				if ended && (r.Status == "Running" || r.Status == "Queued") {
 					done = false
 				}
 			}
