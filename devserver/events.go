@@ -143,6 +143,7 @@ func (s *Server) storeEvent(e *wire.Event) *eventRecord {
 // waits, cancels matching runs and starts triggered functions. Called with
 // s.mu held.
 func (s *Server) ingest(events []wire.Event) []string {
+	s.fireDue()
 	ids := make([]string, len(events))
 	for i := range events {
 		rec := s.storeEvent(&events[i])

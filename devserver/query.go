@@ -29,6 +29,19 @@ func (s *Server) Runs(eventID string) []*Run {
 	return out
 }
 
+// FunctionRuns returns snapshots of a function's runs, oldest first.
+// functionID is the composite ID ("<app id>-<fn id>").
+func (s *Server) FunctionRuns(functionID string) []*Run {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	list := s.st.runsForFunction(functionID)
+	out := make([]*Run, 0, len(list))
+	for _, r := range list {
+		out = append(out, r.snapshot(true))
+	}
+	return out
+}
+
 // Timeline returns a run's timeline, or nil when there is no such run.
 func (s *Server) Timeline(runID string) []TimelineEntry {
 	r := s.Run(runID)

@@ -137,13 +137,7 @@ func (s *Server) schedule() {
 	defer s.loops.Done()
 	for {
 		s.mu.Lock()
-		now := s.clock.Now()
-		for _, h := range []*timerHeap{&s.timers, &s.bgTimers} {
-			for h.Len() > 0 && !(*h)[0].at.After(now) {
-				t := heap.Pop(h).(*timer)
-				t.fire()
-			}
-		}
+		now := s.fireDue()
 		if !s.closing {
 			s.dispatch()
 		}
@@ -184,6 +178,21 @@ func (s *Server) schedule() {
 			tm.Stop()
 		}
 	}
+}
+
+// fireDue fires every timer whose time has come and returns the time it
+// used. Anything that acts on the clock's reading calls it first, so that
+// an event sent right after the clock moved meets the state the timers
+// left. Called with s.mu held.
+func (s *Server) fireDue() time.Time {
+	now := s.clock.Now()
+	for _, h := range []*timerHeap{&s.timers, &s.bgTimers} {
+		for h.Len() > 0 && !(*h)[0].at.After(now) {
+			t := heap.Pop(h).(*timer)
+			t.fire()
+		}
+	}
+	return now
 }
 
 // dispatch starts every ready call that its gates allow. Called with s.mu

@@ -21,6 +21,7 @@ type store interface {
 	putRun(r *run)
 	run(id string) *run
 	runsForEvent(eventID string) []*run
+	runsForFunction(fnID string) []*run
 	// memoize saves a step's result and appends it to the run's stack.
 	memoize(r *run, stepID string, value json.RawMessage)
 
@@ -55,6 +56,7 @@ type memStore struct {
 	recent   map[string][]*eventRecord
 	runs     map[string]*run
 	byEvent  map[string][]*run
+	byFn     map[string][]*run
 	pauses   map[string]*pauseNameIndex
 	npauses  int
 	idemKeys map[string]time.Time
@@ -66,6 +68,7 @@ func newMemStore() *memStore {
 		recent:   make(map[string][]*eventRecord),
 		runs:     make(map[string]*run),
 		byEvent:  make(map[string][]*run),
+		byFn:     make(map[string][]*run),
 		pauses:   make(map[string]*pauseNameIndex),
 		idemKeys: make(map[string]time.Time),
 	}
@@ -103,6 +106,7 @@ func (m *memStore) recentEvents(name string, afterSeq uint64) []*eventRecord {
 
 func (m *memStore) putRun(r *run) {
 	m.runs[r.id] = r
+	m.byFn[r.fn.id] = append(m.byFn[r.fn.id], r)
 	for _, id := range r.eventIDs {
 		m.byEvent[id] = append(m.byEvent[id], r)
 		if ev := m.events[id]; ev != nil {
@@ -114,6 +118,8 @@ func (m *memStore) putRun(r *run) {
 func (m *memStore) run(id string) *run { return m.runs[id] }
 
 func (m *memStore) runsForEvent(id string) []*run { return m.byEvent[id] }
+
+func (m *memStore) runsForFunction(id string) []*run { return m.byFn[id] }
 
 func (m *memStore) memoize(r *run, stepID string, value json.RawMessage) {
 	if r.steps == nil {
