@@ -83,7 +83,9 @@ func TestMisuseFailsWithAMessageSayingWhatToDo(t *testing.T) {
 			want: `step "pay" did not run in billing-approve-invoice; steps that ran: "wait-approval" (waitForEvent), "escalate" (run)`,
 		},
 		"BadEvent": {
-			run:  func(tb testing.TB) { inngesttest.Run(tb, c, fn, inngesttest.Event(inngest.Event[string]{Name: "x", Data: "not an object"})) },
+			run: func(tb testing.TB) {
+				inngesttest.Run(tb, c, fn, inngesttest.Event(inngest.Event[string]{Name: "x", Data: "not an object"}))
+			},
 			want: "inngesttest.Event: inngest: event \"x\": event data must encode as a JSON object",
 		},
 	}
