@@ -67,7 +67,7 @@ type engine struct {
 	tb     testing.TB
 	cfg    *config
 	app    *app.App
-	h      *handler.Handler
+	h      http.Handler
 	fns    map[string]wire.Function
 	now    time.Time
 	calls  int
@@ -92,6 +92,8 @@ func newEngine(t testing.TB, c *inngest.Client, opts []Option) *engine {
 	if e.now.IsZero() {
 		e.now = time.Now()
 	}
+	// The sync payload is the function config the server would hold:
+	// triggers, and retries as steps.step.retries.attempts.
 	for _, f := range h.Payload(unitURL).Functions {
 		e.fns[f.ID] = f
 	}
