@@ -407,3 +407,35 @@ func TestBatchOfEventsAndRunID(t *testing.T) {
 	require.Equal(t, "run-1:a:c", res.Output)
 	require.Len(t, res.Events, 3)
 }
+
+func TestSendsOutsideStepsShowUpOncePerCall(t *testing.T) {
+	t.Parallel()
+	c := inngesttest.NewClient(t, inngest.ClientConfig{AppID: "leaky"})
+	fn := create(t, c, inngest.FunctionOpts{ID: "leaky"}, inngest.OnEvent("go"),
+		func(ctx context.Context, in inngest.Input[map[string]any]) (int, error) {
+			if _, err := c.Send(ctx, inngest.GenericEvent{Name: "audit/touched"}); err != nil {
+				return 0, err
+			}
+			return step.Run(ctx, "work", func(ctx context.Context) (int, error) { return 1, nil })
+		})
+
+	res := inngesttest.Run(t, c, fn)
+
+	require.NoError(t, res.Err)
+	require.Equal(t, 2, res.Calls)
+	require.Len(t, res.Sent, 2, "code outside steps runs on every call: its send repeats")
+	require.Equal(t, "audit/touched", res.Sent[0].Name)
+}
+
+func TestCronFunctionGetsTheTimerEvent(t *testing.T) {
+	t.Parallel()
+	c := inngesttest.NewClient(t, inngest.ClientConfig{AppID: "cron"})
+	fn := create(t, c, inngest.FunctionOpts{ID: "nightly"}, inngest.OnCron("0 3 * * *"),
+		func(ctx context.Context, in inngest.Input[inngest.CronData]) (string, error) {
+			return in.Event.Name + " " + in.Event.Data.Cron, nil
+		})
+
+	res := inngesttest.Run(t, c, fn)
+
+	require.Equal(t, "inngest/scheduled.timer 0 3 * * *", res.Output)
+}
