@@ -1,0 +1,150 @@
+package inngesttest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/durablefn/inngest/internal/sign"
+	"github.com/durablefn/inngest/internal/wire"
+)
+
+// callKey keys the callState in a call request's context, where the
+// engine's transport finds it when the function sends events.
+type callKey struct{}
+
+// callState is what one call request's sends are recorded in.
+type callState struct {
+	r      *runner
+	stepID string // the targeted step's user ID; "" in a discovery call
+
+	mu     sync.Mutex
+	events []wire.Event
+}
+
+// sent records events sent during the call and applies the targeted
+// step's MockSendEvent, if any: non-nil IDs replace the events' own.
+func (c *callState) sent(events []wire.Event) ([]string, error) {
+	c.mu.Lock()
+	c.events = append(c.events, events...)
+	c.mu.Unlock()
+	if c.stepID == "" {
+		return nil, nil
+	}
+	mock, ok := c.r.e.cfg.sends[c.stepID]
+	if !ok {
+		return nil, nil
+	}
+	return mock(genericEvents(events))
+}
+
+// callResult is the handler's answer to one call request.
+type callResult struct {
+	status     int
+	body       []byte
+	ops        []wire.Op
+	err        *RunError
+	retryAfter time.Duration
+	sent       []wire.Event
+}
+
+// call sends one call request: a discovery call when hash is "", else a
+// call targeting that step.
+func (r *runner) call(hash, stepID string, attempt int) callResult {
+	e := r.e
+	e.tb.Helper()
+	e.calls++
+	r.rec.Calls++
+	if e.calls > maxCalls {
+		e.fatalf("%s did not settle after %d call requests; its steps so far: %s", r.fnID, maxCalls, r.rec.describeSteps())
+	}
+	param := hash
+	if param == "" {
+		param = "step"
+	}
+	req := wire.CallRequest{
+		Event:  r.event,
+		Events: r.events,
+		Steps:  r.steps,
+		Ctx: wire.CallCtx{
+			FnID:                      r.fnID,
+			RunID:                     r.rec.RunID,
+			StepID:                    param,
+			Attempt:                   attempt,
+			MaxAttempts:               r.maxAttempts,
+			Stack:                     wire.Stack{Stack: r.stack, Current: len(r.stack)},
+			DisableImmediateExecution: r.noImmed || e.noExec,
+		},
+		Version: 2,
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		e.fatalf("encoding a call request: %v", err)
+	}
+	cs := &callState{r: r, stepID: stepID}
+	ctx := context.WithValue(context.Background(), callKey{}, cs)
+	target := unitURL + "?fnId=" + url.QueryEscape(r.fnID) + "&stepId=" + url.QueryEscape(param)
+	hr := httptest.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	hr.Header.Set(wire.HeaderContentType, "application/json")
+	hr.Header.Set(wire.HeaderServerKind, wire.ServerKindDev)
+	if key := e.app.Config.SigningKey; key != "" {
+		hr.Header.Set(wire.HeaderSignature, sign.Header(key, body, time.Now()))
+	}
+	w := httptest.NewRecorder()
+	e.h.ServeHTTP(w, hr)
+
+	res := callResult{status: w.Code, body: w.Body.Bytes()}
+	cs.mu.Lock()
+	res.sent = cs.events
+	cs.mu.Unlock()
+	r.rec.Sent = append(r.rec.Sent, genericEvents(res.sent)...)
+	res.retryAfter = retryDelay(w.Header().Get(wire.HeaderRetryAfter))
+	switch res.status {
+	case http.StatusOK:
+		return res
+	case http.StatusPartialContent:
+		if err := json.Unmarshal(res.body, &res.ops); err != nil {
+			e.fatalf("%s answered 206 with a body that is not a list of ops: %s: %v", r.fnID, res.body, err)
+		}
+		if len(res.ops) == 0 {
+			e.fatalf("%s answered 206 with no ops", r.fnID)
+		}
+		return res
+	}
+	noRetry := w.Header().Get(wire.HeaderNoRetry)
+	if noRetry == "" {
+		e.fatalf("the handler answered %d without %s: %s", res.status, wire.HeaderNoRetry, res.body)
+	}
+	var ue wire.UserError
+	if json.Unmarshal(res.body, &ue) != nil || (ue.Name == "" && ue.Message == "") {
+		ue = wire.UserError{Name: "Error", Message: string(res.body)}
+	}
+	res.err = runError(ue, noRetry == "true")
+	return res
+}
+
+// retryDelay reads a Retry-After header (an RFC 3339 time, or seconds)
+// as a delay from now. The header has whole seconds and the SDK
+// truncates the time it asked for, so the delay is rounded up to the
+// second.
+func retryDelay(h string) time.Duration {
+	if h == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(h); err == nil {
+		return time.Duration(max(n, 0)) * time.Second
+	}
+	t, err := time.Parse(time.RFC3339, h)
+	if err != nil {
+		return 0
+	}
+	secs := math.Ceil(time.Until(t).Seconds())
+	return time.Duration(max(secs, 0)) * time.Second
+}
