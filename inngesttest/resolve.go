@@ -11,6 +11,7 @@ import (
 	"github.com/durablefn/inngest/internal/wire"
 )
 
+// userID is the user's step ID of an op.
 func userID(op wire.Op) string {
 	if op.Userland != nil && op.Userland.ID != "" {
 		return op.Userland.ID
@@ -21,6 +22,7 @@ func userID(op wire.Op) string {
 	return op.DisplayName
 }
 
+// newRecord starts the record of the step an op reports.
 func (r *runner) newRecord(op wire.Op) *StepRecord {
 	rec := &StepRecord{ID: userID(op), Hash: op.ID, Kind: KindRun}
 	if op.Userland != nil {
