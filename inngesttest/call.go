@@ -42,6 +42,7 @@ func (c *callState) sent(events []wire.Event) ([]string, error) {
 	if !ok {
 		return nil, nil
 	}
+	c.r.e.use(c.stepID)
 	return mock(genericEvents(events))
 }
 

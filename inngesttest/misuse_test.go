@@ -112,3 +112,26 @@ func TestUnmockedInvokeOfAnotherApp(t *testing.T) {
 	res := inngesttest.Run(t, c, fn, inngesttest.MockInvoke("remote", func(map[string]any) (int, error) { return 9, nil }))
 	require.Equal(t, 9, res.Output)
 }
+
+// logRecorder is a testing.TB that keeps what is logged.
+type logRecorder struct {
+	testing.TB
+	mu   sync.Mutex
+	logs []string
+}
+
+func (r *logRecorder) Logf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.logs = append(r.logs, fmt.Sprintf(format, args...))
+}
+
+func TestUnusedMockIsLogged(t *testing.T) {
+	t.Parallel()
+	c, fn := approvalFunction(t)
+	r := &logRecorder{TB: t}
+
+	inngesttest.Run(r, c, fn, inngesttest.MockWaitTimeout("wait-approval"), inngesttest.MockStepResult("escalte", "typo"))
+
+	require.Equal(t, []string{`inngesttest: the mock of step "escalte" was not used; steps of billing-approve-invoice: "wait-approval" (waitForEvent), "escalate" (run)`}, r.logs)
+}

@@ -116,6 +116,7 @@ func (r *runner) wait(rec *StepRecord) {
 	e := r.e
 	e.tb.Helper()
 	raw, ok := e.cfg.waits[rec.ID]
+	e.use(rec.ID)
 	if !ok {
 		e.fatalf("step %q of %s waits for event %q (timeout %s) and has no mock: add inngesttest.MockWaitForEvent(%q, event) or inngesttest.MockWaitTimeout(%q)",
 			rec.ID, r.fnID, rec.Wait.Event, rec.Wait.Timeout, rec.ID, rec.ID)
@@ -156,6 +157,7 @@ func (r *runner) invoke(rec *StepRecord) {
 		data = json.RawMessage("{}")
 	}
 	if mock, ok := e.cfg.invokes[rec.ID]; ok {
+		e.use(rec.ID)
 		rec.Mocked = true
 		out, err := mock(data)
 		if err != nil {

@@ -3,6 +3,8 @@ package inngesttest
 import (
 	"encoding/json"
 	"net/http"
+	"sort"
+	"sync"
 	"testing"
 	"time"
 
@@ -42,6 +44,7 @@ func Run[T, R any](t testing.TB, c *inngest.Client, fn *inngest.Function[T, R], 
 	}
 	e := newEngine(t, c, opts)
 	rec := e.start(fn.FullID())
+	e.reportUnusedMocks(rec)
 	res := &Result[R]{RunRecord: *rec}
 	if rec.Status == StatusCompleted && !wire.IsNull(rec.RawOutput) {
 		if err := json.Unmarshal(rec.RawOutput, &res.Output); err != nil {
@@ -62,6 +65,9 @@ type engine struct {
 	now    time.Time
 	calls  int
 	noExec bool // ask the SDK to plan every step rather than run it
+
+	mu   sync.Mutex
+	used map[string]bool // step IDs whose mock was used
 }
 
 func newEngine(t testing.TB, c *inngest.Client, opts []Option) *engine {
@@ -89,6 +95,44 @@ func newEngine(t testing.TB, c *inngest.Client, opts []Option) *engine {
 	}
 	e.noExec = len(cfg.steps) > 0 || len(cfg.sends) > 0 || cfg.stopAt != ""
 	return e
+}
+
+// use notes that the mock of stepID answered a step.
+func (e *engine) use(stepID string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.used == nil {
+		e.used = map[string]bool{}
+	}
+	e.used[stepID] = true
+}
+
+// reportUnusedMocks logs the mocks no step used: a misspelt step ID shows
+// up in the test's log instead of passing silently.
+func (e *engine) reportUnusedMocks(rec *RunRecord) {
+	e.tb.Helper()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var ids []string
+	for _, m := range []map[string]bool{keys(e.cfg.steps), keys(e.cfg.sends), keys(e.cfg.invokes), keys(e.cfg.waits)} {
+		for id := range m {
+			if !e.used[id] {
+				ids = append(ids, id)
+			}
+		}
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		e.tb.Logf("inngesttest: the mock of step %q was not used; steps of %s: %s", id, rec.FunctionID, rec.describeSteps())
+	}
+}
+
+func keys[V any](m map[string]V) map[string]bool {
+	out := make(map[string]bool, len(m))
+	for k := range m {
+		out[k] = true
+	}
+	return out
 }
 
 func (e *engine) fatalf(format string, args ...any) {
@@ -289,6 +333,7 @@ func (r *runner) settleRun(rec *StepRecord, first *wire.Op, firstDelay time.Dura
 	for attempt := 0; ; attempt++ {
 		if op == nil {
 			if mock, ok := e.cfg.steps[rec.ID]; ok {
+				e.use(rec.ID)
 				op, delay = r.mockRun(rec, mock, attempt)
 			} else {
 				res := r.call(rec.Hash, rec.ID, attempt)
