@@ -71,5 +71,6 @@
 // invokes in process, its onFailure handler). While any step or send mock
 // (or StopAt) is set, the engine asks the SDK to report each step before
 // running it, so mocked code never runs; otherwise it lets the SDK run a
-// lone new step at once, as the server does.
+// lone new step at once, as the server does. A mock that no step used is
+// reported in the test's log.
 package inngesttest
