@@ -100,10 +100,31 @@ func (s *Server) startCall(it *item) {
 func (s *Server) runCall(c *call) {
 	defer s.calls.Done()
 	res := s.send(c)
-	s.mu.Lock()
-	s.complete(c, res)
-	s.notify()
-	s.unlock()
+	// The scheduler applies results in batches: one lock acquisition for
+	// many finished calls, instead of hundreds of goroutines queuing on
+	// the lock.
+	s.results <- finishedCall{c, res}
+}
+
+type finishedCall struct {
+	c   *call
+	res callResult
+}
+
+// applyResults applies first (if set) and every other result waiting.
+// Called with s.mu held.
+func (s *Server) applyResults(first *finishedCall) {
+	if first != nil {
+		s.complete(first.c, first.res)
+	}
+	for {
+		select {
+		case f := <-s.results:
+			s.complete(f.c, f.res)
+		default:
+			return
+		}
+	}
 }
 
 func (s *Server) send(c *call) callResult {
@@ -123,7 +144,7 @@ func (s *Server) send(c *call) callResult {
 	if c.url == "" {
 		return callResult{err: errors.New("the function's URL is invalid")}
 	}
-	ctx, cancel := context.WithTimeout(s.baseCtx, s.cfg.CallTimeout)
+	ctx, cancel := context.WithTimeout(s.callCtx(c.it.seq), s.cfg.CallTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
 	if err != nil {

@@ -128,3 +128,11 @@ func postJSON(t *testing.T, url, body string, header ...string) (int, map[string
 	require.NoError(t, json.Unmarshal(raw, &out), string(raw))
 	return resp.StatusCode, out
 }
+
+func handlerFor(c *inngest.Client) http.Handler { return handler.New(c, nil) }
+
+func newHTTPServerB(b *testing.B, c *inngest.Client) string {
+	ts := httptest.NewServer(handler.New(c, nil))
+	b.Cleanup(ts.Close)
+	return ts.URL
+}

@@ -131,20 +131,29 @@ func (s *Server) enqueue(r *run, stepID string, attempt int, at time.Time) {
 	s.notify()
 }
 
-// schedule is the scheduler loop: it fires due timers, dispatches ready
-// calls within the concurrency limits, and skips time when allowed.
+// schedule is the scheduler loop: it applies finished calls, fires due
+// timers, dispatches ready calls within the concurrency limits, and skips
+// time when allowed. After Close it keeps applying results until every
+// call in flight has returned.
 func (s *Server) schedule() {
 	defer s.loops.Done()
+	var got *finishedCall
 	for {
 		s.mu.Lock()
+		s.applyResults(got)
+		got = nil
 		now := s.fireDue()
+		select {
+		case <-s.done:
+			s.broadcast()
+			s.unlock()
+			return
+		default:
+		}
 		if !s.closing {
 			s.dispatch()
 		}
-		if s.closing {
-			s.unlock()
-			return
-		}
+		s.broadcast()
 		var next time.Time
 		if s.timers.Len() > 0 {
 			next = s.timers[0].at
@@ -152,14 +161,13 @@ func (s *Server) schedule() {
 		if s.bgTimers.Len() > 0 && (next.IsZero() || s.bgTimers[0].at.Before(next)) {
 			next = s.bgTimers[0].at
 		}
-		if s.vclock != nil && s.inFlight == 0 && s.busy == 0 && s.ready.Len() == 0 && s.timers.Len() > 0 {
+		if !s.closing && s.vclock != nil && s.inFlight == 0 && s.busy == 0 && s.ready.Len() == 0 && s.timers.Len() > 0 {
 			// Every run waits on a timer: jump to the next one.
 			at := s.timers[0].at
 			s.unlock()
 			s.vclock.AdvanceTo(at)
 			continue
 		}
-		changed := s.changed
 		s.unlock()
 
 		var tc <-chan time.Time
@@ -171,7 +179,8 @@ func (s *Server) schedule() {
 		select {
 		case <-s.wake:
 		case <-tc:
-		case <-changed:
+		case f := <-s.results:
+			got = &f
 		case <-s.done:
 		}
 		if tm != nil {

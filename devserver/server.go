@@ -47,6 +47,7 @@ type Server struct {
 	singletons map[string]*run
 
 	changed  chan struct{}
+	results  chan finishedCall
 	wake     chan struct{}
 	finished []*Run // runs ended since the last unlock, for OnRunFinished
 
@@ -55,6 +56,10 @@ type Server struct {
 	done    chan struct{}
 	baseCtx context.Context
 	cancel  context.CancelFunc
+	// shards are children of baseCtx that calls derive from, so that
+	// hundreds of concurrent calls do not all contend on one parent.
+	shards       []context.Context
+	shardCancels []context.CancelFunc
 	calls   sync.WaitGroup
 	loops   sync.WaitGroup
 
@@ -105,6 +110,7 @@ func New(cfg Config) (*Server, error) {
 		singletons: make(map[string]*run),
 		changed:    make(chan struct{}),
 		wake:       make(chan struct{}, 1),
+		results:    make(chan finishedCall, cfg.MaxInFlight),
 		done:       make(chan struct{}),
 		url:        inProcessOrigin,
 	}
@@ -159,6 +165,12 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.started = true
 	s.baseCtx, s.cancel = context.WithCancel(context.Background())
+	s.shards = make([]context.Context, 32)
+	for i := range s.shards {
+		var cancel context.CancelFunc
+		s.shards[i], cancel = context.WithCancel(s.baseCtx)
+		s.shardCancels = append(s.shardCancels, cancel)
+	}
 	s.mu.Unlock()
 
 	if !s.cfg.NoListener {
@@ -193,6 +205,10 @@ func (s *Server) Start(ctx context.Context) error {
 	return nil
 }
 
+func (s *Server) callCtx(seq uint64) context.Context {
+	return s.shards[seq%uint64(len(s.shards))]
+}
+
 // URL returns the server's origin, such as "http://127.0.0.1:41234": the
 // address to give an SDK as its dev server. Without a listener (or before
 // Start) it is an in-process origin that only HTTPClient can reach.
@@ -223,7 +239,7 @@ func (s *Server) Close(ctx context.Context) error {
 		return nil
 	}
 	s.closing = true
-	close(s.done)
+	s.notify()
 	s.mu.Unlock()
 
 	var err error
@@ -247,7 +263,11 @@ func (s *Server) Close(ctx context.Context) error {
 			err = ctx.Err()
 		}
 	}
+	close(s.done)
 	s.cancel()
+	for _, c := range s.shardCancels {
+		c()
+	}
 	s.loops.Wait()
 	s.routes.closeIdle()
 	return err
@@ -255,12 +275,17 @@ func (s *Server) Close(ctx context.Context) error {
 
 // notify wakes the scheduler and every waiter. Called with s.mu held.
 func (s *Server) notify() {
-	close(s.changed)
-	s.changed = make(chan struct{})
+	s.broadcast()
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
+}
+
+// broadcast wakes every WaitFor. Called with s.mu held.
+func (s *Server) broadcast() {
+	close(s.changed)
+	s.changed = make(chan struct{})
 }
 
 // unlock releases s.mu and then runs the callbacks of runs that ended.
