@@ -60,8 +60,8 @@ type Server struct {
 	// hundreds of concurrent calls do not all contend on one parent.
 	shards       []context.Context
 	shardCancels []context.CancelFunc
-	calls   sync.WaitGroup
-	loops   sync.WaitGroup
+	calls        sync.WaitGroup
+	loops        sync.WaitGroup
 
 	ln      net.Listener
 	httpSrv *http.Server
