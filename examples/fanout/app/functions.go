@@ -27,35 +27,48 @@ var DigestRequested = inngest.EventType[struct{}]("digest/requested")
 // DigestEmail is one user's email job.
 var DigestEmail = inngest.EventType[User]("digest/email.send")
 
+// FanOut is what a loader run returns: the users found and the IDs of the
+// events sent for them.
+type FanOut struct {
+	Users    int      `json:"users"`
+	EventIDs []string `json:"eventIds"`
+}
+
 // Store is where users come from and emails go; swap in your own.
 type Store interface {
 	Users(ctx context.Context) ([]User, error)
 	SendEmail(ctx context.Context, to, body string) error
 }
 
+// Functions are the pattern's functions.
+type Functions struct {
+	Loader *inngest.Function[struct{}, FanOut]
+	Worker *inngest.Function[User, string]
+}
+
 // Register creates the loader and the worker.
-func Register(c *inngest.Client, store Store) error {
-	_, err := inngest.CreateFunction(c,
+func Register(c *inngest.Client, store Store) (*Functions, error) {
+	var fns Functions
+	var err error
+	fns.Loader, err = inngest.CreateFunction(c,
 		inngest.FunctionOpts{ID: "weekly-digest-loader"},
 		DigestRequested.Trigger().OrCron("0 9 * * MON"),
-		func(ctx context.Context, in inngest.Input[struct{}]) (int, error) {
+		func(ctx context.Context, in inngest.Input[struct{}]) (FanOut, error) {
 			users, err := step.Run(ctx, "load-users", store.Users)
-			if err != nil {
-				return 0, err
+			if err != nil || len(users) == 0 {
+				return FanOut{}, err
 			}
 			events := make([]inngest.Sendable, len(users))
 			for i, u := range users {
 				events[i] = DigestEmail.New(u)
 			}
-			if _, err := step.SendEvent(ctx, "fan-out", events...); err != nil {
-				return 0, err
-			}
-			return len(users), nil
+			ids, err := step.SendEvent(ctx, "fan-out", events...)
+			return FanOut{Users: len(users), EventIDs: ids}, err
 		})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	_, err = inngest.CreateFunction(c,
+	fns.Worker, err = inngest.CreateFunction(c,
 		inngest.FunctionOpts{ID: "send-digest-email", Concurrency: []inngest.Concurrency{{Limit: 10}}},
 		DigestEmail.Trigger(),
 		func(ctx context.Context, in inngest.Input[User]) (string, error) {
@@ -64,5 +77,5 @@ func Register(c *inngest.Client, store Store) error {
 				return u.Email, store.SendEmail(ctx, u.Email, fmt.Sprintf("Hi %s, here is your digest.", u.ID))
 			})
 		})
-	return err
+	return &fns, err
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 
@@ -49,7 +50,10 @@ func Example() demo.Example {
 	store := &MemStore{}
 	return demo.Example{
 		AppID:    AppID,
-		Register: func(c *inngest.Client) error { return Register(c, store) },
+		Register: func(c *inngest.Client) error {
+			_, err := Register(c, store)
+			return err
+		},
 		Scenario: func(ctx context.Context, env *demo.Env) error {
 			ids, err := env.Send(ctx, DigestRequested.New(struct{}{}))
 			if err != nil {
@@ -63,8 +67,19 @@ func Example() demo.Example {
 			if err := demo.Expect(runs[0], "Completed"); err != nil {
 				return err
 			}
-			if err := env.WaitIdle(ctx); err != nil {
+			var out FanOut
+			if err := json.Unmarshal(runs[0].Output, &out); err != nil {
 				return err
+			}
+			for _, id := range out.EventIDs {
+				r, err := env.WaitRun(ctx, id)
+				if err != nil {
+					return err
+				}
+				env.Print(r)
+				if err := demo.Expect(r, "Completed"); err != nil {
+					return err
+				}
 			}
 			if env.Embedded() {
 				fmt.Fprintf(env.Out, "digest emails sent: %d\n", len(store.Sent()))

@@ -73,6 +73,9 @@ type Run struct {
 	Status     string
 	Output     json.RawMessage
 	Timeline   string
+	// Duration is the run's length on the orchestrator's clock (virtual
+	// when embedded); zero when unknown.
+	Duration time.Duration
 }
 
 // Send sends events with the client and returns their IDs.
@@ -91,7 +94,7 @@ func (e *Env) WaitRuns(ctx context.Context, eventID string, n int) ([]Run, error
 		runs, err = e.Server.WaitForRuns(ctx, eventID, n)
 		out = make([]Run, len(runs))
 		for i, r := range runs {
-			out[i] = Run{ID: r.ID, FunctionID: r.FunctionID, Status: string(r.Status), Output: r.Output, Timeline: devserver.FormatTimeline(r)}
+			out[i] = Run{ID: r.ID, FunctionID: r.FunctionID, Status: string(r.Status), Output: r.Output, Timeline: devserver.FormatTimeline(r), Duration: r.EndedAt.Sub(r.StartedAt)}
 		}
 	} else {
 		out, err = e.pollRuns(ctx, eventID, n)
