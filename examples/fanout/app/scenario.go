@@ -49,7 +49,7 @@ func (s *MemStore) Sent() []string {
 func Example() demo.Example {
 	store := &MemStore{}
 	return demo.Example{
-		AppID:    AppID,
+		AppID: AppID,
 		Register: func(c *inngest.Client) error {
 			_, err := Register(c, store)
 			return err
