@@ -232,7 +232,9 @@ type Input[T any] struct {
 	// Attempt counts retries of the current step or body, from 0.
 	Attempt int
 	// Logger is tagged with the function, run and attempt, and stays
-	// silent while memoized code is replayed.
+	// silent while memoized code is replayed. Inside a step's code, log
+	// with the step's ctx (Logger.InfoContext(ctx, …), or
+	// inngest.Logger(ctx)) to tag lines with the step ID too.
 	Logger *slog.Logger
 }
 
@@ -632,6 +634,9 @@ type loggerKey struct{}
 // code is replayed. Outside a function it returns slog.Default().
 func Logger(ctx context.Context) *slog.Logger {
 	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
+		if info, ok := engine.StepFromContext(ctx); ok {
+			return l.With("step_id", info.ID)
+		}
 		return l
 	}
 	return slog.Default()
@@ -727,6 +732,10 @@ func (h replayHandler) Enabled(ctx context.Context, l slog.Level) bool {
 func (h replayHandler) Handle(ctx context.Context, r slog.Record) error {
 	if h.replaying() {
 		return nil
+	}
+	if info, ok := engine.StepFromContext(ctx); ok {
+		r = r.Clone()
+		r.AddAttrs(slog.String("step_id", info.ID))
 	}
 	return h.inner.Handle(ctx, r)
 }

@@ -77,7 +77,7 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) respond(w http.ResponseWriter, fn *app.Function, target string, res engine.Result) {
 	if !res.RetryAfter.IsZero() {
-		w.Header().Set(wire.HeaderRetryAfter, res.RetryAfter.UTC().Format(time.RFC3339))
+		w.Header().Set(wire.HeaderRetryAfter, retryAfter(res.RetryAfter))
 	}
 	switch {
 	case res.Panic != nil:
@@ -88,7 +88,7 @@ func (h *Handler) respond(w http.ResponseWriter, fn *app.Function, target string
 	case res.Done && res.Failure != nil:
 		f := res.Failure
 		if !f.RetryAt.IsZero() {
-			w.Header().Set(wire.HeaderRetryAfter, f.RetryAt.UTC().Format(time.RFC3339))
+			w.Header().Set(wire.HeaderRetryAfter, retryAfter(f.RetryAt))
 		}
 		if f.NoRetry {
 			writeFailure(w, http.StatusBadRequest, true, f.Error)
@@ -114,6 +114,15 @@ func (h *Handler) respond(w http.ResponseWriter, fn *app.Function, target string
 	default:
 		writeFailure(w, http.StatusInternalServerError, false, wire.UserError{Name: "Aborted", Message: "the request ended before the function reached a result"})
 	}
+}
+
+// retryAfter formats t as RFC 3339, rounded up to the second so that the
+// server never retries sooner than asked.
+func retryAfter(t time.Time) string {
+	if r := t.Truncate(time.Second); !r.Equal(t) {
+		t = r.Add(time.Second)
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 func writeFailure(w http.ResponseWriter, status int, noRetry bool, ue wire.UserError) {

@@ -505,3 +505,34 @@ func TestSendEventStep(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.Code)
 	require.Len(t, events(), 2, "a memoized sendEvent must not send again")
 }
+
+func TestLoggerIsReplayAwareAndStepTagged(t *testing.T) {
+	var logs captureLogger
+	c, err := inngest.NewClient(inngest.ClientConfig{AppID: "app", Dev: "1", Logger: logs.Logger()})
+	require.NoError(t, err)
+	_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, inngest.OnEvent("test/event"),
+		func(ctx context.Context, in inngest.Input[anyData]) (string, error) {
+			log := in.Logger.With("component", "billing")
+			log.Info("starting")
+			v, err := step.Run(ctx, "charge", func(ctx context.Context) (string, error) {
+				in.Logger.InfoContext(ctx, "charging")
+				return "ok", nil
+			})
+			if err != nil {
+				return "", err
+			}
+			inngest.Logger(ctx).Info("finished")
+			return v, nil
+		})
+	require.NoError(t, err)
+	h := newHandler(c)
+	post(t, h, "fn", "step", callBody(t, testEvent, nil, nil))
+	post(t, h, "fn", "step", callBody(t, testEvent, []memo{data("charge", `"ok"`)}, nil))
+	out := logs.String()
+	require.Equal(t, 1, strings.Count(out, "msg=starting"), out)
+	require.Equal(t, 1, strings.Count(out, "msg=charging"), out)
+	require.Equal(t, 1, strings.Count(out, "msg=finished"), out)
+	require.Contains(t, out, "component=billing")
+	require.Regexp(t, `msg=charging .*step_id=charge`, out)
+	require.Contains(t, out, "run_id=01JRUN")
+}

@@ -144,8 +144,9 @@ type Run struct {
 	used    []bool         // stack positions consumed
 	next    int            // first unconsumed stack position
 	unused  int            // stack entries not yet consumed
-	active  int            // goroutines running user code
-	waiters map[int]bool   // stack positions blocked waiting for their turn
+	live0   *branch   // the function's own goroutine
+	holder  *branch   // the goroutine allowed to run user code
+	live    []*branch // goroutines of this run that have not ended
 	warned  bool
 	aborted bool
 
@@ -166,8 +167,136 @@ type pendingOp struct {
 	op   wire.Op
 }
 
+// branch is one goroutine running user code: the function's own, or a
+// step.Parallel branch. Only the holder of the run's token runs user code;
+// the others wait. The token passes, in branch-path order, whenever its
+// holder blocks, so steps are discovered in the same order on every
+// request, and repeat indexes (:n) always name the same step.
 type branch struct {
-	path []int
+	path    []int
+	state   branchState
+	pos     int     // stack position awaited when state is waitingMemo
+	parent  *branch // the branch that started this one in step.Parallel
+	pending int     // live children while parked
+}
+
+type branchState int
+
+const (
+	runnable branchState = iota
+	running
+	waitingMemo // waiting for its memoized step's turn in stack order
+	parked      // waiting for its parallel branches to end
+	ended
+)
+
+func less(a, b []int) bool {
+	for k := 0; k < len(a) && k < len(b); k++ {
+		if a[k] != b[k] {
+			return a[k] < b[k]
+		}
+	}
+	return len(a) < len(b)
+}
+
+// branchOf returns the goroutine calling a step. Only the token holder
+// runs user code, so the holder is the caller, even when a branch passed
+// its parent's ctx. Called with r.mu held.
+func (r *Run) branchOf(ctx context.Context) *branch {
+	if r.holder != nil {
+		return r.holder
+	}
+	if b, ok := ctx.Value(branchKey{}).(*branch); ok {
+		return b
+	}
+	return r.live0
+}
+
+// schedule hands the token to the first runnable branch when nobody holds
+// it. When every live branch waits for a memoized step that is not next in
+// the stack, the code changed: the earliest awaited step goes next (§5.4).
+// Called with r.mu held.
+func (r *Run) schedule() {
+	if r.holder != nil {
+		return
+	}
+	var pick, earliest *branch
+	for _, b := range r.live {
+		switch b.state {
+		case runnable:
+			if pick == nil || less(b.path, pick.path) {
+				pick = b
+			}
+		case waitingMemo:
+			if earliest == nil || b.pos < earliest.pos {
+				earliest = b
+			}
+		}
+	}
+	if pick == nil && earliest != nil {
+		if !r.warned {
+			r.warned = true
+			r.in.Logger.Warn("inngest: memoized steps were reached out of their recorded order; the function's code appears to have changed mid-run or is non-deterministic",
+				"expected_step", safeIndex(r.in.Stack, r.next))
+		}
+		r.next = earliest.pos
+		earliest.state = runnable
+		pick = earliest
+	}
+	if pick != nil {
+		r.holder = pick
+		r.cond.Broadcast()
+	}
+}
+
+// acquire waits for b's turn to run. Called with r.mu held; Goexits when
+// the run was aborted.
+func (r *Run) acquire(b *branch) {
+	if b.state != waitingMemo {
+		b.state = runnable
+	}
+	r.schedule()
+	for r.holder != b && !r.aborted {
+		r.cond.Wait()
+	}
+	if r.aborted {
+		if r.holder == b {
+			r.holder = nil
+		}
+		r.mu.Unlock()
+		runtime.Goexit()
+	}
+	b.state = running
+}
+
+// release gives up the token, leaving b in state st. Called with r.mu held.
+func (r *Run) release(b *branch, st branchState) {
+	b.state = st
+	if r.holder == b {
+		r.holder = nil
+	}
+	if st == ended {
+		for i, x := range r.live {
+			if x == b {
+				r.live = append(r.live[:i], r.live[i+1:]...)
+				break
+			}
+		}
+		if p := b.parent; p != nil {
+			p.pending--
+			if p.pending == 0 && p.state == parked {
+				// The parent resumes next, before any recovery.
+				p.state = runnable
+			}
+		}
+	}
+	r.schedule()
+}
+
+// StepFromContext returns the step whose code is running with ctx.
+func StepFromContext(ctx context.Context) (StepInfo, bool) {
+	info, ok := ctx.Value(inStepKey{}).(StepInfo)
+	return info, ok
 }
 
 // FromContext returns the run a step's ctx belongs to.
@@ -200,12 +329,14 @@ func (r *Run) Execute(ctx context.Context, fn func(ctx context.Context) (json.Ra
 		finished bool
 	)
 	done := make(chan struct{})
+	root := r.live0
 	r.mu.Lock()
-	r.active = 1
+	r.live = []*branch{root}
+	r.holder, root.state = root, running
 	r.mu.Unlock()
 	go func() {
 		defer close(done)
-		defer r.exit()
+		defer r.exit(root)
 		defer func() {
 			if p := recover(); p != nil {
 				res.Panic = &PanicError{Value: p, Stack: trimStack(debug.Stack())}
@@ -256,7 +387,6 @@ func New(in Input) *Run {
 		counts:  make(map[string]int),
 		stackIx: make(map[string]int, len(in.Stack)),
 		used:    make([]bool, len(in.Stack)),
-		waiters: make(map[int]bool),
 	}
 	if r.now == nil {
 		r.now = time.Now
@@ -268,6 +398,7 @@ func New(in Input) *Run {
 		r.in.Logger = slog.New(discardHandler{})
 	}
 	r.cond = sync.NewCond(&r.mu)
+	r.live0 = &branch{}
 	for i, h := range in.Stack {
 		if _, dup := r.stackIx[h]; !dup {
 			if _, ok := in.Steps[h]; ok {
@@ -337,14 +468,14 @@ func (r *Run) Lookup(ctx context.Context, id string) (Ref, json.RawMessage, bool
 	}
 	pos, inStack := r.stackIx[string(h[:])]
 	if inStack && !r.used[pos] {
-		r.waitTurn(pos)
+		r.waitTurn(r.branchOf(ctx), pos)
 		r.used[pos] = true
 		r.unused--
 		if r.onConsume != nil {
 			r.onConsume(string(h[:]))
 		}
 		r.advance()
-		r.cond.Broadcast()
+		r.wakeNext()
 		if r.unused == 0 {
 			r.mu.Unlock()
 			r.enterNewCode(ctx)
@@ -355,47 +486,26 @@ func (r *Run) Lookup(ctx context.Context, id string) (Ref, json.RawMessage, bool
 	return ref, raw, true
 }
 
-// waitTurn blocks until pos is the next stack position, or until every
-// goroutine is blocked, in which case the earliest waiter goes first (the
-// §5.4 recovery when code changed). Called with r.mu held.
-func (r *Run) waitTurn(pos int) {
+// waitTurn blocks until pos is the next stack position. While it waits,
+// other branches run; see schedule for the recovery when code changed.
+// Called with r.mu held.
+func (r *Run) waitTurn(b *branch, pos int) {
 	if pos == r.next {
 		return
 	}
-	r.waiters[pos] = true
-	r.active--
-	r.checkStuck()
-	for pos != r.next && !r.aborted {
-		r.cond.Wait()
-	}
-	delete(r.waiters, pos)
-	r.active++
-	if r.aborted {
-		r.mu.Unlock()
-		runtime.Goexit()
-	}
+	b.pos = pos
+	r.release(b, waitingMemo)
+	r.acquire(b)
 }
 
-// checkStuck releases the earliest waiter when no goroutine can make
-// progress. Called with r.mu held.
-func (r *Run) checkStuck() {
-	if r.active > 0 || len(r.waiters) == 0 {
-		return
-	}
-	earliest := -1
-	for p := range r.waiters {
-		if earliest < 0 || p < earliest {
-			earliest = p
+// wakeNext makes the branch awaiting the next stack position runnable.
+// Called with r.mu held.
+func (r *Run) wakeNext() {
+	for _, b := range r.live {
+		if b.state == waitingMemo && b.pos == r.next {
+			b.state = runnable
 		}
 	}
-	if !r.warned {
-		r.warned = true
-		r.in.Logger.Warn("inngest: memoized steps were reached out of their recorded order; the function's code appears to have changed mid-run or is non-deterministic",
-			"expected_step", safeIndex(r.in.Stack, r.next))
-	}
-	// Skip the unreachable positions so the earliest waiter is next.
-	r.next = earliest
-	r.cond.Broadcast()
 }
 
 func safeIndex(s []string, i int) string {
@@ -405,10 +515,9 @@ func safeIndex(s []string, i int) string {
 	return ""
 }
 
-func (r *Run) exit() {
+func (r *Run) exit(b *branch) {
 	r.mu.Lock()
-	r.active--
-	r.checkStuck()
+	r.release(b, ended)
 	r.mu.Unlock()
 }
 
@@ -525,7 +634,7 @@ func (r *Run) execute(ctx context.Context, ref Ref, kind string, fn RunFunc) wir
 	if h := r.in.Hooks; h != nil && h.BeforeStep != nil {
 		h.BeforeStep(ctx, info)
 	}
-	data, err := runGuarded(context.WithValue(ctx, inStepKey{}, true), fn)
+	data, err := runGuarded(context.WithValue(ctx, inStepKey{}, info), fn)
 	if h := r.in.Hooks; h != nil && h.TransformStep != nil {
 		data, err = h.TransformStep(ctx, info, data, err)
 	}
@@ -565,10 +674,7 @@ func runGuarded(ctx context.Context, fn RunFunc) (data json.RawMessage, err erro
 
 // addOp records an op. Called with r.mu held.
 func (r *Run) addOp(ctx context.Context, op wire.Op) {
-	var path []int
-	if b, ok := ctx.Value(branchKey{}).(*branch); ok {
-		path = b.path
-	}
+	path := r.branchOf(ctx).path
 	r.seq++
 	r.ops = append(r.ops, pendingOp{path: path, seq: r.seq, op: op})
 }
@@ -604,13 +710,19 @@ func (r *Run) Parallel(ctx context.Context, n int, fn func(ctx context.Context, 
 	if n == 0 {
 		return
 	}
-	var parent []int
-	if b, ok := ctx.Value(branchKey{}).(*branch); ok {
-		parent = b.path
-	}
 	r.mu.Lock()
+	parent := r.branchOf(ctx)
 	r.parallel++
-	r.active += n - 1 // n branches start, the caller blocks
+	children := make([]*branch, n)
+	for i := range children {
+		path := make([]int, len(parent.path)+1)
+		copy(path, parent.path)
+		path[len(parent.path)] = i
+		children[i] = &branch{path: path, state: runnable, parent: parent}
+		r.live = append(r.live, children[i])
+	}
+	parent.pending = n
+	r.release(parent, parked)
 	r.mu.Unlock()
 
 	var (
@@ -621,14 +733,12 @@ func (r *Run) Parallel(ctx context.Context, n int, fn func(ctx context.Context, 
 	)
 	wg.Add(n)
 	for i := 0; i < n; i++ {
-		path := make([]int, len(parent)+1)
-		copy(path, parent)
-		path[len(parent)] = i
-		bctx := context.WithValue(ctx, branchKey{}, &branch{path: path})
+		b := children[i]
+		bctx := context.WithValue(ctx, branchKey{}, b)
 		go func(i int) {
 			completed := false
 			defer wg.Done()
-			defer r.exit()
+			defer r.exit(b)
 			defer func() {
 				p := recover()
 				mu.Lock()
@@ -645,6 +755,9 @@ func (r *Run) Parallel(ctx context.Context, n int, fn func(ctx context.Context, 
 					halted = true
 				}
 			}()
+			r.mu.Lock()
+			r.acquire(b)
+			r.mu.Unlock()
 			fn(bctx, i)
 			completed = true
 		}(i)
@@ -653,7 +766,7 @@ func (r *Run) Parallel(ctx context.Context, n int, fn func(ctx context.Context, 
 
 	r.mu.Lock()
 	r.parallel--
-	r.active++
+	r.acquire(parent)
 	r.mu.Unlock()
 	if panicked != nil {
 		panic(panicked)

@@ -183,3 +183,41 @@ func TestHooksOrder(t *testing.T) {
 	require.Equal(t, wire.OpStepRun, res.Ops[0].Op)
 	require.JSONEq(t, `"changed"`, string(res.Ops[0].Data))
 }
+
+func TestSameStepIDInParallelBranchesIsDeterministic(t *testing.T) {
+	const n = 8
+	for round := 0; round < 20; round++ {
+		res := Execute(context.Background(), Input{}, func(ctx context.Context) (json.RawMessage, error) {
+			r, _ := FromContext(ctx)
+			r.Parallel(ctx, n, func(ctx context.Context, i int) { runStep(ctx, t, "fetch", "") })
+			return nil, nil
+		})
+		require.Len(t, res.Ops, n)
+		for i, op := range res.Ops {
+			require.Equal(t, i, op.Userland.Index, "branch %d must always get repeat index %d", i, i)
+		}
+	}
+
+	// Replay with the results memoized in a shuffled order: branch i gets
+	// the result of fetch:i, and no code-change warning is logged.
+	steps := map[string]json.RawMessage{}
+	var stack []string
+	for _, k := range []int{5, 2, 7, 0, 3, 6, 1, 4} {
+		h := wire.HashStepID(wire.IndexedStepID("fetch", k))
+		steps[h] = json.RawMessage(`{"data":"` + string(rune('0'+k)) + `"}`)
+		stack = append(stack, h)
+	}
+	for round := 0; round < 20; round++ {
+		var logs bytes.Buffer
+		got := make([]string, n)
+		res := Execute(context.Background(), Input{Steps: steps, Stack: stack, Logger: slog.New(slog.NewTextHandler(&logs, nil))},
+			func(ctx context.Context) (json.RawMessage, error) {
+				r, _ := FromContext(ctx)
+				r.Parallel(ctx, n, func(ctx context.Context, i int) { got[i] = runStep(ctx, t, "fetch", "") })
+				return nil, nil
+			})
+		require.True(t, res.Done)
+		require.Equal(t, []string{"0", "1", "2", "3", "4", "5", "6", "7"}, got)
+		require.Empty(t, logs.String())
+	}
+}
