@@ -144,9 +144,9 @@ type Run struct {
 	used    []bool         // stack positions consumed
 	next    int            // first unconsumed stack position
 	unused  int            // stack entries not yet consumed
-	live0   *branch   // the function's own goroutine
-	holder  *branch   // the goroutine allowed to run user code
-	live    []*branch // goroutines of this run that have not ended
+	live0   *branch        // the function's own goroutine
+	holder  *branch        // the goroutine allowed to run user code
+	live    []*branch      // goroutines of this run that have not ended
 	warned  bool
 	aborted bool
 
