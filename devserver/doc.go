@@ -1,0 +1,80 @@
+// Package devserver is an embedded, pure-Go Inngest orchestrator: the
+// server side of the protocol the SDK speaks. It runs functions served by
+// any Inngest SDK, in-process for tests, examples and demos, or as the
+// standalone binary cmd/inngest-dev for local development.
+//
+// It is meant for one machine: development, demos, tests and CI. State is
+// kept in memory. At scale, move to the real Inngest server (self-hosted
+// or Cloud); the SDK code does not change.
+//
+// # Embedding
+//
+//	srv, _ := devserver.New(devserver.Config{TimeSkipping: true})
+//	_ = srv.Start(ctx)
+//	defer srv.Close(ctx)
+//
+//	client, _ := inngest.NewClient(inngest.ClientConfig{
+//		AppID: "shop", Dev: srv.URL(), HTTPClient: srv.HTTPClient(),
+//	})
+//	// … inngest.CreateFunction(client, …)
+//	_ = srv.AddApp(ctx, "http://shop.local/api/inngest", handler.New(client, nil))
+//
+//	ids, _ := srv.SendEvent(ctx, devserver.Event{Name: "order/placed", Data: order})
+//	runs, _ := srv.WaitForRuns(ctx, ids[0], 1)
+//	devserver.PrintTimeline(os.Stdout, runs[0])
+//
+// AddApp serves an app's http.Handler in-process, with no socket;
+// HTTPClient reaches both the server's API and those apps in-process. An
+// app on a real address is synced with SyncApp (or `--sdk-url`).
+//
+// # Time
+//
+// Every timer (sleeps, wait timeouts, retry backoff, batch and debounce
+// windows, throttles, timeouts, cron) reads one [Clock]. A
+// [*VirtualClock] moves only when told; with Config.TimeSkipping the
+// server jumps it to the next timer whenever no call is in flight and
+// nothing is ready to run, so a seven-day wait times out in milliseconds.
+// Cron schedules never pull the clock forward (a cron would keep a
+// skipping clock busy forever); advance the clock to fire them.
+//
+// # Execution
+//
+// Each event starts a run of every function whose trigger matches (name
+// and CEL expression). A run is a series of calls to the app: a discovery
+// call (stepId=step) and, for steps the SDK planned, targeted calls run
+// concurrently. Results are memoized in the run's state, which every later
+// call carries. StepError answers are retried with backoff (Config.Backoff,
+// honouring Retry-After) up to the function's attempts, then memoized as
+// errors; function errors are retried the same way, unless the app said
+// X-Inngest-No-Retry. Sleeps and waits become timers and pauses; an
+// invoke starts a child run whose outcome is memoized in the parent.
+// Failures emit inngest/function.failed, cancellations
+// inngest/function.cancelled, and every run's end inngest/function.finished.
+//
+// Pauses (waits and cancelOn rules) are indexed by event name and, when
+// the expression has the form `async.<field> == <event field or literal>`,
+// by that field's value, so an incoming event meets only the pauses that
+// can match it. Recent events are kept per name, so that a wait also sees
+// an event that arrived while the call that reported the wait was running.
+//
+// # Flow control
+//
+// cancelOn, cron triggers, batchEvents, debounce, concurrency limits (per
+// function and per key: they bound calls in flight), throttle (delays run
+// starts), rate limit (drops runs), idempotency keys (24 hours), priority
+// (moves queued calls ahead by up to 600 seconds), start and finish
+// timeouts (cancel the run) and singleton (skip or cancel).
+//
+// # Visibility
+//
+// Each run keeps a timeline ([TimelineEntry]): what happened, when on the
+// server's clock, which attempt, how long. [Server.Run] and the API's GET
+// /v1/runs/{id} return it; [FormatTimeline] renders it as a trace.
+//
+// # Storage
+//
+// All state sits behind an internal store interface (events, runs with
+// their memoized steps, pauses, idempotency keys), changed one atomic
+// update at a time under the server's lock; the in-memory store is the
+// only implementation so far.
+package devserver
