@@ -591,6 +591,11 @@ func invoke[T, R any](ctx context.Context, c *Client, spec *app.Function, call *
 	in.Classify = classify
 	if in.Sender == nil {
 		in.Sender = c.app.Sender
+		if own := mws[len(c.app.Config.Middleware):]; len(own) > 0 {
+			// Client middleware runs inside the client's send; the
+			// function's own middleware wraps it.
+			in.Sender = mwSender{inner: in.Sender, mws: own}
+		}
 	}
 	base := in.Logger
 	if base == nil {
@@ -746,4 +751,24 @@ func (h replayHandler) WithAttrs(as []slog.Attr) slog.Handler {
 
 func (h replayHandler) WithGroup(name string) slog.Handler {
 	return replayHandler{inner: h.inner.WithGroup(name), replaying: h.replaying}
+}
+
+// mwSender runs a function's own middleware around step.SendEvent.
+type mwSender struct {
+	inner engine.Sender
+	mws   []middleware.Middleware
+}
+
+func (s mwSender) SendEvents(ctx context.Context, events []wire.Event) ([]string, error) {
+	evs := toMWEvents(events)
+	for _, m := range s.mws {
+		if err := m.BeforeSendEvents(ctx, evs); err != nil {
+			return nil, NonRetriable(fmt.Errorf("inngest: middleware refused the events: %w", err))
+		}
+	}
+	ids, err := s.inner.SendEvents(ctx, fromMWEvents(evs))
+	for i := len(s.mws) - 1; i >= 0; i-- {
+		s.mws[i].AfterSendEvents(ctx, evs, ids, err)
+	}
+	return ids, err
 }

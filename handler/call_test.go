@@ -15,6 +15,7 @@ import (
 
 	inngest "github.com/durablefn/inngest"
 	"github.com/durablefn/inngest/internal/wire"
+	"github.com/durablefn/inngest/middleware"
 	"github.com/durablefn/inngest/step"
 )
 
@@ -535,4 +536,41 @@ func TestLoggerIsReplayAwareAndStepTagged(t *testing.T) {
 	require.Contains(t, out, "component=billing")
 	require.Regexp(t, `msg=charging .*step_id=charge`, out)
 	require.Contains(t, out, "run_id=01JRUN")
+}
+
+type tagSends struct{ middleware.Base }
+
+func (tagSends) BeforeSendEvents(_ context.Context, evs []*middleware.Event) error {
+	for _, e := range evs {
+		if e.Name == "forbidden/event" {
+			return errors.New("forbidden")
+		}
+		e.Data = json.RawMessage(`{"tagged":true}`)
+	}
+	return nil
+}
+
+func TestFunctionMiddlewareSeesStepSendEvent(t *testing.T) {
+	events, srv := eventServer(t)
+	c, err := inngest.NewClient(inngest.ClientConfig{AppID: "app", Dev: srv.URL, Logger: discardLogger()})
+	require.NoError(t, err)
+	for _, name := range []string{"ok/event", "forbidden/event"} {
+		name := name
+		_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: strings.ReplaceAll(name, "/", "-"), Middleware: []middleware.Middleware{tagSends{}}},
+			inngest.OnEvent("test/event"),
+			func(ctx context.Context, in inngest.Input[anyData]) ([]string, error) {
+				return step.SendEvent(ctx, "send", inngest.GenericEvent{Name: name})
+			})
+		require.NoError(t, err)
+	}
+	h := newHandler(c)
+	res := post(t, h, "ok-event", "step", callBody(t, testEvent, nil, nil))
+	require.Equal(t, wire.OpStepRun, res.ops(t)[0].Op)
+	require.JSONEq(t, `{"tagged":true}`, string(events()[0].Data))
+
+	res = post(t, h, "forbidden-event", "step", callBody(t, testEvent, nil, nil))
+	op := res.ops(t)[0]
+	require.Equal(t, wire.OpStepFailed, op.Op)
+	require.Contains(t, op.Error.Message, "forbidden")
+	require.Len(t, events(), 1)
 }
