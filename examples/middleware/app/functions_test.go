@@ -42,7 +42,7 @@ func TestRetriedStepIsLoggedAndReported(t *testing.T) {
 	require.Contains(t, logs, `msg="function finished"`)
 }
 
-func TestFailedRunIsReportedOnceForTheStepAndOnceForTheFunction(t *testing.T) {
+func TestFailedRunIsReportedAndLogged(t *testing.T) {
 	t.Parallel()
 	c, fn, rec := setup(t)
 
