@@ -132,9 +132,9 @@ func (r *runner) call(hash, stepID string, attempt int) callResult {
 }
 
 // retryDelay reads a Retry-After header (an RFC 3339 time, or seconds)
-// as a delay from now. The header has whole seconds and the SDK
-// truncates the time it asked for, so the delay is rounded up to the
-// second.
+// as a delay from now. The header has whole seconds and the SDK rounds the
+// time it asked for up to the next second, so the delay is rounded down,
+// with a little slack for the time the call took.
 func retryDelay(h string) time.Duration {
 	if h == "" {
 		return 0
@@ -146,6 +146,6 @@ func retryDelay(h string) time.Duration {
 	if err != nil {
 		return 0
 	}
-	secs := math.Ceil(time.Until(t).Seconds())
+	secs := math.Floor((time.Until(t) + 50*time.Millisecond).Seconds())
 	return time.Duration(max(secs, 0)) * time.Second
 }
