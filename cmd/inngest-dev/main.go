@@ -21,6 +21,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -87,19 +88,35 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return err
 	}
 	fmt.Fprintf(stdout, "inngest-dev listening on %s\n", srv.URL())
+	// Apps may start after the server: keep trying each URL until it
+	// syncs, as the real dev server's poller does.
+	var wg sync.WaitGroup
 	for _, u := range sdkURLs {
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		if err := srv.SyncApp(sctx, u); err != nil {
-			logger.Error("sync failed", "url", u, "error", err)
-		} else {
-			fmt.Fprintf(stdout, "synced %s\n", u)
-		}
-		cancel()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+				err := srv.SyncApp(sctx, u)
+				cancel()
+				if err == nil {
+					fmt.Fprintf(stdout, "synced %s\n", u)
+					return
+				}
+				logger.Warn("sync failed; retrying in 5s", "url", u, "error", err)
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(5 * time.Second):
+				}
+			}
+		}()
 	}
 	if ready != nil {
 		ready <- srv
 	}
 	<-ctx.Done()
+	wg.Wait()
 	cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return srv.Close(cctx)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -79,11 +80,12 @@ func TestServesSyncsAndPrintsOutcomes(t *testing.T) {
 	case err := <-done:
 		t.Fatalf("run ended early: %v (%s)", err, out)
 	}
-	// The first sync failed (the URL was not known yet); sync again.
+	// The first sync attempt may fail (the URL was not known yet); the
+	// binary keeps retrying until the app syncs.
 	mu.Lock()
 	devURL = srv.URL()
 	mu.Unlock()
-	require.NoError(t, srv.SyncApp(ctx, app.URL+"/api/inngest"))
+	require.NoError(t, srv.WaitFor(ctx, func() bool { return slices.Contains(srv.Functions(), "cli-hello") }))
 	require.Contains(t, out.String(), "inngest-dev listening on http://127.0.0.1:")
 
 	resp, err := http.Post(srv.URL()+"/e/anykey", "application/json", strings.NewReader(`{"name":"hi"}`))

@@ -1,0 +1,65 @@
+package devserver
+
+import (
+	"testing"
+	"time"
+)
+
+// FuzzParseEvents feeds arbitrary bodies to the event API's parser: it
+// must never panic, and whatever it accepts has a name and object data.
+func FuzzParseEvents(f *testing.F) {
+	for _, s := range []string{`{"name":"a"}`, `[{"name":"a","data":{"x":1}},{"name":"b"}]`, `{"name":"a","data":[1]}`, `[]`, `"x"`, `{"name":`} {
+		f.Add([]byte(s))
+	}
+	srv, err := New(Config{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		evs, err := srv.parseEvents(body)
+		if err != nil {
+			return
+		}
+		for _, e := range evs {
+			if e.Name == "" || len(e.Data) == 0 || e.Data[0] != '{' {
+				t.Fatalf("accepted a bad event: %+v", e)
+			}
+		}
+	})
+}
+
+// FuzzRetryAfter checks that any Retry-After header parses without panic
+// and never lies in the past for a seconds value.
+func FuzzRetryAfter(f *testing.F) {
+	for _, s := range []string{"10", "-1", "2030-01-01T00:00:00Z", "Wed, 21 Oct 2015 07:28:00 GMT", ""} {
+		f.Add(s)
+	}
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, v string) {
+		_ = parseRetryAfter(v, now)
+	})
+}
+
+// FuzzExpressionIndex compiles arbitrary expressions: compiling and
+// extracting an index must never panic.
+func FuzzExpressionIndex(f *testing.F) {
+	for _, s := range []string{"event.data.id == async.data.id", "async.data.n == 3 && event.data.ok", "async.x", "((("} {
+		f.Add(s)
+	}
+	c, err := newExprCache()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		e, err := c.compile(src)
+		if err != nil {
+			return
+		}
+		ev := map[string]any{"data": map[string]any{"id": "a", "n": 3.0}}
+		_ = e.match(ev, ev)
+		if e.eqIx != nil {
+			_, _ = e.eqIx.otherValue(ev)
+			_, _ = e.eqIx.asyncValue(ev)
+		}
+	})
+}
