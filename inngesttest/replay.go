@@ -43,7 +43,8 @@ type historyStep struct {
 	Index int      `json:"index,omitempty"`
 	Hash  string   `json:"hash"`
 	Kind  StepKind `json:"kind"`
-	// Opts are the step's options as the SDK reports them on the wire.
+	// Opts are the options of a sleep, wait or invoke step, read from
+	// what the SDK reports on the wire.
 	Opts json.RawMessage `json:"opts,omitempty"`
 	// Output is the step's saved result; Error its final error.
 	Output   json.RawMessage `json:"output,omitempty"`
@@ -305,7 +306,49 @@ func (w *walked) finish(h *history, pos int, status Status, output []byte, err *
 func stepOf(r *runner, op wire.Op) historyStep {
 	rec := r.newRecord(op)
 	r.describe(rec, op)
-	return historyStep{ID: rec.ID, Index: rec.Index, Hash: rec.Hash, Kind: rec.Kind, Opts: canonicalJSON(op.Opts)}
+	return historyStep{ID: rec.ID, Index: rec.Index, Hash: rec.Hash, Kind: rec.Kind, Opts: optionsOf(rec.Kind, op.Opts)}
+}
+
+// stepOptions are the options of a step that a history keeps: those
+// that decide what the orchestrator does with it. Run and send steps
+// have none beyond their kind.
+type stepOptions struct {
+	Duration   string          `json:"duration,omitempty"`
+	Event      string          `json:"event,omitempty"`
+	If         string          `json:"if,omitempty"`
+	Timeout    string          `json:"timeout,omitempty"`
+	FunctionID string          `json:"function_id,omitempty"`
+	Data       json.RawMessage `json:"data,omitempty"`
+}
+
+// optionsOf reads the options a history keeps from an op's wire opts, as
+// canonical JSON; nil for a step that has none.
+func optionsOf(kind StepKind, raw json.RawMessage) json.RawMessage {
+	var o stepOptions
+	switch kind {
+	case KindSleep:
+		var w wire.SleepOpts
+		_ = json.Unmarshal(raw, &w)
+		o.Duration = w.Duration
+	case KindWaitForEvent:
+		var w wire.WaitForEventOpts
+		_ = json.Unmarshal(raw, &w)
+		o.Event, o.Timeout = w.Event, w.Timeout
+		if w.If != nil {
+			o.If = *w.If
+		}
+	case KindInvoke:
+		var w wire.InvokeOpts
+		_ = json.Unmarshal(raw, &w)
+		o.FunctionID, o.Timeout = w.FunctionID, w.Timeout
+		if !wire.IsNull(w.Payload.Data) {
+			o.Data = canonicalJSON(w.Payload.Data)
+		}
+	default:
+		return nil
+	}
+	out, _ := json.Marshal(o)
+	return out
 }
 
 // compareStep says how the step the code reached differs from the one
