@@ -129,10 +129,9 @@ func (s *Server) compileFunction(app *appRecord, w wire.Function) (*function, er
 	if ok {
 		fn.url = step.Runtime.URL
 		if step.Retries != nil {
-			fn.maxAttempts = step.Retries.Attempts
-			if fn.maxAttempts < 1 {
-				fn.maxAttempts = 1
-			}
+			// Like the real server, "attempts" counts retries (capped at
+			// 20): a function runs up to attempts+1 times.
+			fn.maxAttempts = min(max(step.Retries.Attempts, 0), 20) + 1
 		}
 	}
 	if fn.url == "" {

@@ -95,6 +95,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			wait := 500 * time.Millisecond
 			for {
 				sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 				err := srv.SyncApp(sctx, u)
@@ -103,12 +104,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 					fmt.Fprintf(stdout, "synced %s\n", u)
 					return
 				}
-				logger.Warn("sync failed; retrying in 5s", "url", u, "error", err)
+				logger.Warn("sync failed; retrying", "url", u, "in", wait, "error", err)
 				select {
 				case <-ctx.Done():
 					return
-				case <-time.After(5 * time.Second):
+				case <-time.After(wait):
 				}
+				wait = min(2*wait, 5*time.Second)
 			}
 		}()
 	}
