@@ -414,7 +414,11 @@ func (w *walked) table(h *history) string {
 	}
 	fmt.Fprintf(tw, "   \tend\t%s\t%s\n", recEnd, nowEnd)
 	_ = tw.Flush()
-	return b.String()
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.Join(lines, "\n") + "\n"
 }
 
 // canonicalJSON re-encodes raw with sorted keys and no spaces; nil stays
