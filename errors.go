@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/durablefn/inngest/internal/engine"
 	"github.com/durablefn/inngest/internal/wire"
 )
 
@@ -31,17 +32,30 @@ func (e *NonRetriableError) Error() string { return e.Err.Error() }
 // Unwrap returns the cause.
 func (e *NonRetriableError) Unwrap() error { return e.Err }
 
-// RetryAfterError asks the server to retry no sooner than At.
+// RetryAfterError asks the server to retry no sooner than Delay from the
+// failure (when Delay is set), or than At.
 //
 // errors.Is and errors.As reach the wrapped cause through Unwrap.
 type RetryAfterError struct {
 	Err error
-	At  time.Time
+	// Delay is the wait before the next attempt; sent as seconds, so it
+	// does not depend on the clocks of the app and the server agreeing.
+	Delay time.Duration
+	// At is the earliest time of the next attempt. With Delay set, it is
+	// the time the error was made plus Delay.
+	At time.Time
 }
 
-// RetryAfter wraps err so that the next attempt waits for d.
+// RetryAfter wraps err so that the next attempt waits for d (rounded up
+// to the second).
 func RetryAfter(err error, d time.Duration) error {
-	return RetryAt(err, time.Now().Add(d))
+	if err == nil {
+		err = errors.New("retry later")
+	}
+	if d < 0 {
+		d = 0
+	}
+	return &RetryAfterError{Err: err, Delay: d, At: time.Now().Add(d)}
 }
 
 // RetryAt wraps err so that the next attempt happens no sooner than t.
@@ -83,7 +97,7 @@ func (e *StepError) Error() string {
 }
 
 // classify turns an error into its wire form and retry policy.
-func classify(err error, now time.Time) (wire.UserError, bool, time.Time) {
+func classify(err error, now time.Time) (wire.UserError, bool, engine.Retry) {
 	ue := wire.UserError{Name: "Error", Message: err.Error()}
 	var (
 		nr *NonRetriableError
@@ -108,11 +122,14 @@ func classify(err error, now time.Time) (wire.UserError, bool, time.Time) {
 		if nr != nil && ue.Name == "Error" {
 			ue.Name = "NonRetriableError"
 		}
-		return ue, true, time.Time{}
+		return ue, true, engine.Retry{}
 	}
 	if errors.As(err, &ra) {
 		ue.Name = "RetryAfterError"
-		return ue, false, ra.At
+		if ra.Delay > 0 {
+			return ue, false, engine.Retry{After: ra.Delay}
+		}
+		return ue, false, engine.Retry{At: ra.At}
 	}
-	return ue, false, time.Time{}
+	return ue, false, engine.Retry{}
 }

@@ -390,7 +390,9 @@ func buildConfig(c *Client, o FunctionOpts, triggers []wire.Trigger) (wire.Funct
 		Steps: map[string]wire.Step{"step": {
 			ID: "step", Name: "step",
 			Runtime: wire.StepRuntime{Type: "http"},
-			Retries: &wire.StepRetries{Attempts: retries + 1},
+			// The server reads "attempts" as the number of retries,
+			// whatever the spec's wording.
+			Retries: &wire.StepRetries{Attempts: retries},
 		}},
 	}
 	if len(triggers) == 0 {
@@ -566,8 +568,8 @@ func invoke[T, R any](ctx context.Context, c *Client, spec *app.Function, call *
 	if len(mws) > 0 {
 		var err error
 		if ctx, err = transformInput(ctx, mws, mc, req, &in); err != nil {
-			ue, noRetry, retryAt := classify(err, time.Now())
-			return engine.Result{Done: true, Err: err, Failure: &engine.Failure{Error: ue, NoRetry: noRetry, RetryAt: retryAt}}
+			ue, noRetry, retry := classify(err, time.Now())
+			return engine.Result{Done: true, Err: err, Failure: &engine.Failure{Error: ue, NoRetry: noRetry, Retry: retry}}
 		}
 		in.Hooks = hooksFor(mws, mc)
 	}

@@ -61,19 +61,21 @@ func TestCreateFunctionValidation(t *testing.T) {
 
 func TestClassify(t *testing.T) {
 	now := time.Now()
-	ue, noRetry, at := classify(errors.New("plain"), now)
+	ue, noRetry, r := classify(errors.New("plain"), now)
 	require.Equal(t, "Error", ue.Name)
 	require.False(t, noRetry)
-	require.True(t, at.IsZero())
+	require.True(t, r.IsZero())
 
 	ue, noRetry, _ = classify(NonRetriable(errors.New("bad")), now)
 	require.True(t, noRetry)
 	require.Equal(t, "NonRetriableError", ue.Name)
 
 	when := now.Add(time.Minute)
-	_, noRetry, at = classify(RetryAt(errors.New("slow down"), when), now)
+	_, noRetry, retry := classify(RetryAt(errors.New("slow down"), when), now)
 	require.False(t, noRetry)
-	require.Equal(t, when, at)
+	require.Equal(t, when, retry.At)
+	_, _, retry = classify(RetryAfter(errors.New("slow down"), 90*time.Second), now)
+	require.Equal(t, 90*time.Second, retry.After, "a delay travels as a delay, independent of clocks")
 
 	se := &StepError{Name: "TypeError", Message: "x is undefined", StepID: "s"}
 	ue, noRetry, _ = classify(se, now)

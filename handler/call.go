@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -87,8 +88,8 @@ func (h *Handler) respond(w http.ResponseWriter, fn *app.Function, target string
 		writeJSON(w, http.StatusPartialContent, res.Ops)
 	case res.Done && res.Failure != nil:
 		f := res.Failure
-		if !f.RetryAt.IsZero() {
-			w.Header().Set(wire.HeaderRetryAfter, retryAfter(f.RetryAt))
+		if !f.Retry.IsZero() {
+			w.Header().Set(wire.HeaderRetryAfter, retryAfter(f.Retry))
 		}
 		if f.NoRetry {
 			writeFailure(w, http.StatusBadRequest, true, f.Error)
@@ -116,11 +117,17 @@ func (h *Handler) respond(w http.ResponseWriter, fn *app.Function, target string
 	}
 }
 
-// retryAfter formats t as RFC 3339, rounded up to the second so that the
-// server never retries sooner than asked.
-func retryAfter(t time.Time) string {
-	if r := t.Truncate(time.Second); !r.Equal(t) {
-		t = r.Add(time.Second)
+// retryAfter formats a Retry-After value: a delay as whole seconds, a time
+// as RFC 3339, both rounded up to the second so that the server never
+// retries sooner than asked.
+func retryAfter(r engine.Retry) string {
+	if r.After > 0 {
+		secs := (r.After + time.Second - 1) / time.Second
+		return strconv.FormatInt(int64(secs), 10)
+	}
+	t := r.At
+	if tr := t.Truncate(time.Second); !tr.Equal(t) {
+		t = tr.Add(time.Second)
 	}
 	return t.UTC().Format(time.RFC3339)
 }

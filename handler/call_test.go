@@ -163,6 +163,7 @@ func TestFunctionErrors(t *testing.T) {
 		"plain":        errors.New("broken func"),
 		"nonretriable": inngest.NonRetriable(errors.New("invalid input")),
 		"retryafter":   inngest.RetryAt(errors.New("later"), retryAt),
+		"retrydelay":   inngest.RetryAfter(errors.New("rate limited"), 1500*time.Millisecond),
 	} {
 		fnErr := fnErr
 		_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: id}, inngest.OnEvent("test/event"),
@@ -185,6 +186,9 @@ func TestFunctionErrors(t *testing.T) {
 	require.Equal(t, http.StatusInternalServerError, res.Code)
 	require.Equal(t, "false", res.Header.Get("X-Inngest-No-Retry"))
 	require.Equal(t, "2030-01-02T03:04:05Z", res.Header.Get("Retry-After"))
+
+	res = post(t, h, "retrydelay", "step", callBody(t, testEvent, nil, nil))
+	require.Equal(t, "2", res.Header.Get("Retry-After"), "a delay is sent as whole seconds, rounded up")
 }
 
 func TestPanicsBecomeErrors(t *testing.T) {
@@ -314,7 +318,7 @@ func TestSleepWaitInvokeOps(t *testing.T) {
 	golden(t, "invoke", res.Body)
 	op = res.ops(t)[0]
 	require.Equal(t, wire.OpInvokeFunction, op.Op)
-	require.JSONEq(t, `{"function_id":"app-child","payload":{"name":"","data":{"N":21}},"timeout":"1h"}`, string(op.Opts))
+	require.JSONEq(t, `{"function_id":"app-child","payload":{"data":{"N":21}},"timeout":"1h"}`, string(op.Opts))
 	res = post(t, h, "invoke", "step", callBody(t, testEvent, []memo{data("call child", `42`)}, nil))
 	require.JSONEq(t, `42`, string(res.Body))
 	res = post(t, h, "invoke", "step", callBody(t, testEvent, []memo{{id: "call child", raw: `{"error":{"name":"Error","message":"child failed"}}`}}, nil))

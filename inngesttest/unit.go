@@ -190,10 +190,11 @@ func (e *engine) newRunner(fnID string, events []wire.Event, runID string) *runn
 	if runID == "" {
 		runID = uuid.NewString()
 	}
-	r := &runner{e: e, fnID: fnID, steps: map[string]json.RawMessage{}, maxAttempts: 1}
+	r := &runner{e: e, fnID: fnID, steps: map[string]json.RawMessage{}, maxAttempts: inngest.DefaultRetries + 1}
 	if f, ok := e.fns[fnID]; ok {
-		if s, ok := f.Steps["step"]; ok && s.Retries != nil && s.Retries.Attempts > 0 {
-			r.maxAttempts = s.Retries.Attempts
+		if s, ok := f.Steps["step"]; ok && s.Retries != nil {
+			// As on the real server, "attempts" counts retries.
+			r.maxAttempts = min(max(s.Retries.Attempts, 0), inngest.MaxRetries) + 1
 		}
 	}
 	r.rec = &RunRecord{FunctionID: fnID, RunID: runID, Started: e.now, tb: e.tb}

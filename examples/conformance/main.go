@@ -56,13 +56,7 @@ func run() error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	if client.Dev() {
-		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		if err := h.Sync(sctx, "http://"+addr+"/api/inngest"); err != nil {
-			slog.Warn("sync failed; the server may still discover the app", "error", err)
-		} else {
-			slog.Info("synced")
-		}
-		cancel()
+		go syncWithRetry(ctx, h, "http://"+addr+"/api/inngest")
 	}
 	select {
 	case err := <-errc:
@@ -74,4 +68,26 @@ func run() error {
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)
+}
+
+// syncWithRetry registers the app, retrying with backoff while the server
+// is not up yet.
+func syncWithRetry(ctx context.Context, h *handler.Handler, appURL string) {
+	delay := 250 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := h.Sync(ctx, appURL)
+		if err == nil {
+			slog.Info("synced", "url", appURL)
+			return
+		}
+		if attempt == 1 || attempt%10 == 0 {
+			slog.Warn("sync failed; retrying", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, 5*time.Second)
+	}
 }

@@ -55,18 +55,49 @@ type Input struct {
 
 // Classifier turns an error into its wire form, whether it must not be
 // retried, and when it may be retried (zero: the server decides).
-type Classifier func(err error, now time.Time) (ue wire.UserError, noRetry bool, retryAt time.Time)
+type Classifier func(err error, now time.Time) (ue wire.UserError, noRetry bool, retry Retry)
+
+// Retry is when a failed call may be retried: after a delay, or at a time.
+// The zero value leaves it to the server.
+type Retry struct {
+	After time.Duration
+	At    time.Time
+}
+
+// IsZero reports whether no retry time was asked for.
+func (r Retry) IsZero() bool { return r.After <= 0 && r.At.IsZero() }
+
+// Later returns whichever of r and o asks to wait longer, from now.
+func (r Retry) Later(o Retry, now time.Time) Retry {
+	if r.IsZero() {
+		return o
+	}
+	if o.IsZero() {
+		return r
+	}
+	if o.abs(now).After(r.abs(now)) {
+		return o
+	}
+	return r
+}
+
+func (r Retry) abs(now time.Time) time.Time {
+	if r.After > 0 {
+		return now.Add(r.After)
+	}
+	return r.At
+}
 
 // DefaultClassify serializes err as a retriable error named "Error".
-func DefaultClassify(err error, _ time.Time) (wire.UserError, bool, time.Time) {
-	return wire.UserError{Name: "Error", Message: err.Error()}, false, time.Time{}
+func DefaultClassify(err error, _ time.Time) (wire.UserError, bool, Retry) {
+	return wire.UserError{Name: "Error", Message: err.Error()}, false, Retry{}
 }
 
 // Failure is a classified function error.
 type Failure struct {
 	Error   wire.UserError
 	NoRetry bool
-	RetryAt time.Time
+	Retry   Retry
 }
 
 // Hooks observe steps as they run. Any field may be nil.
@@ -105,8 +136,8 @@ type Result struct {
 	Failure *Failure
 	// Ops are the new steps found, in deterministic order.
 	Ops []wire.Op
-	// RetryAfter is set when a step asked to be retried at a time.
-	RetryAfter time.Time
+	// RetryAfter is set when a step asked to be retried later.
+	RetryAfter Retry
 	// Panic is set when user code panicked outside a step.
 	Panic *PanicError
 	// TargetFound reports whether a targeted step was found.
@@ -153,7 +184,7 @@ type Run struct {
 	parallel    int // open parallel groups
 	seq         int
 	ops         []pendingOp
-	retryAt     time.Time
+	retry       Retry
 	targetFound bool
 	executed    bool
 	afterMemo   bool
@@ -367,14 +398,14 @@ func (r *Run) Execute(ctx context.Context, fn func(ctx context.Context) (json.Ra
 		res.Panic, res.Err, res.Done = pe, nil, false
 	}
 	res.Ops = r.sortedOps()
-	res.RetryAfter = r.retryAt
+	res.RetryAfter = r.retry
 	res.TargetFound = r.targetFound
 	switch {
 	case res.Panic != nil:
 		res.Failure = &Failure{Error: wire.UserError{Name: "Panic", Message: res.Panic.Error(), Stack: res.Panic.Stack}}
 	case res.Done && res.Err != nil:
-		ue, noRetry, retryAt := r.in.Classify(res.Err, r.now())
-		res.Failure = &Failure{Error: ue, NoRetry: noRetry, RetryAt: retryAt}
+		ue, noRetry, retry := r.in.Classify(res.Err, r.now())
+		res.Failure = &Failure{Error: ue, NoRetry: noRetry, Retry: retry}
 	}
 	return res
 }
@@ -579,14 +610,15 @@ func (r *Run) Report(ctx context.Context, ref Ref, op wire.Opcode, opts any) {
 }
 
 var (
-	optsRun       = json.RawMessage(`{"type":"step.run"}`)
 	optsSendEvent = json.RawMessage(`{"type":"step.sendEvent"}`)
 )
 
+// kindOpts returns the opts of a Run-type op: none for a plain step.run
+// (the server's conformance runner expects none), a type for the others.
 func kindOpts(kind string) json.RawMessage {
 	switch kind {
 	case "step.run":
-		return optsRun
+		return nil
 	case "step.sendEvent":
 		return optsSendEvent
 	}
@@ -646,18 +678,16 @@ func (r *Run) execute(ctx context.Context, ref Ref, kind string, fn RunFunc) wir
 		op.Op, op.Data = wire.OpStepRun, data
 		return op
 	}
-	ue, noRetry, retryAt := r.in.Classify(err, r.now())
+	ue, noRetry, retry := r.in.Classify(err, r.now())
 	op.Error = &ue
 	op.Op = wire.OpStepError
 	if noRetry {
 		op.Op = wire.OpStepFailed
 		op.Error.NoRetry = true
 	}
-	if !retryAt.IsZero() {
+	if !retry.IsZero() {
 		r.mu.Lock()
-		if r.retryAt.IsZero() || retryAt.After(r.retryAt) {
-			r.retryAt = retryAt
-		}
+		r.retry = r.retry.Later(retry, r.now())
 		r.mu.Unlock()
 	}
 	return op

@@ -27,7 +27,7 @@ type Op struct {
 	Name        string          `json:"name,omitempty"`
 	DisplayName string          `json:"displayName,omitempty"`
 	Opts        json.RawMessage `json:"opts,omitempty"`
-	Data        json.RawMessage `json:"data,omitempty"`
+	Data        json.RawMessage `json:"data"` // null when the op has no result, as the server's conformance runner expects
 	Error       *UserError      `json:"error,omitempty"`
 	Userland    *Userland       `json:"userland,omitempty"`
 }

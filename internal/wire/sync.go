@@ -95,7 +95,9 @@ type StepRuntime struct {
 	URL  string `json:"url"`
 }
 
-// StepRetries is the number of attempts (retries + 1).
+// StepRetries holds the number of retries. The spec calls it the number
+// of attempts, but the real server reads it as retries: attempts is
+// retries+1.
 type StepRetries struct {
 	Attempts int `json:"attempts"`
 }
