@@ -1,5 +1,9 @@
 // Package inngesttest tests Inngest functions without a server, named
-// after net/http/httptest.
+// after net/http/httptest. It has three modes: unit mode runs one
+// function in process ([Run]); integration mode hosts an app on the
+// embedded orchestrator on a virtual clock ([NewEnv]); the determinism
+// check pins a run's history under testdata/ and replays it against the
+// current code ([Record], [Replay]).
 //
 // # Unit mode
 //
@@ -52,7 +56,7 @@
 //
 // Trigger expressions, concurrency, throttling, batching windows,
 // debounce, cancellation and timeouts belong to the orchestrator and are
-// not modelled in unit mode.
+// not modelled in unit mode: test them in integration mode.
 //
 // # Wiring the client
 //
@@ -73,4 +77,51 @@
 // running it, so mocked code never runs; otherwise it lets the SDK run a
 // lone new step at once, as the server does. A mock that no step used is
 // reported in the test's log.
+//
+// # Integration mode
+//
+// [NewEnv] starts the embedded orchestrator (package devserver) in
+// process, on a virtual clock, and closes it when the test ends. Apps
+// are hosted through their real handlers without sockets: create a
+// client with [Env.NewClient], create the functions on it, and
+// [Env.Serve] it. Events sent with [Env.Send], or by the functions
+// themselves, trigger runs as on a real server, so flows across
+// functions work: fan-out through step.SendEvent, step.Invoke, waits
+// matched by real events and their If expressions, cancelOn, batching,
+// debounce, concurrency, throttling, timeouts, retries with backoff.
+//
+//	func TestFanOut(t *testing.T) {
+//		env := inngesttest.NewEnv(t, inngesttest.EnvConfig{})
+//		c := env.NewClient(inngest.ClientConfig{AppID: "importer"})
+//		newLoader(c)
+//		worker := newWorker(c)
+//		env.Serve(c)
+//		env.Send(ImportRequested.New(ImportJob{Rows: 5}))
+//		for _, run := range env.WaitFunctionRuns(worker.FullID(), 5) {
+//			require.Equal(t, inngesttest.StatusCompleted, run.Status, run)
+//		}
+//	}
+//
+// Time skipping is on by default: whenever every run waits on a timer the
+// clock jumps to it, so a seven-day sleep takes no wall time. To reach a
+// run while it sleeps or waits (to cancel it, or send the event it waits
+// for), turn it off with EnvConfig.NoTimeSkipping or
+// [Env.SetTimeSkipping] and move the clock with [Env.Advance].
+// [Env.WaitRun], [Env.WaitRuns], [Env.WaitFunctionRuns] and
+// [Env.WaitIdle] wait for runs to settle; each [EnvRun] has the run's
+// status, output ([Output] decodes it), error and timeline, and prints
+// as its timeline, so a failed assertion shows what happened.
+//
+// # Determinism check
+//
+// Code that changes the steps a run reaches breaks the runs in flight
+// when it is deployed: their saved steps no longer match. [Record] runs a
+// function in unit mode and, the first time or with the test flag
+// -inngesttest.update, writes its history to a JSON file under testdata/:
+// the events, every step in order (ID, repeat, kind, hashed ID, options,
+// saved result) and the output or error. [Replay] runs the current code
+// against that file, answering each step with its recorded result as the
+// orchestrator would, and fails the test at the first step that differs:
+//
+//	step 2: recorded "charge" (run), now "reserve" (run)
 package inngesttest
