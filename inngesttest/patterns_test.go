@@ -183,10 +183,6 @@ func TestSevenDayWaitTakesNoWallTime(t *testing.T) {
 	require.Less(t, wall, 50*time.Millisecond, "a 7-day wait must take no wall time")
 }
 
-func TestCancellableReminder(t *testing.T) {
-	t.Skip("cancelOn needs the orchestrator: integration mode")
-}
-
 type Order struct {
 	ID string `json:"id"`
 }
