@@ -79,6 +79,20 @@ func (c *VirtualClock) NewTimer(d time.Duration) Timer {
 	return t
 }
 
+// timerAt returns a timer firing when the virtual time reaches t, deciding
+// under the clock's lock so that a concurrent Advance cannot be missed.
+func (c *VirtualClock) timerAt(t time.Time) Timer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	vt := &vtimer{clock: c, at: t, ch: make(chan time.Time, 1), index: -1}
+	if !t.After(c.now) {
+		vt.ch <- c.now
+		return vt
+	}
+	heap.Push(&c.timers, vt)
+	return vt
+}
+
 // Advance moves the clock forward by d, firing the timers it passes.
 func (c *VirtualClock) Advance(d time.Duration) {
 	c.AdvanceTo(c.Now().Add(d))

@@ -111,6 +111,14 @@ func (s *Server) WaitIdle(ctx context.Context) error {
 		if s.vclock != nil && s.timers.Len() > 0 {
 			idle = false
 		}
+		// A timer that is already due (the clock was just moved) is work
+		// the scheduler has not picked up yet.
+		now := s.clock.Now()
+		for _, h := range []*timerHeap{&s.timers, &s.bgTimers} {
+			if h.Len() > 0 && !(*h)[0].at.After(now) {
+				idle = false
+			}
+		}
 		return idle
 	})
 }

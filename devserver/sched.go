@@ -142,7 +142,7 @@ func (s *Server) schedule() {
 		s.mu.Lock()
 		s.applyResults(got)
 		got = nil
-		now := s.fireDue()
+		s.fireDue()
 		select {
 		case <-s.done:
 			s.broadcast()
@@ -173,7 +173,13 @@ func (s *Server) schedule() {
 		var tc <-chan time.Time
 		var tm Timer
 		if !next.IsZero() {
-			tm = s.clock.NewTimer(next.Sub(now))
+			// An absolute deadline: the clock may have moved since now
+			// was read (a test advancing a virtual clock).
+			if vc, ok := s.clock.(interface{ timerAt(time.Time) Timer }); ok {
+				tm = vc.timerAt(next)
+			} else {
+				tm = s.clock.NewTimer(next.Sub(s.clock.Now()))
+			}
 			tc = tm.C()
 		}
 		select {

@@ -284,27 +284,7 @@ func (e *Env) AdvanceTo(t time.Time) {
 	e.tb.Helper()
 	e.WaitIdle()
 	e.clock.AdvanceTo(t)
-	e.settleTimers()
 	e.WaitIdle()
-}
-
-// clockEvent is the internal event settleTimers sends.
-const clockEvent = "inngesttest/clock.advanced"
-
-// settleTimers makes the orchestrator act on the timers the clock just
-// passed before WaitIdle looks at it. Its scheduler notices a moved clock
-// on its own goroutine, and WaitIdle counts neither due timers nor a
-// wake-up still pending, so without this WaitIdle could report idle
-// before the woken runs are queued. Accepting an event fires due timers
-// in the same step, so one internal event (which no function should
-// trigger on) closes the gap.
-func (e *Env) settleTimers() {
-	e.tb.Helper()
-	ctx, cancel := e.ctx()
-	defer cancel()
-	if _, err := e.srv.SendEvent(ctx, devserver.Event{Name: clockEvent, Data: map[string]any{"now": e.clock.Now().UTC().Format(time.RFC3339Nano)}}); err != nil {
-		e.tb.Fatalf("inngesttest: advancing the clock: %v", err)
-	}
 }
 
 // WaitIdle waits until the orchestrator has nothing left to do now: no
