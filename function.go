@@ -605,8 +605,8 @@ func invoke[T, R any](ctx context.Context, c *Client, spec *app.Function, call *
 	}
 	in.Logger = base
 	run := engine.New(in)
-	logger := slog.New(replayHandler{inner: base.Handler(), replaying: run.Replaying}).With(
-		"function_id", spec.Slug, "run_id", req.Ctx.RunID, "attempt", req.Ctx.Attempt)
+	logger := slog.New(replayHandler{inner: base.Handler(), replaying: run.Replaying, attrs: []slog.Attr{
+		slog.String("function_id", spec.Slug), slog.String("run_id", req.Ctx.RunID), slog.Int("attempt", req.Ctx.Attempt)}})
 	ctx = context.WithValue(ctx, loggerKey{}, logger)
 	res := run.Execute(ctx, func(ctx context.Context) (json.RawMessage, error) {
 		out, err := fn(ctx, Input[T]{Event: first, Events: events, RunID: req.Ctx.RunID, Attempt: req.Ctx.Attempt, Logger: logger})
@@ -726,10 +726,13 @@ func badInput(err error) engine.Result {
 }
 
 // replayHandler drops log records while memoized code is being replayed,
-// so each line is logged once per run, not once per request.
+// so each line is logged once per run, not once per request. Its own
+// attributes (function, run, attempt) are added when a record is handled,
+// so a request that logs nothing pays nothing for them.
 type replayHandler struct {
 	inner     slog.Handler
 	replaying func() bool
+	attrs     []slog.Attr // not yet applied to inner
 }
 
 func (h replayHandler) Enabled(ctx context.Context, l slog.Level) bool {
@@ -740,19 +743,31 @@ func (h replayHandler) Handle(ctx context.Context, r slog.Record) error {
 	if h.replaying() {
 		return nil
 	}
-	if info, ok := engine.StepFromContext(ctx); ok {
+	info, inStep := engine.StepFromContext(ctx)
+	if len(h.attrs) > 0 || inStep {
 		r = r.Clone()
-		r.AddAttrs(slog.String("step_id", info.ID))
+		r.AddAttrs(h.attrs...)
+		if inStep {
+			r.AddAttrs(slog.String("step_id", info.ID))
+		}
 	}
 	return h.inner.Handle(ctx, r)
 }
 
+// applied returns the inner handler with the pending attributes applied.
+func (h replayHandler) applied() slog.Handler {
+	if len(h.attrs) == 0 {
+		return h.inner
+	}
+	return h.inner.WithAttrs(h.attrs)
+}
+
 func (h replayHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return replayHandler{inner: h.inner.WithAttrs(as), replaying: h.replaying}
+	return replayHandler{inner: h.applied().WithAttrs(as), replaying: h.replaying}
 }
 
 func (h replayHandler) WithGroup(name string) slog.Handler {
-	return replayHandler{inner: h.inner.WithGroup(name), replaying: h.replaying}
+	return replayHandler{inner: h.applied().WithGroup(name), replaying: h.replaying}
 }
 
 // mwSender runs a function's own middleware around step.SendEvent.

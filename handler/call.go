@@ -43,7 +43,7 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req wire.CallRequest
-	if err := json.Unmarshal(body, &req); err != nil {
+	if err := wire.DecodeCallRequest(body, &req); err != nil {
 		writeFailure(w, http.StatusBadRequest, true, wire.UserError{Name: "BadRequest", Message: "malformed call request body: " + err.Error()})
 		return
 	}

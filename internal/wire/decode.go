@@ -1,0 +1,315 @@
+package wire
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// DecodeCallRequest decodes a call request body in one pass: event, events
+// and memoized steps are sliced out of it without copying (so body must
+// not be modified afterwards), and only ctx is decoded with encoding/json.
+// The structure is checked here; the contents of each raw value are
+// validated by whoever decodes it (the event by the function, a memoized
+// result by its step), so a value nobody reads costs one skim. That is
+// about half the cost of decoding into maps of raw messages. On any error
+// the body is decoded with encoding/json for its precise message.
+func DecodeCallRequest(body []byte, req *CallRequest) error {
+	if err := decodeFast(body, req); err != nil {
+		*req = CallRequest{}
+		if jerr := json.Unmarshal(body, req); jerr != nil {
+			return jerr
+		}
+		return err
+	}
+	return nil
+}
+
+var errSyntax = errors.New("malformed JSON")
+
+func decodeFast(b []byte, req *CallRequest) error {
+	i := skipWS(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return errors.New("call request is not a JSON object")
+	}
+	i++
+	for {
+		i = skipWS(b, i)
+		if i < len(b) && b[i] == '}' {
+			return nil
+		}
+		key, next, err := readKey(b, i)
+		if err != nil {
+			return err
+		}
+		i = skipWS(b, next)
+		if i >= len(b) || b[i] != ':' {
+			return errSyntax
+		}
+		i = skipWS(b, i+1)
+		end, err := skipValue(b, i)
+		if err != nil {
+			return err
+		}
+		val := b[i:end:end]
+		switch canonicalKey(key) {
+		case "event":
+			req.Event = json.RawMessage(val)
+		case "events":
+			if req.Events, err = splitArray(val); err != nil {
+				return err
+			}
+		case "steps":
+			steps, err := splitObject(val)
+			if err != nil {
+				return err
+			}
+			if req.Steps == nil || steps == nil {
+				req.Steps = steps
+			} else {
+				// A repeated key merges, as encoding/json does.
+				for k, v := range steps {
+					req.Steps[k] = v
+				}
+			}
+		case "ctx":
+			if err := json.Unmarshal(val, &req.Ctx); err != nil {
+				return err
+			}
+		case "version":
+			if !IsNull(val) {
+				n, err := strconv.Atoi(string(val))
+				if err != nil {
+					return errors.New("version is not an integer")
+				}
+				req.Version = n
+			}
+		case "use_api":
+			req.UseAPI = string(val) == "true"
+		}
+		i = skipWS(b, end)
+		if i >= len(b) {
+			return errSyntax
+		}
+		switch b[i] {
+		case ',':
+			i++
+		case '}':
+			return nil
+		default:
+			return errSyntax
+		}
+	}
+}
+
+var callKeys = [...]string{"event", "events", "steps", "ctx", "version", "use_api"}
+
+// canonicalKey maps a key to the field it fills, matching case-insensitively
+// as encoding/json does.
+func canonicalKey(key string) string {
+	for _, k := range callKeys {
+		if key == k {
+			return k
+		}
+	}
+	for _, k := range callKeys {
+		if strings.EqualFold(key, k) {
+			return k
+		}
+	}
+	return ""
+}
+
+// splitArray returns the elements of a JSON array (or nil for null).
+func splitArray(b []byte) ([]json.RawMessage, error) {
+	if IsNull(b) {
+		return nil, nil
+	}
+	if b[0] != '[' {
+		return nil, errors.New("events is not an array")
+	}
+	var out []json.RawMessage
+	i := skipWS(b, 1)
+	if i < len(b) && b[i] == ']' {
+		return []json.RawMessage{}, nil
+	}
+	for {
+		i = skipWS(b, i)
+		end, err := skipValue(b, i)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, json.RawMessage(b[i:end:end]))
+		i = skipWS(b, end)
+		if i >= len(b) {
+			return nil, errSyntax
+		}
+		if b[i] == ']' {
+			return out, nil
+		}
+		if b[i] != ',' {
+			return nil, errSyntax
+		}
+		i++
+	}
+}
+
+// splitObject returns the members of a JSON object (or nil for null).
+func splitObject(b []byte) (map[string]json.RawMessage, error) {
+	if IsNull(b) {
+		return nil, nil
+	}
+	if b[0] != '{' {
+		return nil, errors.New("steps is not an object")
+	}
+	out := make(map[string]json.RawMessage, countMembers(b))
+	i := skipWS(b, 1)
+	if i < len(b) && b[i] == '}' {
+		return out, nil
+	}
+	for {
+		i = skipWS(b, i)
+		key, next, err := readKey(b, i)
+		if err != nil {
+			return nil, err
+		}
+		i = skipWS(b, next)
+		if i >= len(b) || b[i] != ':' {
+			return nil, errSyntax
+		}
+		i = skipWS(b, i+1)
+		end, err := skipValue(b, i)
+		if err != nil {
+			return nil, err
+		}
+		out[key] = json.RawMessage(b[i:end:end])
+		i = skipWS(b, end)
+		if i >= len(b) {
+			return nil, errSyntax
+		}
+		if b[i] == '}' {
+			return out, nil
+		}
+		if b[i] != ',' {
+			return nil, errSyntax
+		}
+		i++
+	}
+}
+
+// countMembers estimates the members of an object by its top-level commas,
+// to size the map once.
+func countMembers(b []byte) int {
+	n, depth, inStr := 1, 0, false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if inStr {
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inStr = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inStr = true
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		case ',':
+			if depth == 1 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func skipWS(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// readKey reads an object key at b[i] and returns it and the index after
+// it. Keys with escapes are unquoted with encoding/json.
+func readKey(b []byte, i int) (string, int, error) {
+	if i >= len(b) || b[i] != '"' {
+		return "", 0, errSyntax
+	}
+	end, err := skipString(b, i)
+	if err != nil {
+		return "", 0, err
+	}
+	raw := b[i+1 : end-1]
+	for _, c := range raw {
+		if c == '\\' || c >= utf8.RuneSelf {
+			var s string
+			if err := json.Unmarshal(b[i:end], &s); err != nil {
+				return "", 0, err
+			}
+			return s, end, nil
+		}
+	}
+	return string(raw), end, nil
+}
+
+// skipString returns the index after the string starting at b[i].
+func skipString(b []byte, i int) (int, error) {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1, nil
+		}
+	}
+	return 0, errSyntax
+}
+
+// skipValue returns the index after the JSON value starting at b[i]. Only
+// the extent is tracked; contents are validated when decoded.
+func skipValue(b []byte, i int) (int, error) {
+	if i >= len(b) {
+		return 0, errSyntax
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				end, err := skipString(b, j)
+				if err != nil {
+					return 0, err
+				}
+				j = end - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1, nil
+				}
+			}
+		}
+		return 0, errSyntax
+	default:
+		j := i
+		for j < len(b) {
+			switch b[j] {
+			case ',', '}', ']', ' ', '\n', '\r', '\t':
+				return j, nil
+			}
+			j++
+		}
+		return j, nil
+	}
+}
