@@ -133,26 +133,8 @@ func (t *vtimer) Stop() bool {
 	return true
 }
 
-type vtimerHeap []*vtimer
+type vtimerHeap = indexedHeap[*vtimer]
 
-func (h vtimerHeap) Len() int           { return len(h) }
-func (h vtimerHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
-func (h vtimerHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index = i
-	h[j].index = j
-}
-func (h *vtimerHeap) Push(x any) {
-	t := x.(*vtimer)
-	t.index = len(*h)
-	*h = append(*h, t)
-}
-func (h *vtimerHeap) Pop() any {
-	old := *h
-	n := len(old)
-	t := old[n-1]
-	old[n-1] = nil
-	t.index = -1
-	*h = old[:n-1]
-	return t
-}
+func (t *vtimer) before(o *vtimer) bool { return t.at.Before(o.at) }
+
+func (t *vtimer) setIndex(i int) { t.index = i }

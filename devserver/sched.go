@@ -17,34 +17,16 @@ type item struct {
 	index   int
 }
 
-type readyHeap []*item
+type readyHeap = indexedHeap[*item]
 
-func (h readyHeap) Len() int { return len(h) }
-func (h readyHeap) Less(i, j int) bool {
-	if !h[i].order.Equal(h[j].order) {
-		return h[i].order.Before(h[j].order)
+func (it *item) before(o *item) bool {
+	if !it.order.Equal(o.order) {
+		return it.order.Before(o.order)
 	}
-	return h[i].seq < h[j].seq
+	return it.seq < o.seq
 }
-func (h readyHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index = i
-	h[j].index = j
-}
-func (h *readyHeap) Push(x any) {
-	it := x.(*item)
-	it.index = len(*h)
-	*h = append(*h, it)
-}
-func (h *readyHeap) Pop() any {
-	old := *h
-	n := len(old)
-	it := old[n-1]
-	old[n-1] = nil
-	it.index = -1
-	*h = old[:n-1]
-	return it
-}
+
+func (it *item) setIndex(i int) { it.index = i }
 
 // timer runs fire, with the server's lock held, once the clock reaches at.
 type timer struct {
@@ -55,34 +37,16 @@ type timer struct {
 	bg    bool
 }
 
-type timerHeap []*timer
+type timerHeap = indexedHeap[*timer]
 
-func (h timerHeap) Len() int { return len(h) }
-func (h timerHeap) Less(i, j int) bool {
-	if !h[i].at.Equal(h[j].at) {
-		return h[i].at.Before(h[j].at)
+func (t *timer) before(o *timer) bool {
+	if !t.at.Equal(o.at) {
+		return t.at.Before(o.at)
 	}
-	return h[i].seq < h[j].seq
+	return t.seq < o.seq
 }
-func (h timerHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index = i
-	h[j].index = j
-}
-func (h *timerHeap) Push(x any) {
-	t := x.(*timer)
-	t.index = len(*h)
-	*h = append(*h, t)
-}
-func (h *timerHeap) Pop() any {
-	old := *h
-	n := len(old)
-	t := old[n-1]
-	old[n-1] = nil
-	t.index = -1
-	*h = old[:n-1]
-	return t
-}
+
+func (t *timer) setIndex(i int) { t.index = i }
 
 // after schedules fire at at. Called with s.mu held.
 func (s *Server) after(at time.Time, fire func()) *timer {

@@ -202,31 +202,8 @@ func splitObject(b []byte) (map[string]json.RawMessage, error) {
 // countMembers estimates the members of an object by its top-level commas,
 // to size the map once.
 func countMembers(b []byte) int {
-	n, depth, inStr := 1, 0, false
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if inStr {
-			if c == '\\' {
-				i++
-			} else if c == '"' {
-				inStr = false
-			}
-			continue
-		}
-		switch c {
-		case '"':
-			inStr = true
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-		case ',':
-			if depth == 1 {
-				n++
-			}
-		}
-	}
-	return n
+	n, _ := commasAtDepth(b, 1)
+	return n + 1
 }
 
 func skipWS(b []byte, i int) int {

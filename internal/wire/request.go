@@ -106,11 +106,17 @@ func IsNull(raw json.RawMessage) bool {
 
 // validSingleValue reports whether b, taken from a valid JSON object after
 // its "data" key, is that key's whole value and not followed by another
-// key: a top-level comma outside strings, arrays and objects would mean
-// more keys.
+// key: a comma outside strings, arrays and objects would mean more keys.
 func validSingleValue(b []byte) bool {
-	depth := 0
-	inStr := false
+	commas, balanced := commasAtDepth(b, 0)
+	return commas == 0 && balanced
+}
+
+// commasAtDepth counts the commas of b at nesting depth d (0 for b's own
+// level), skipping strings, and reports whether b's brackets and strings
+// are closed.
+func commasAtDepth(b []byte, d int) (int, bool) {
+	n, depth, inStr := 0, 0, false
 	for i := 0; i < len(b); i++ {
 		c := b[i]
 		if inStr {
@@ -130,10 +136,10 @@ func validSingleValue(b []byte) bool {
 		case '}', ']':
 			depth--
 		case ',':
-			if depth == 0 {
-				return false
+			if depth == d {
+				n++
 			}
 		}
 	}
-	return depth == 0 && !inStr
+	return n, depth == 0 && !inStr
 }
