@@ -81,15 +81,8 @@ func Example() demo.Example {
 			if err != nil {
 				return err
 			}
-			for i, want := range []string{"Completed", "Failed"} {
-				r, err := env.WaitRun(ctx, ids[i])
-				if err != nil {
-					return err
-				}
-				env.Print(r)
-				if err := demo.Expect(r, want); err != nil {
-					return err
-				}
+			if err := env.ExpectRuns(ctx, ids, "Completed", "Failed"); err != nil {
+				return err
 			}
 			if n := im.Calls("customers.csv@0"); env.Embedded() && n != 1 {
 				return fmt.Errorf("the first chunk was imported %d times, want once", n)

@@ -106,6 +106,25 @@ func (e *Env) WaitRuns(ctx context.Context, eventID string, n int) ([]Run, error
 	return out, nil
 }
 
+// ExpectRuns waits for the run of each event in turn, prints it, and checks
+// it ended with the status given at the same position.
+func (e *Env) ExpectRuns(ctx context.Context, eventIDs []string, statuses ...string) error {
+	if len(eventIDs) != len(statuses) {
+		return fmt.Errorf("%d events but %d expected statuses", len(eventIDs), len(statuses))
+	}
+	for i, want := range statuses {
+		r, err := e.WaitRun(ctx, eventIDs[i])
+		if err != nil {
+			return err
+		}
+		e.Print(r)
+		if err := Expect(r, want); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // WaitRun is WaitRuns for an event that starts exactly one run.
 func (e *Env) WaitRun(ctx context.Context, eventID string) (Run, error) {
 	runs, err := e.WaitRuns(ctx, eventID, 1)

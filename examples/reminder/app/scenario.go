@@ -76,15 +76,8 @@ func Example() demo.Example {
 			if err != nil {
 				return err
 			}
-			for i, want := range []string{"Completed", "Cancelled"} {
-				r, err := env.WaitRun(ctx, ids[i])
-				if err != nil {
-					return err
-				}
-				env.Print(r)
-				if err := demo.Expect(r, want); err != nil {
-					return err
-				}
+			if err := env.ExpectRuns(ctx, ids, "Completed", "Cancelled"); err != nil {
+				return err
 			}
 			if env.Embedded() {
 				fmt.Fprintf(env.Out, "notifications pushed: %q\n", pusher.Pushed())

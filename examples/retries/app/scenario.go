@@ -56,15 +56,8 @@ func Example() demo.Example {
 			if err != nil {
 				return err
 			}
-			for i, want := range []string{"Completed", "Failed"} {
-				r, err := env.WaitRun(ctx, ids[i])
-				if err != nil {
-					return err
-				}
-				env.Print(r)
-				if err := demo.Expect(r, want); err != nil {
-					return err
-				}
+			if err := env.ExpectRuns(ctx, ids, "Completed", "Failed"); err != nil {
+				return err
 			}
 			return nil
 		},
