@@ -107,7 +107,7 @@ func setHeaders(w http.ResponseWriter, framework string) {
 // readBody reads at most the configured bytes; ok is false once an error
 // answer was written.
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes))
+	body, err := readAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes), r.ContentLength, h.cfg.MaxBodyBytes)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -118,6 +118,25 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool
 		return nil, false
 	}
 	return body, true
+}
+
+// readAll reads a body, sized once from Content-Length when it is known
+// and within the limit, instead of growing a buffer step by step.
+func readAll(r io.Reader, n, limit int64) ([]byte, error) {
+	if n <= 0 || n > limit {
+		return io.ReadAll(r)
+	}
+	buf := make([]byte, n+1) // one spare byte to see a body longer than announced
+	got, err := io.ReadFull(r, buf)
+	switch {
+	case err == io.ErrUnexpectedEOF || err == io.EOF:
+		return buf[:got], nil
+	case err != nil:
+		return nil, err
+	}
+	// The body is longer than announced: read the rest within the limit.
+	rest, err := io.ReadAll(r)
+	return append(buf, rest...), err
 }
 
 // verify checks the request signature. In dev mode it always passes.
