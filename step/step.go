@@ -8,7 +8,10 @@
 //
 // Steps only work with the ctx a function handler received (or one derived
 // from it). Called elsewhere they return an error; called inside another
-// step's code they return an error too, since steps do not nest.
+// step's code they return an error too, since steps do not nest. Call
+// steps from the function's own goroutine or from a Parallel branch, never
+// from a goroutine you start: when a step is new, the goroutine that
+// called it is stopped (runtime.Goexit) until the server calls again.
 //
 // Each call below is one step on the server, as billed: Run, Sleep,
 // SleepUntil, WaitForEvent, SendEvent and Invoke are one step each;

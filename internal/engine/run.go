@@ -156,6 +156,10 @@ type ctxKey struct{}
 type branchKey struct{}
 type inStepKey struct{}
 
+// AbortGrace is how long Execute waits for user code to return once the
+// request's context has ended.
+var AbortGrace = 5 * time.Second
+
 // ErrNotInFunction is returned by a step called with a context that does
 // not belong to a running function.
 var ErrNotInFunction = errors.New("called outside an Inngest function: pass the ctx your function handler received")
@@ -387,7 +391,19 @@ func (r *Run) Execute(ctx context.Context, fn func(ctx context.Context) (json.Ra
 	case <-done:
 	case <-ctx.Done():
 		r.abort()
-		<-done
+		// Branches waiting on the engine end at once; user code gets a
+		// grace period to notice ctx. Code that still has not returned
+		// (blocked, or waiting on a goroutine of its own that called a
+		// step and was halted) is left behind rather than holding the
+		// request forever.
+		t := time.NewTimer(AbortGrace)
+		select {
+		case <-done:
+			t.Stop()
+		case <-t.C:
+			r.in.Logger.Error("inngest: the function did not return after its request ended; steps must be called from the function's goroutine or a step.Parallel branch, never from a goroutine of your own")
+			return Result{Failure: &Failure{Error: wire.UserError{Name: "Aborted", Message: "the request ended before the function returned"}}}
+		}
 	}
 
 	r.mu.Lock()

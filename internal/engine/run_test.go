@@ -221,3 +221,30 @@ func TestSameStepIDInParallelBranchesIsDeterministic(t *testing.T) {
 		require.Empty(t, logs.String())
 	}
 }
+
+func TestStepFromOwnGoroutineDoesNotHoldTheRequestForever(t *testing.T) {
+	old := AbortGrace
+	AbortGrace = 50 * time.Millisecond
+	defer func() { AbortGrace = old }()
+
+	release := make(chan struct{})
+	defer close(release)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	res := Execute(ctx, Input{}, func(ctx context.Context) (json.RawMessage, error) {
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runStep(ctx, t, "misused", "x") // halts this goroutine: not ours
+		}()
+		wg.Wait()
+		<-release // stuck until the test ends, as misused code would be
+		return nil, nil
+	})
+	require.Less(t, time.Since(start), 2*time.Second)
+	require.False(t, res.Done)
+	require.NotNil(t, res.Failure)
+	require.Equal(t, "Aborted", res.Failure.Error.Name)
+}
