@@ -195,7 +195,8 @@ func parseRetryAfter(v string, now time.Time) time.Time {
 		if n < 0 {
 			return time.Time{}
 		}
-		return now.Add(time.Duration(n) * time.Second)
+		// As the real server does: the current whole second plus n.
+		return now.Truncate(time.Second).Add(time.Duration(n) * time.Second)
 	}
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
 		return t

@@ -118,11 +118,13 @@ func (h *Handler) respond(w http.ResponseWriter, fn *app.Function, target string
 }
 
 // retryAfter formats a Retry-After value: a delay as whole seconds, a time
-// as RFC 3339, both rounded up to the second so that the server never
-// retries sooner than asked.
+// as RFC 3339 rounded up to the second. The real server reads N seconds as
+// "the current whole second plus N", a wait of N-1 to N seconds, so a
+// delay is sent as one second more than its rounded-up length: the retry
+// never comes sooner than asked, and at most a second later.
 func retryAfter(r engine.Retry) string {
 	if r.After > 0 {
-		secs := (r.After + time.Second - 1) / time.Second
+		secs := (r.After+time.Second-1)/time.Second + 1
 		return strconv.FormatInt(int64(secs), 10)
 	}
 	t := r.At

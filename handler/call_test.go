@@ -188,7 +188,7 @@ func TestFunctionErrors(t *testing.T) {
 	require.Equal(t, "2030-01-02T03:04:05Z", res.Header.Get("Retry-After"))
 
 	res = post(t, h, "retrydelay", "step", callBody(t, testEvent, nil, nil))
-	require.Equal(t, "2", res.Header.Get("Retry-After"), "a delay is sent as whole seconds, rounded up")
+	require.Equal(t, "3", res.Header.Get("Retry-After"), "1.5s is sent as 3: rounded up, plus the second the server's rounding may take off")
 }
 
 func TestPanicsBecomeErrors(t *testing.T) {

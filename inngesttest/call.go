@@ -106,7 +106,7 @@ func (r *runner) call(hash, stepID string, attempt int) callResult {
 	res.sent = cs.events
 	cs.mu.Unlock()
 	r.rec.Sent = append(r.rec.Sent, genericEvents(res.sent)...)
-	res.retryAfter = retryDelay(w.Header().Get(wire.HeaderRetryAfter))
+	res.retryAfter = retryDelay(w.Header().Get(wire.HeaderRetryAfter), e.now)
 	switch res.status {
 	case http.StatusOK:
 		return res
@@ -135,12 +135,13 @@ func (r *runner) call(hash, stepID string, attempt int) callResult {
 // as a delay from now. The header has whole seconds and the SDK rounds the
 // time it asked for up to the next second, so the delay is rounded down,
 // with a little slack for the time the call took.
-func retryDelay(h string) time.Duration {
+func retryDelay(h string, now time.Time) time.Duration {
 	if h == "" {
 		return 0
 	}
 	if n, err := strconv.Atoi(h); err == nil {
-		return time.Duration(max(n, 0)) * time.Second
+		// As the real server reads it: the current whole second plus n.
+		return max(now.Truncate(time.Second).Add(time.Duration(n)*time.Second).Sub(now), 0)
 	}
 	t, err := time.Parse(time.RFC3339, h)
 	if err != nil {

@@ -209,17 +209,19 @@ func TestFunctionRetryAfterMovesTheClock(t *testing.T) {
 	require.Len(t, calls, 2)
 	require.Equal(t, http.StatusInternalServerError, calls[0].status)
 	require.JSONEq(t, `1`, string(rec.RawOutput))
-	require.Equal(t, 10*time.Minute, rec.Attempts[0].RetryAfter)
+	// Sent as 601 seconds: from a whole second, the real server waits all
+	// of them.
+	require.Equal(t, 10*time.Minute+time.Second, rec.Attempts[0].RetryAfter)
 	require.Equal(t, "RetryAfterError", rec.Attempts[0].Err.Name)
-	require.Equal(t, start.Add(10*time.Minute), rec.Ended)
+	require.Equal(t, start.Add(10*time.Minute+time.Second), rec.Ended)
 }
 
 func TestRetryDelay(t *testing.T) {
 	t.Parallel()
-	require.Zero(t, retryDelay(""))
-	require.Zero(t, retryDelay("soon"))
-	require.Equal(t, 30*time.Second, retryDelay("30"))
-	require.Zero(t, retryDelay(time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)))
+	require.Zero(t, retryDelay("", time.Time{}))
+	require.Zero(t, retryDelay("soon", time.Time{}))
+	require.Equal(t, 30*time.Second, retryDelay("30", time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)))
+	require.Zero(t, retryDelay(time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), time.Time{}))
 	at := time.Now().Add(time.Hour).Truncate(time.Second)
-	require.InDelta(t, float64(time.Hour), float64(retryDelay(at.UTC().Format(time.RFC3339))), float64(time.Second))
+	require.InDelta(t, float64(time.Hour), float64(retryDelay(at.UTC().Format(time.RFC3339), time.Time{})), float64(time.Second))
 }
