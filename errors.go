@@ -46,8 +46,9 @@ type RetryAfterError struct {
 	At time.Time
 }
 
-// RetryAfter wraps err so that the next attempt waits for d (rounded up
-// to the second).
+// RetryAfter wraps err so that the next attempt comes no sooner than d
+// later (and, servers counting in whole seconds, at most about a second
+// after that).
 func RetryAfter(err error, d time.Duration) error {
 	if err == nil {
 		err = errors.New("retry later")
