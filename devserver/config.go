@@ -21,6 +21,14 @@ const (
 	// IdempotencyPeriod is how long an idempotency key, or an event ID,
 	// keeps a second run from starting.
 	IdempotencyPeriod = 24 * time.Hour
+	// DefaultEventRetention is how long received events are kept.
+	DefaultEventRetention = IdempotencyPeriod
+	// DefaultMaxEvents bounds the events kept.
+	DefaultMaxEvents = 100_000
+	// DefaultMaxFinishedRuns bounds the finished runs kept.
+	DefaultMaxFinishedRuns = 10_000
+	// DefaultMaxQueuedCalls bounds the calls waiting for a free slot.
+	DefaultMaxQueuedCalls = 100_000
 )
 
 // Config configures a Server. The zero value is valid.
@@ -71,6 +79,30 @@ type Config struct {
 	// Backoff returns the delay before retry number attempt (1 for the
 	// first retry). Default: 15s, 30s, 1m, 2m, 5m, 10m, 20m, 40m, 1h, 2h.
 	Backoff func(attempt int) time.Duration
+	// EventRetention is how long a received event is kept, measured on the
+	// server's clock. While an event is kept, another event with its ID
+	// starts nothing. Default DefaultEventRetention (24 hours, as on the
+	// real server).
+	EventRetention time.Duration
+	// MaxEvents bounds the events kept, and separately the idempotency
+	// keys kept; past it the oldest are dropped first. Default
+	// DefaultMaxEvents.
+	MaxEvents int
+	// RunRetention, when positive, is how long a finished run (with its
+	// steps and timeline) stays queryable after it ended, measured on the
+	// server's clock. Running runs are never dropped. Default zero: only
+	// MaxFinishedRuns bounds finished runs, so that a skipping clock does
+	// not take a test's runs away while it looks at them.
+	RunRetention time.Duration
+	// MaxFinishedRuns bounds the finished runs kept; past it the runs that
+	// ended first are dropped. Default DefaultMaxFinishedRuns.
+	MaxFinishedRuns int
+	// MaxQueuedCalls bounds the calls that are due but wait for a free
+	// slot (MaxInFlight or a concurrency limit). While that many wait,
+	// POST /e answers 429 and SendEvent waits for room. Runs started by
+	// the server itself (cron, batches, invokes) are not refused. Default
+	// DefaultMaxQueuedCalls.
+	MaxQueuedCalls int
 	// OnRunFinished, if set, is called after each run ends, outside the
 	// server's lock. It must not block for long.
 	OnRunFinished func(r *Run)

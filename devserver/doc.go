@@ -71,6 +71,19 @@
 // server's clock, which attempt, how long. [Server.Run] and the API's GET
 // /v1/runs/{id} return it; [FormatTimeline] renders it as a trace.
 //
+// # Retention
+//
+// A long-running server holds bounded memory. Events are kept for
+// Config.EventRetention (24 hours, as on the real server) and at most
+// Config.MaxEvents; while an event is kept, another with its ID starts
+// nothing, and once it is gone the ID starts runs again. Idempotency keys
+// last 24 hours, at most Config.MaxEvents of them. Finished runs, with
+// their steps and timelines, are kept up to Config.MaxFinishedRuns and,
+// when Config.RunRetention is set, for that long after they ended; the
+// oldest go first. Running runs are never dropped. All of it is measured
+// on the server's clock, so a virtual clock moved forward lets go of
+// history as real time would. [Server.Stats] reports what is held.
+//
 // # Storage
 //
 // All state sits behind an internal store interface (events, runs with

@@ -212,6 +212,7 @@ func (s *Server) finishCancel(r *run) {
 // Called with s.mu held, after r.status was set.
 func (s *Server) endRun(r *run) {
 	r.endedAt = s.clock.Now()
+	s.st.finishRun(r)
 	for _, p := range r.pauses {
 		s.dropPause(p)
 	}

@@ -101,6 +101,7 @@ type run struct {
 	pauses       []*pause // cancellation pauses
 	timers       []*timer
 	parent       *invokeLink
+	evicted      bool // retention dropped it from the store
 }
 
 // pending is an asynchronous step in progress: a sleep, a wait or an

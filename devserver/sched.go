@@ -171,6 +171,7 @@ func (s *Server) fireDue() time.Time {
 			t.fire()
 		}
 	}
+	s.sweep(now)
 	return now
 }
 

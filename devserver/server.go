@@ -31,7 +31,8 @@ type Server struct {
 	crons    []*cronEntry
 
 	timers   timerHeap // timers that time skipping may jump to
-	bgTimers timerHeap // cron timers, which it never jumps to
+	bgTimers timerHeap // cron and retention timers, which it never jumps to
+	sweeper  *timer    // wakes the scheduler when retention drops something
 	ready    readyHeap
 	blocked  []*item
 	inFlight int
@@ -94,11 +95,26 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Backoff == nil {
 		cfg.Backoff = DefaultBackoff
 	}
+	if cfg.EventRetention <= 0 {
+		cfg.EventRetention = DefaultEventRetention
+	}
+	if cfg.MaxEvents <= 0 {
+		cfg.MaxEvents = DefaultMaxEvents
+	}
+	if cfg.MaxFinishedRuns <= 0 {
+		cfg.MaxFinishedRuns = DefaultMaxFinishedRuns
+	}
+	if cfg.MaxQueuedCalls <= 0 {
+		cfg.MaxQueuedCalls = DefaultMaxQueuedCalls
+	}
 	s := &Server{
 		cfg:        cfg,
 		clock:      cfg.Clock,
 		log:        cfg.Logger,
-		st:         newMemStore(),
+		st: newMemStore(retention{
+			events: cfg.EventRetention, maxEvents: cfg.MaxEvents,
+			runs: cfg.RunRetention, maxRuns: cfg.MaxFinishedRuns,
+		}),
 		apps:       make(map[string]*appRecord),
 		fns:        make(map[string]*function),
 		triggers:   make(map[string][]*trigger),

@@ -36,6 +36,24 @@ type store interface {
 	// idempotent records key until expires; it reports false when the key
 	// was already recorded and has not expired.
 	idempotent(key string, now, expires time.Time) bool
+
+	// finishRun marks r as ended, which makes it subject to retention.
+	finishRun(r *run)
+	// expire drops the events, finished runs and idempotency keys that
+	// retention no longer keeps at now, and returns when the next one
+	// expires (zero when nothing will).
+	expire(now time.Time) (next time.Time)
+	// counts reports how much the store holds.
+	counts() Stats
+}
+
+// retention says how long, and how many of, the things that only history
+// needs are kept.
+type retention struct {
+	events    time.Duration // events, and with them event ID de-duplication
+	maxEvents int           // also bounds idempotency keys
+	runs      time.Duration // finished runs, from their end; 0: no limit
+	maxRuns   int
 }
 
 // eventRecord is a received event.
@@ -46,24 +64,40 @@ type eventRecord struct {
 	raw        json.RawMessage // the event as sent to SDKs, with id and ts
 	receivedAt time.Time
 	runIDs     []string
+	evicted    bool
 }
 
 // recentPerName bounds the events kept per name for late pause matching.
 const recentPerName = 64
 
 type memStore struct {
+	keep     retention
 	events   map[string]*eventRecord
 	recent   map[string][]*eventRecord
 	runs     map[string]*run
 	byEvent  map[string][]*run
 	byFn     map[string][]*run
+	fnDead   map[string]int // evicted runs still listed in byFn
 	pauses   map[string]*pauseNameIndex
 	npauses  int
 	idemKeys map[string]time.Time
+	running  int
+
+	// Retention queues, oldest first.
+	eventQ fifo[*eventRecord]
+	doneQ  fifo[*run]
+	idemQ  fifo[idemEntry]
 }
 
-func newMemStore() *memStore {
+type idemEntry struct {
+	key     string
+	expires time.Time
+}
+
+func newMemStore(keep retention) *memStore {
 	return &memStore{
+		keep:     keep,
+		fnDead:   make(map[string]int),
 		events:   make(map[string]*eventRecord),
 		recent:   make(map[string][]*eventRecord),
 		runs:     make(map[string]*run),
@@ -79,6 +113,7 @@ func (m *memStore) putEvent(ev *eventRecord) bool {
 		return true
 	}
 	m.events[ev.id] = ev
+	m.eventQ.push(ev)
 	list := append(m.recent[ev.name], ev)
 	if len(list) > recentPerName {
 		copy(list, list[len(list)-recentPerName:])
@@ -105,6 +140,7 @@ func (m *memStore) recentEvents(name string, afterSeq uint64) []*eventRecord {
 }
 
 func (m *memStore) putRun(r *run) {
+	m.running++
 	m.runs[r.id] = r
 	m.byFn[r.fn.id] = append(m.byFn[r.fn.id], r)
 	for _, id := range r.eventIDs {
@@ -119,7 +155,30 @@ func (m *memStore) run(id string) *run { return m.runs[id] }
 
 func (m *memStore) runsForEvent(id string) []*run { return m.byEvent[id] }
 
-func (m *memStore) runsForFunction(id string) []*run { return m.byFn[id] }
+func (m *memStore) runsForFunction(id string) []*run {
+	if m.fnDead[id] > 0 {
+		m.compactFn(id)
+	}
+	return m.byFn[id]
+}
+
+// compactFn drops evicted runs from a function's list.
+func (m *memStore) compactFn(id string) {
+	list := m.byFn[id]
+	kept := list[:0]
+	for _, r := range list {
+		if !r.evicted {
+			kept = append(kept, r)
+		}
+	}
+	clear(list[len(kept):])
+	if len(kept) == 0 {
+		delete(m.byFn, id)
+	} else {
+		m.byFn[id] = kept
+	}
+	delete(m.fnDead, id)
+}
 
 func (m *memStore) memoize(r *run, stepID string, value json.RawMessage) {
 	if r.steps == nil {
@@ -237,7 +296,115 @@ func (m *memStore) idempotent(key string, now, expires time.Time) bool {
 		return false
 	}
 	m.idemKeys[key] = expires
+	m.idemQ.push(idemEntry{key, expires})
 	return true
+}
+
+func (m *memStore) finishRun(r *run) {
+	m.running--
+	m.doneQ.push(r)
+}
+
+func (m *memStore) expire(now time.Time) time.Time {
+	for m.eventQ.len() > 0 {
+		ev := m.eventQ.front()
+		if m.eventQ.len() <= m.keep.maxEvents && now.Before(ev.receivedAt.Add(m.keep.events)) {
+			break
+		}
+		m.eventQ.pop()
+		m.dropEvent(ev)
+	}
+	for m.doneQ.len() > 0 {
+		r := m.doneQ.front()
+		if m.doneQ.len() <= m.keep.maxRuns && (m.keep.runs <= 0 || now.Before(r.endedAt.Add(m.keep.runs))) {
+			break
+		}
+		m.doneQ.pop()
+		m.dropRun(r)
+	}
+	for m.idemQ.len() > 0 {
+		e := m.idemQ.front()
+		if m.idemQ.len() <= m.keep.maxEvents && now.Before(e.expires) {
+			break
+		}
+		m.idemQ.pop()
+		if m.idemKeys[e.key].Equal(e.expires) {
+			delete(m.idemKeys, e.key)
+		}
+	}
+	var next time.Time
+	earliest := func(t time.Time) {
+		if next.IsZero() || t.Before(next) {
+			next = t
+		}
+	}
+	if m.eventQ.len() > 0 {
+		earliest(m.eventQ.front().receivedAt.Add(m.keep.events))
+	}
+	if m.doneQ.len() > 0 && m.keep.runs > 0 {
+		earliest(m.doneQ.front().endedAt.Add(m.keep.runs))
+	}
+	if m.idemQ.len() > 0 {
+		earliest(m.idemQ.front().expires)
+	}
+	return next
+}
+
+// dropEvent forgets an event: its ID may start runs again.
+func (m *memStore) dropEvent(ev *eventRecord) {
+	ev.evicted = true
+	if m.events[ev.id] == ev {
+		delete(m.events, ev.id)
+	}
+	// Recent lists are in arrival order, so an evicted event, the oldest
+	// kept, can only be at the front of its name's list.
+	if list := m.recent[ev.name]; len(list) > 0 && list[0] == ev {
+		list[0] = nil
+		if list = list[1:]; len(list) == 0 {
+			delete(m.recent, ev.name)
+		} else {
+			m.recent[ev.name] = list
+		}
+	}
+}
+
+// dropRun forgets a finished run with its steps and timeline.
+func (m *memStore) dropRun(r *run) {
+	r.evicted = true
+	if m.runs[r.id] == r {
+		delete(m.runs, r.id)
+	}
+	for _, id := range r.eventIDs {
+		list := m.byEvent[id]
+		for i, q := range list {
+			if q == r {
+				last := len(list) - 1
+				copy(list[i:], list[i+1:])
+				list[last] = nil
+				list = list[:last]
+				break
+			}
+		}
+		if len(list) == 0 {
+			delete(m.byEvent, id)
+		} else {
+			m.byEvent[id] = list
+		}
+	}
+	m.fnDead[r.fn.id]++
+	if n := m.fnDead[r.fn.id]; n >= 64 && n*2 >= len(m.byFn[r.fn.id]) {
+		m.compactFn(r.fn.id)
+	}
+}
+
+func (m *memStore) counts() Stats {
+	return Stats{
+		Events:          len(m.events),
+		Runs:            len(m.runs),
+		RunningRuns:     m.running,
+		Pauses:          m.npauses,
+		IdempotencyKeys: len(m.idemKeys),
+	}
 }
 
 // compile-time check.
