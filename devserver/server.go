@@ -108,9 +108,9 @@ func New(cfg Config) (*Server, error) {
 		cfg.MaxQueuedCalls = DefaultMaxQueuedCalls
 	}
 	s := &Server{
-		cfg:        cfg,
-		clock:      cfg.Clock,
-		log:        cfg.Logger,
+		cfg:   cfg,
+		clock: cfg.Clock,
+		log:   cfg.Logger,
 		st: newMemStore(retention{
 			events: cfg.EventRetention, maxEvents: cfg.MaxEvents,
 			runs: cfg.RunRetention, maxRuns: cfg.MaxFinishedRuns,
