@@ -22,6 +22,7 @@ import (
 //	GET  /v0/runs/{id}/actions    a run's memoized steps (use_api)
 //	GET  /v1/events/{id}/runs     the runs an event started
 //	GET  /v1/runs/{id}            one run, with its timeline
+//	DELETE /v1/runs/{id}          cancel a run (between steps)
 //	GET  /health                  liveness
 //
 // Errors are JSON objects {"error": "…"} with a 4xx or 5xx status.
@@ -35,6 +36,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v0/runs/{id}/actions", s.handleActions)
 	mux.HandleFunc("GET /v1/events/{id}/runs", s.handleEventRuns)
 	mux.HandleFunc("GET /v1/runs/{id}", s.handleRun)
+	mux.HandleFunc("DELETE /v1/runs/{runID}", s.handleCancelRun)
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": 200, "message": "OK"})
 	})

@@ -57,6 +57,9 @@
 // can match it. Recent events are kept per name, so that a wait also sees
 // an event that arrived while the call that reported the wait was running.
 //
+// A run can also be cancelled by hand, with [Server.CancelRun] or DELETE
+// /v1/runs/{runID}: between steps, like a cancelOn rule, with no onFailure.
+//
 // # Flow control
 //
 // cancelOn, cron triggers, batchEvents, debounce, concurrency limits (per

@@ -1,0 +1,148 @@
+package devserver_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	inngest "github.com/durablefn/inngest"
+	"github.com/durablefn/inngest/devserver"
+	"github.com/durablefn/inngest/step"
+)
+
+func TestCancelRunBetweenSteps(t *testing.T) {
+	t.Parallel()
+	vc := devserver.NewVirtualClock(time.Time{})
+	srv := startServer(t, devserver.Config{NoListener: true, Clock: vc})
+	var failures, cancelled atomic.Int32
+	var stepB atomic.Bool
+	release := make(chan struct{})
+	started := make(chan struct{}, 1)
+	inProcApp(t, srv, "app", func(c *inngest.Client) {
+		_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn",
+			OnFailure: func(ctx context.Context, in inngest.FailureInput) error {
+				failures.Add(1)
+				return nil
+			}}, inngest.OnEvent("order/placed"),
+			func(ctx context.Context, in inngest.Input[Data]) (string, error) {
+				_, err := step.Run(ctx, "a", func(ctx context.Context) (string, error) {
+					started <- struct{}{}
+					<-release
+					return "a", nil
+				})
+				if err != nil {
+					return "", err
+				}
+				_, err = step.Run(ctx, "b", func(ctx context.Context) (string, error) {
+					stepB.Store(true)
+					return "b", nil
+				})
+				return "done", err
+			})
+		require.NoError(t, err)
+		_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: "watch"}, inngest.OnEvent("inngest/function.cancelled"),
+			func(ctx context.Context, in inngest.Input[Data]) (string, error) {
+				cancelled.Add(1)
+				return "", nil
+			})
+		require.NoError(t, err)
+	})
+	id := send(t, srv, "order/placed", nil)
+	<-started
+	runID := srv.Runs(id)[0].ID
+	// Step a is running: the cancellation waits for it, and step b never
+	// runs.
+	require.NoError(t, srv.CancelRun(ctxT(t), runID))
+	require.NoError(t, srv.CancelRun(ctxT(t), runID), "a pending cancellation may be asked for again")
+	require.Equal(t, devserver.StatusRunning, srv.Run(runID).Status)
+	close(release)
+	r, err := srv.WaitForRun(ctxT(t), runID)
+	require.NoError(t, err)
+	require.Equal(t, devserver.StatusCancelled, r.Status, devserver.FormatTimeline(r))
+	require.Equal(t, "FunctionCancelled", r.Error.Name)
+	require.False(t, stepB.Load())
+	settled(t, srv, "app-watch", 1)
+	require.EqualValues(t, 1, cancelled.Load())
+	require.NoError(t, srv.WaitIdle(ctxT(t)))
+	require.EqualValues(t, 0, failures.Load())
+
+	require.ErrorIs(t, srv.CancelRun(ctxT(t), runID), devserver.ErrRunEnded)
+	require.ErrorIs(t, srv.CancelRun(ctxT(t), "no-such-run"), devserver.ErrRunNotFound)
+}
+
+// deleteJSON sends DELETE url and returns the status and decoded body.
+func deleteJSON(t *testing.T, url string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctxT(t), http.MethodDelete, url, nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+	var out map[string]any
+	require.NoError(t, json.Unmarshal(raw, &out), string(raw))
+	return resp.StatusCode, out
+}
+
+func TestCancelRunAPI(t *testing.T) {
+	t.Parallel()
+	vc := devserver.NewVirtualClock(time.Time{})
+	srv := startServer(t, devserver.Config{Clock: vc})
+	inProcApp(t, srv, "app", func(c *inngest.Client) {
+		_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "nap"}, inngest.OnEvent("nap"),
+			func(ctx context.Context, in inngest.Input[Data]) (string, error) {
+				return "rested", step.Sleep(ctx, "nap", time.Hour)
+			})
+		require.NoError(t, err)
+		_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: "quick"}, inngest.OnEvent("quick"),
+			func(ctx context.Context, in inngest.Input[Data]) (string, error) { return "ok", nil })
+		require.NoError(t, err)
+	})
+	id := send(t, srv, "nap", nil)
+	require.NoError(t, srv.WaitFor(ctxT(t), func() bool {
+		runs := srv.Runs(id)
+		return len(runs) == 1 && hasKind(runs[0], devserver.TimelineSleep)
+	}))
+	runID := srv.Runs(id)[0].ID
+
+	status, body := deleteJSON(t, srv.URL()+"/v1/runs/"+runID)
+	require.Equal(t, http.StatusOK, status, body)
+	require.Equal(t, map[string]any{"run_id": runID, "status": "Cancelled"}, body["data"])
+	r := srv.Run(runID)
+	require.Equal(t, devserver.StatusCancelled, r.Status)
+	require.True(t, hasKind(r, devserver.TimelineCancelled))
+
+	status, body = deleteJSON(t, srv.URL()+"/v1/runs/"+runID)
+	require.Equal(t, http.StatusConflict, status)
+	require.Equal(t, "run_already_cancelled", body["code"])
+
+	done := oneRun(t, srv, send(t, srv, "quick", nil))
+	status, body = deleteJSON(t, srv.URL()+"/v1/runs/"+done.ID)
+	require.Equal(t, http.StatusConflict, status)
+	require.Equal(t, "run_already_ended", body["code"])
+	require.Equal(t, devserver.StatusCompleted, srv.Run(done.ID).Status)
+
+	status, body = deleteJSON(t, srv.URL()+"/v1/runs/01HZZZZZZZZZZZZZZZZZZZZZZZ")
+	require.Equal(t, http.StatusNotFound, status)
+	require.EqualValues(t, http.StatusNotFound, body["status"])
+	require.NotEmpty(t, body["error"])
+
+	// The sleep's timer went with the run: nothing is left to do.
+	require.NoError(t, srv.SetTimeSkipping(true))
+	require.NoError(t, srv.WaitIdle(ctxT(t)))
+}
+
+func TestCancelRunNeedsTheSigningKey(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, devserver.Config{SigningKey: "signkey-test-12345678"})
+	status, body := deleteJSON(t, srv.URL()+"/v1/runs/some-run")
+	require.Equal(t, http.StatusUnauthorized, status, body)
+}
