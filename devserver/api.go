@@ -114,6 +114,13 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "the server is shutting down")
 		return
 	}
+	if n := s.queued(); n >= s.cfg.MaxQueuedCalls {
+		s.mu.Unlock()
+		w.Header().Set(wire.HeaderRetryAfter, "1")
+		writeJSON(w, http.StatusTooManyRequests, wire.SendResponse{IDs: []string{}, Status: http.StatusTooManyRequests,
+			Error: fmt.Sprintf("overloaded: %d calls are waiting to run; no event was accepted, retry later", n)})
+		return
+	}
 	ids := s.ingest(events)
 	s.unlock()
 	writeJSON(w, http.StatusOK, wire.SendResponse{IDs: ids, Status: http.StatusOK})

@@ -87,6 +87,14 @@
 // on the server's clock, so a virtual clock moved forward lets go of
 // history as real time would. [Server.Stats] reports what is held.
 //
+// Every queue fed from outside is bounded. Request bodies are bounded by
+// Config.MaxBodyBytes and events by Config.MaxEventBytes; calls that are
+// due but wait for a slot by Config.MaxQueuedCalls, past which POST /e
+// answers 429 with a JSON message (accepting nothing) and SendEvent waits;
+// calls in flight by Config.MaxInFlight, which also sizes the channel
+// their results come back on; recent events by 64 per name, and names by
+// the events kept.
+//
 // # Storage
 //
 // All state sits behind an internal store interface (events, runs with

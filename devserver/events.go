@@ -53,7 +53,21 @@ func (s *Server) SendEvent(ctx context.Context, events ...Event) ([]string, erro
 		}
 		ws[i] = w
 	}
-	s.mu.Lock()
+	// Wait for room in the queue of due calls rather than refuse: an
+	// embedding program sees back-pressure, never a lost event.
+	for {
+		s.mu.Lock()
+		if s.queued() < s.cfg.MaxQueuedCalls || s.closing {
+			break
+		}
+		ch := s.changed
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("devserver: waiting for room in the queue (%d calls due): %w", s.cfg.MaxQueuedCalls, ctx.Err())
+		}
+	}
 	defer s.unlock()
 	return s.ingest(ws), nil
 }
