@@ -52,6 +52,9 @@ type function struct {
 	cancels       []cancelCfg
 	timeoutStart  time.Duration
 	timeoutFinish time.Duration
+
+	urlDone bool   // urlBase was computed
+	urlBase string // the call URL up to the stepId value
 }
 
 type trigger struct {

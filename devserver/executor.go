@@ -21,11 +21,17 @@ import (
 type call struct {
 	it       *item
 	url      string
-	req      wire.CallRequest
+	state    callState
 	started  time.Time
 	eventSeq uint64 // events after this one may satisfy a wait found by the call
 	version  int
 }
+
+var (
+	contentTypeJSON = []string{"application/json"}
+	serverKindDev   = []string{wire.ServerKindDev}
+	userAgent       = []string{"inngest-dev/" + wire.SDKVersion}
+)
 
 // callResult is what came back.
 type callResult struct {
@@ -57,40 +63,23 @@ func (s *Server) startCall(it *item) {
 		r.dirty = false
 	}
 	c := &call{it: it, started: now, eventSeq: s.eventSeq, version: r.fn.app.reqVersion}
-	u, err := url.Parse(r.fn.url)
-	if err == nil {
-		q := u.Query()
-		q.Set("fnId", r.fn.id)
-		if it.stepID == "" {
-			q.Set("stepId", "step")
-		} else {
-			q.Set("stepId", it.stepID)
-		}
-		u.RawQuery = q.Encode()
-		c.url = u.String()
-	}
-	steps := make(map[string]json.RawMessage, len(r.steps))
-	for k, v := range r.steps {
-		steps[k] = v
-	}
 	stepID := it.stepID
 	if stepID == "" {
 		stepID = "step"
 	}
-	c.req = wire.CallRequest{
-		Event:  r.events[0],
-		Events: r.events,
-		Steps:  steps,
-		Ctx: wire.CallCtx{
-			FnID:                      r.fn.id,
-			RunID:                     r.id,
-			StepID:                    stepID,
-			Attempt:                   it.attempt,
-			MaxAttempts:               r.fn.maxAttempts,
-			Stack:                     wire.Stack{Stack: r.stack[:len(r.stack):len(r.stack)], Current: len(r.stack)},
-			DisableImmediateExecution: r.disableImmediate,
-		},
-		Version: c.version,
+	c.url = r.fn.callURL(stepID)
+	n := len(r.stack)
+	c.state = callState{
+		events:           r.events,
+		stack:            r.stack[:n:n],
+		vals:             r.vals[:n:n],
+		fnID:             r.fn.id,
+		runID:            r.id,
+		stepID:           stepID,
+		attempt:          it.attempt,
+		maxAttempts:      r.fn.maxAttempts,
+		disableImmediate: r.disableImmediate,
+		version:          c.version,
 	}
 	s.calls.Add(1)
 	go s.runCall(c)
@@ -129,17 +118,9 @@ func (s *Server) applyResults(first *finishedCall) {
 
 func (s *Server) send(c *call) callResult {
 	start := s.clock.Now()
-	body, err := json.Marshal(c.req)
-	if err != nil {
-		return callResult{err: fmt.Errorf("encoding the call request: %w", err)}
-	}
+	body := appendCallBody(make([]byte, 0, c.state.bodySize()), &c.state, false)
 	if len(body) > s.cfg.UseAPIThreshold {
-		c.req.UseAPI, c.req.Ctx.UseAPI = true, true
-		c.req.Steps = map[string]json.RawMessage{}
-		c.req.Events = nil
-		if body, err = json.Marshal(c.req); err != nil {
-			return callResult{err: fmt.Errorf("encoding the call request: %w", err)}
-		}
+		body = appendCallBody(body[:0], &c.state, true)
 	}
 	if c.url == "" {
 		return callResult{err: errors.New("the function's URL is invalid")}
@@ -150,9 +131,11 @@ func (s *Server) send(c *call) callResult {
 	if err != nil {
 		return callResult{err: err}
 	}
-	req.Header.Set(wire.HeaderContentType, "application/json")
-	req.Header.Set(wire.HeaderServerKind, wire.ServerKindDev)
-	req.Header.Set(wire.HeaderUserAgent, "inngest-dev/"+wire.SDKVersion)
+	// The header values are shared by every call; nothing changes them.
+	req.Header = make(http.Header, 4)
+	req.Header[wire.HeaderContentType] = contentTypeJSON
+	req.Header[wire.HeaderServerKind] = serverKindDev
+	req.Header[wire.HeaderUserAgent] = userAgent
 	if s.cfg.SigningKey != "" {
 		req.Header.Set(wire.HeaderSignature, sign.Header(s.cfg.SigningKey, body, time.Now()))
 	}

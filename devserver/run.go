@@ -76,6 +76,7 @@ type run struct {
 	events   []json.RawMessage
 	steps    map[string]json.RawMessage
 	stack    []string
+	vals     []json.RawMessage // values of stack's steps, in its order
 
 	status    RunStatus
 	output    json.RawMessage

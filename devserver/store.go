@@ -2,6 +2,7 @@ package devserver
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -184,8 +185,14 @@ func (m *memStore) memoize(r *run, stepID string, value json.RawMessage) {
 	if r.steps == nil {
 		r.steps = make(map[string]json.RawMessage, 4)
 	}
+	value = canonicalJSON(value)
 	if _, ok := r.steps[stepID]; !ok {
 		r.stack = append(r.stack, stepID)
+		r.vals = append(r.vals, value)
+	} else if i := slices.Index(r.stack, stepID); i >= 0 {
+		// Calls in flight share vals: replace it rather than write to it.
+		r.vals = slices.Clone(r.vals)
+		r.vals[i] = value
 	}
 	r.steps[stepID] = value
 	r.stateSize += len(value) + len(stepID) + 8
