@@ -172,7 +172,7 @@ func (s *Server) ingest(events []wire.Event) []string {
 }
 
 // emit sends an internal event. Called with s.mu held.
-func (s *Server) emit(name string, data map[string]any) {
+func (s *Server) emit(name string, data any) {
 	raw, err := json.Marshal(data)
 	if err != nil {
 		s.log.Error("devserver: encoding an internal event", "event", name, "error", err)
@@ -206,10 +206,10 @@ func (s *Server) act(ev *eventRecord) {
 	if len(trs) == 0 {
 		return
 	}
-	if async == nil {
-		async = decodeMap(ev.raw)
-	}
 	for _, tr := range trs {
+		if async == nil && (tr.expr != nil || tr.fn.batch != nil || tr.fn.debounce != nil) {
+			async = decodeMap(ev.raw)
+		}
 		if tr.expr != nil && !tr.expr.match(async, nil) {
 			continue
 		}

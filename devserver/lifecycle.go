@@ -16,16 +16,22 @@ func newID() string { return uuid.Must(uuid.NewV7()).String() }
 // priority, concurrency keys, timeouts and cancellation rules. It returns
 // nil when flow control skipped the run. Called with s.mu held.
 func (s *Server) createRun(fn *function, events []*eventRecord, now time.Time, link *invokeLink) *run {
-	first := decodeMap(events[0].raw)
+	var decoded map[string]any
+	first := func() map[string]any {
+		if decoded == nil {
+			decoded = decodeMap(events[0].raw)
+		}
+		return decoded
+	}
 	if fn.idempotency != nil {
-		key := fn.id + "\x00" + fn.idempotency.key(first)
+		key := fn.id + "\x00" + fn.idempotency.key(first())
 		if !s.st.idempotent("idem\x00"+key, now, now.Add(IdempotencyPeriod)) {
 			s.log.Debug("devserver: run skipped by idempotency key", "function_id", fn.id, "event_id", events[0].id)
 			return nil
 		}
 	}
 	if rl := fn.rateLimit; rl != nil && link == nil {
-		key := fn.id + "\x00" + rl.key.keyOf(first)
+		key := fn.id + "\x00" + rl.key.keyOf(first())
 		if !s.allowRate(key, rl.limit, rl.period, now) {
 			s.log.Debug("devserver: run skipped by rate limit", "function_id", fn.id, "event_id", events[0].id)
 			return nil
@@ -33,7 +39,7 @@ func (s *Server) createRun(fn *function, events []*eventRecord, now time.Time, l
 	}
 	singletonKey := ""
 	if sg := fn.singleton; sg != nil {
-		singletonKey = fn.id + "\x00" + sg.key.keyOf(first)
+		singletonKey = fn.id + "\x00" + sg.key.keyOf(first())
 		if cur := s.singletons[singletonKey]; cur != nil && !cur.ended() {
 			if sg.mode == "cancel" {
 				s.cancelRun(cur, &wire.UserError{Name: "FunctionCancelled", Message: "replaced by a newer run (singleton)"})
@@ -61,7 +67,7 @@ func (s *Server) createRun(fn *function, events []*eventRecord, now time.Time, l
 		s.singletons[singletonKey] = r
 	}
 	if fn.priority != nil {
-		v, err := fn.priority.eval(first, nil)
+		v, err := fn.priority.eval(first(), nil)
 		if err == nil {
 			if n, ok := toInt(v.Value()); ok {
 				if n > 600 {
@@ -83,13 +89,13 @@ func (s *Server) createRun(fn *function, events []*eventRecord, now time.Time, l
 			if c.scope == "env" || c.scope == "account" {
 				scope = c.scope
 			}
-			g.key = "key\x00" + scope + "\x00" + itoa(i) + "\x00" + c.key.key(first)
+			g.key = "key\x00" + scope + "\x00" + itoa(i) + "\x00" + c.key.key(first())
 		}
 		r.gates = append(r.gates, g)
 	}
 	at := now
 	if th := fn.throttle; th != nil && link == nil {
-		key := fn.id + "\x00" + th.key.keyOf(first)
+		key := fn.id + "\x00" + th.key.keyOf(first())
 		at = s.throttleAt(key, th.limit+th.burst, th.period, now)
 	}
 	r.add(TimelineEntry{At: now, Kind: TimelineQueued, Detail: "event " + events[0].name})
@@ -208,6 +214,16 @@ func (s *Server) finishCancel(r *run) {
 	})
 }
 
+// runEndData is the data of inngest/function.finished.
+type runEndData struct {
+	CorrelationID string          `json:"correlation_id,omitempty"`
+	Error         *wire.UserError `json:"error,omitempty"`
+	Event         json.RawMessage `json:"event"`
+	FunctionID    string          `json:"function_id"`
+	Result        json.RawMessage `json:"result,omitempty"`
+	RunID         string          `json:"run_id"`
+}
+
 // endRun releases everything r held and emits inngest/function.finished.
 // Called with s.mu held, after r.status was set.
 func (s *Server) endRun(r *run) {
@@ -237,18 +253,14 @@ func (s *Server) endRun(r *run) {
 	if r.parent != nil {
 		s.resumeParent(r)
 	}
-	data := map[string]any{
-		"function_id": r.fn.id,
-		"run_id":      r.id,
-		"event":       r.events[0],
-	}
+	data := runEndData{FunctionID: r.fn.id, RunID: r.id, Event: r.events[0]}
 	if r.status == StatusCompleted {
-		data["result"] = r.output
+		data.Result = r.output
 	} else {
-		data["error"] = r.err
+		data.Error = r.err
 	}
 	if r.parent != nil {
-		data["correlation_id"] = r.parent.parent.id + "." + r.parent.stepID
+		data.CorrelationID = r.parent.parent.id + "." + r.parent.stepID
 	}
 	s.log.Info("devserver: run ended", "run_id", r.id, "function_id", r.fn.id, "status", string(r.status),
 		"duration", r.endedAt.Sub(r.createdAt).String())
