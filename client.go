@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/durablefn/inngest/internal/app"
+	"github.com/durablefn/inngest/internal/sign"
 	"github.com/durablefn/inngest/internal/wire"
 	"github.com/durablefn/inngest/middleware"
 )
@@ -148,6 +149,14 @@ func resolveConfig(cfg ClientConfig, getenv func(string) string) (app.Config, er
 	if out.AppID == "" {
 		out.AppID = "go-app"
 	}
+	for name, key := range map[string]string{"signing key": out.SigningKey, "fallback signing key": out.SigningKeyFallback} {
+		if key == "" {
+			continue
+		}
+		if _, err := sign.HashedKey(key); err != nil {
+			return out, fmt.Errorf("inngest: the %s is not a signing key: after its signkey-<env>- prefix it must be hex, as the keys Inngest issues are", name)
+		}
+	}
 	if strings.ContainsAny(out.AppID, " \t\r\n") {
 		return out, fmt.Errorf("inngest: app ID %q contains whitespace; use a slug such as \"billing-service\"", out.AppID)
 	}
@@ -214,7 +223,8 @@ type SendOpts struct {
 	Backoff time.Duration
 }
 
-// SendError is a failed Send.
+// SendError is a failed Send. errors.Is and errors.As reach the network
+// or context error behind it, if any, through Unwrap.
 type SendError struct {
 	// Status is the HTTP status of the last answer, 0 for network errors.
 	Status int
@@ -222,7 +232,12 @@ type SendError struct {
 	Message string
 	// Attempts is the number of attempts made.
 	Attempts int
+	// Err is the network or context error, when there was no answer.
+	Err error
 }
+
+// Unwrap returns the network or context error, if any.
+func (e *SendError) Unwrap() error { return e.Err }
 
 func (e *SendError) Error() string {
 	if e.Status == 0 {
@@ -238,8 +253,8 @@ func (e *SendError) Error() string {
 
 // Send sends events and returns their IDs, in order. Events without an ID
 // get one before the first attempt, so a retried send is one logical event
-// on the server. Network errors and 5xx answers are retried with backoff
-// until ctx ends.
+// on the server. Network errors, 429 and 5xx answers are retried with
+// backoff, up to SendOpts.MaxAttempts (5) or until ctx ends.
 func (c *Client) Send(ctx context.Context, events ...Sendable) ([]string, error) {
 	return c.SendWith(ctx, nil, events...)
 }
@@ -299,7 +314,8 @@ func (c *Client) sendWire(ctx context.Context, opts *SendOpts, events []wire.Eve
 		mwEvents = toMWEvents(events)
 		for _, m := range mws {
 			if err := m.BeforeSendEvents(ctx, mwEvents); err != nil {
-				return nil, fmt.Errorf("inngest: middleware refused the events: %w", err)
+				// Sending the same events again would be refused again.
+				return nil, NonRetriable(fmt.Errorf("inngest: middleware refused the events: %w", err))
 			}
 		}
 		events = fromMWEvents(mwEvents)
@@ -378,7 +394,7 @@ func (c *Client) sendOnce(ctx context.Context, endpoint string, body []byte, n i
 	cfg := c.app.Config
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {
-		return nil, &SendError{Message: "building request failed"}, false
+		return nil, &SendError{Message: "building the request failed: " + scrubURL(err), Err: err}, false
 	}
 	req.Header.Set(wire.HeaderContentType, "application/json")
 	req.Header.Set(wire.HeaderSDK, wire.SDKHeader)
@@ -389,9 +405,9 @@ func (c *Client) sendOnce(ctx context.Context, endpoint string, body []byte, n i
 	resp, err := cfg.HTTPClient.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, &SendError{Message: ctx.Err().Error()}, false
+			return nil, &SendError{Message: ctx.Err().Error(), Err: ctx.Err()}, false
 		}
-		return nil, &SendError{Message: scrubURL(err)}, true
+		return nil, &SendError{Message: scrubURL(err), Err: scrubbedError{msg: scrubURL(err), err: err}}, true
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -414,6 +430,24 @@ func (c *Client) sendOnce(ctx context.Context, endpoint string, body []byte, n i
 		msg = http.StatusText(resp.StatusCode)
 	}
 	return nil, &SendError{Status: resp.StatusCode, Message: msg}, resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests
+}
+
+// scrubbedError is a network error whose message leaves out the URL (which
+// holds the event key) while errors.Is and errors.As still reach the cause.
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e scrubbedError) Error() string { return e.msg }
+
+// Unwrap returns the cause behind the URL error.
+func (e scrubbedError) Unwrap() error {
+	var ue *url.Error
+	if errors.As(e.err, &ue) {
+		return ue.Err
+	}
+	return e.err
 }
 
 // scrubURL describes a network error without its URL, which holds the

@@ -191,3 +191,28 @@ func TestSendNeedsEventKeyInCloudMode(t *testing.T) {
 	_, err = c.Send(context.Background(), GenericEvent{Name: "a/b"})
 	require.ErrorContains(t, err, "no event key")
 }
+
+func TestSendCancelledMidRequestWrapsTheContextError(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	c, err := NewClient(ClientConfig{EventKey: "k", EventAPIOrigin: srv.URL})
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	_, err = c.Send(ctx, GenericEvent{Name: "a/b"})
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	var se *SendError
+	require.ErrorAs(t, err, &se)
+}
+
+func TestLiteralErrorsDoNotPanic(t *testing.T) {
+	require.Equal(t, "non-retriable error", (&NonRetriableError{}).Error())
+	require.Equal(t, "retry later", (&RetryAfterError{}).Error())
+}

@@ -27,7 +27,12 @@ func NonRetriable(err error) error {
 	return &NonRetriableError{Err: err}
 }
 
-func (e *NonRetriableError) Error() string { return e.Err.Error() }
+func (e *NonRetriableError) Error() string {
+	if e.Err == nil {
+		return "non-retriable error"
+	}
+	return e.Err.Error()
+}
 
 // Unwrap returns the cause.
 func (e *NonRetriableError) Unwrap() error { return e.Err }
@@ -67,7 +72,12 @@ func RetryAt(err error, t time.Time) error {
 	return &RetryAfterError{Err: err, At: t}
 }
 
-func (e *RetryAfterError) Error() string { return e.Err.Error() }
+func (e *RetryAfterError) Error() string {
+	if e.Err == nil {
+		return "retry later"
+	}
+	return e.Err.Error()
+}
 
 // Unwrap returns the cause.
 func (e *RetryAfterError) Unwrap() error { return e.Err }

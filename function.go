@@ -256,7 +256,9 @@ type FailureError struct {
 // FailureInput is what an OnFailure handler receives.
 type FailureInput struct {
 	Input[FailureData]
-	// Error is the error that failed the run.
+	// Error is the error that failed the run: a *StepError (errors.As
+	// reaches it) holding the run's final error, whether a step or the
+	// function body raised it.
 	Error error
 	// OriginalEvent is the event that started the failed run.
 	OriginalEvent GenericEvent
@@ -309,24 +311,30 @@ func CreateFunction[T, R any](c *Client, opts FunctionOpts, trigger Trigger[T], 
 			return invoke(ctx, c, f.spec, call, fn)
 		},
 	}
+	specs := []*app.Function{f.spec}
 	if opts.OnFailure != nil {
-		if err := registerOnFailure(c, opts, cfg); err != nil {
+		companion, err := onFailureSpec(c, opts, cfg)
+		if err != nil {
 			return nil, err
 		}
+		specs = append(specs, companion)
 	}
-	if err := c.app.Register(f.spec); err != nil {
+	// The function and its companion are registered together or not at
+	// all.
+	if err := c.app.Register(specs...); err != nil {
 		return nil, err
 	}
 	return f, nil
 }
 
-func registerOnFailure(c *Client, opts FunctionOpts, parent wire.Function) error {
+// onFailureSpec builds the companion function that runs opts.OnFailure.
+func onFailureSpec(c *Client, opts FunctionOpts, parent wire.Function) (*app.Function, error) {
 	handler := opts.OnFailure
 	expr := fmt.Sprintf("event.data.function_id == %q", parent.ID)
 	fopts := FunctionOpts{ID: opts.ID + "-failure", Name: parent.Name + " (failure)", Retries: opts.Retries}
 	cfg, err := buildConfig(c, fopts, []wire.Trigger{{Event: wire.EventFunctionFailed, Expression: &expr}})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	spec := &app.Function{Slug: fopts.ID, CompositeID: cfg.ID, Config: cfg,
 		Middleware: append(append([]middleware.Middleware(nil), c.app.Config.Middleware...), opts.Middleware...)}
@@ -341,7 +349,7 @@ func registerOnFailure(c *Client, opts FunctionOpts, parent wire.Function) error
 			return nil, handler(ctx, fin)
 		})
 	}
-	return c.app.Register(spec)
+	return spec, nil
 }
 
 func strPtr(s string) *string {
@@ -642,7 +650,10 @@ type loggerKey struct{}
 func Logger(ctx context.Context) *slog.Logger {
 	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
 		if info, ok := engine.StepFromContext(ctx); ok {
-			return l.With("step_id", info.ID)
+			if h, ok := l.Handler().(replayHandler); ok && !h.stepSet {
+				h.step, h.stepSet = info.ID, true
+				return slog.New(h)
+			}
 		}
 		return l
 	}
@@ -733,6 +744,8 @@ type replayHandler struct {
 	inner     slog.Handler
 	replaying func() bool
 	attrs     []slog.Attr // not yet applied to inner
+	step      string      // step ID to tag records with, when known up front
+	stepSet   bool        // a step tag is in step or already in inner: ignore ctx
 }
 
 func (h replayHandler) Enabled(ctx context.Context, l slog.Level) bool {
@@ -743,12 +756,15 @@ func (h replayHandler) Handle(ctx context.Context, r slog.Record) error {
 	if h.replaying() {
 		return nil
 	}
-	info, inStep := engine.StepFromContext(ctx)
-	if len(h.attrs) > 0 || inStep {
+	step := h.step
+	if info, ok := engine.StepFromContext(ctx); ok && !h.stepSet {
+		step = info.ID
+	}
+	if len(h.attrs) > 0 || step != "" {
 		r = r.Clone()
 		r.AddAttrs(h.attrs...)
-		if inStep {
-			r.AddAttrs(slog.String("step_id", info.ID))
+		if step != "" {
+			r.AddAttrs(slog.String("step_id", step))
 		}
 	}
 	return h.inner.Handle(ctx, r)
@@ -756,18 +772,22 @@ func (h replayHandler) Handle(ctx context.Context, r slog.Record) error {
 
 // applied returns the inner handler with the pending attributes applied.
 func (h replayHandler) applied() slog.Handler {
-	if len(h.attrs) == 0 {
+	as := h.attrs
+	if h.step != "" {
+		as = append(append([]slog.Attr(nil), as...), slog.String("step_id", h.step))
+	}
+	if len(as) == 0 {
 		return h.inner
 	}
-	return h.inner.WithAttrs(h.attrs)
+	return h.inner.WithAttrs(as)
 }
 
 func (h replayHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return replayHandler{inner: h.applied().WithAttrs(as), replaying: h.replaying}
+	return replayHandler{inner: h.applied().WithAttrs(as), replaying: h.replaying, stepSet: h.stepSet}
 }
 
 func (h replayHandler) WithGroup(name string) slog.Handler {
-	return replayHandler{inner: h.applied().WithGroup(name), replaying: h.replaying}
+	return replayHandler{inner: h.applied().WithGroup(name), replaying: h.replaying, stepSet: h.stepSet}
 }
 
 // mwSender runs a function's own middleware around step.SendEvent.

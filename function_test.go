@@ -55,6 +55,25 @@ func TestCreateFunctionValidation(t *testing.T) {
 	_, err = CreateFunction(c, FunctionOpts{ID: "dup"}, trig, noop)
 	require.ErrorContains(t, err, "already registered")
 
+	// A refused function leaves no OnFailure companion behind.
+	fail := func(context.Context, FailureInput) error { return nil }
+	_, err = CreateFunction(c, FunctionOpts{ID: "dup", OnFailure: fail}, trig, noop)
+	require.ErrorContains(t, err, "already registered")
+	_, ok := c.app.Lookup("app-dup-failure")
+	require.False(t, ok)
+	_, err = CreateFunction(c, FunctionOpts{ID: "dup-failure"}, trig, noop)
+	require.NoError(t, err)
+	_, err = CreateFunction(c, FunctionOpts{ID: "dup2"}, trig, noop)
+	require.NoError(t, err)
+	_, err = CreateFunction(c, FunctionOpts{ID: "dup2", OnFailure: fail}, trig, noop)
+	require.Error(t, err)
+	_, err = CreateFunction(c, FunctionOpts{ID: "solo-failure"}, trig, noop)
+	require.NoError(t, err)
+	_, err = CreateFunction(c, FunctionOpts{ID: "solo", OnFailure: fail}, trig, noop)
+	require.ErrorContains(t, err, `"solo-failure"`, "the companion's ID clash is named")
+	_, ok = c.app.Lookup("app-solo")
+	require.False(t, ok, "nor is the function registered without its companion")
+
 	_, err = CreateFunction(c, FunctionOpts{ID: "cron-tz"}, Trigger[map[string]any]{list: OnCron("TZ=Europe/Paris 0 9 * * 1-5").list}.Jitter(30*time.Second), noop)
 	require.NoError(t, err)
 }

@@ -1,9 +1,11 @@
 package handler_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -132,4 +134,39 @@ func TestNoSecretsInErrors(t *testing.T) {
 	_, err = c.SendWith(context.Background(), &inngest.SendOpts{MaxAttempts: 2, Backoff: time.Millisecond}, inngest.GenericEvent{Name: "a/b"})
 	require.Error(t, err)
 	require.False(t, strings.Contains(err.Error(), "evtkey-very-secret"), err.Error())
+}
+
+func TestDevModeIntrospectionNeedsARealSignature(t *testing.T) {
+	c, err := inngest.NewClient(inngest.ClientConfig{AppID: "app", Dev: "1", SigningKey: testSigningKey, Logger: discardLogger()})
+	require.NoError(t, err)
+	h := handler.New(c, nil)
+	res := do(t, h, http.MethodGet, "/api/inngest", nil, map[string]string{wire.HeaderSignature: "anything"})
+	require.Equal(t, http.StatusOK, res.Code)
+	require.NotContains(t, string(res.Body), "signing_key_hash")
+	require.Contains(t, string(res.Body), `"authentication_succeeded":false`)
+
+	res = do(t, h, http.MethodGet, "/api/inngest", nil, signed(nil, testSigningKey, time.Now()))
+	require.Contains(t, string(res.Body), "signing_key_hash")
+}
+
+func TestBodyLongerOrShorterThanAnnounced(t *testing.T) {
+	c := devClient(t)
+	_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, inngest.OnEvent("test/event"),
+		func(ctx context.Context, in inngest.Input[anyData]) (string, error) { return "ok", nil })
+	require.NoError(t, err)
+	h := newHandler(c)
+	body := callBody(t, testEvent, nil, nil)
+	for _, announced := range []int64{int64(len(body)) / 2, int64(len(body)), 1 << 23} {
+		req := httptest.NewRequest(http.MethodPost, "/api/inngest?fnId=app-fn", bytes.NewReader(body))
+		req.ContentLength = announced
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		require.Equal(t, http.StatusOK, rec.Code, "announced %d: %s", announced, rec.Body)
+	}
+}
+
+func TestNonHexSigningKeyIsRefused(t *testing.T) {
+	_, err := inngest.NewClient(inngest.ClientConfig{SigningKey: "signkey-prod-not-hex"})
+	require.ErrorContains(t, err, "inngest: the signing key is not a signing key")
+	require.NotContains(t, err.Error(), "not-hex", "the key itself is never echoed")
 }

@@ -84,6 +84,17 @@ func (h *Handler) respond(w http.ResponseWriter, fn *app.Function, target string
 	case res.Panic != nil:
 		h.log.Error("inngest: function panicked", "function_id", fn.Slug, "panic", fmt.Sprint(res.Panic.Value))
 		writeFailure(w, http.StatusInternalServerError, false, res.Failure.Error)
+	case target != "" && !res.TargetFound:
+		// The targeted step was not reached: the code changed since it was
+		// planned, or is non-deterministic. Whatever else the function
+		// did, nothing may be reported in its place (not even a result,
+		// which would end the run with the step never run). The real
+		// server has no StepNotFound opcode; an error lets it retry (a
+		// rolling deploy may settle) and then fail the run visibly.
+		writeFailure(w, http.StatusInternalServerError, false, wire.UserError{
+			Name:    "StepNotFound",
+			Message: fmt.Sprintf("step %s was not found in function %q: its code may have changed mid-run or be non-deterministic", target, fn.Slug),
+		})
 	case len(res.Ops) > 0:
 		writeJSON(w, http.StatusPartialContent, res.Ops)
 	case res.Done && res.Failure != nil:
@@ -103,15 +114,6 @@ func (h *Handler) respond(w http.ResponseWriter, fn *app.Function, target string
 		}
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(v)
-	case target != "":
-		// The targeted step was not reached: the code changed since it was
-		// planned, or is non-deterministic. The real server has no
-		// StepNotFound opcode; an error lets it retry (a rolling deploy
-		// may settle) and then fail the run visibly.
-		writeFailure(w, http.StatusInternalServerError, false, wire.UserError{
-			Name:    "StepNotFound",
-			Message: fmt.Sprintf("step %s was not found in function %q: its code may have changed mid-run or be non-deterministic", target, fn.Slug),
-		})
 	default:
 		writeFailure(w, http.StatusInternalServerError, false, wire.UserError{Name: "Aborted", Message: "the request ended before the function reached a result"})
 	}

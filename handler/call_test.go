@@ -578,3 +578,51 @@ func TestFunctionMiddlewareSeesStepSendEvent(t *testing.T) {
 	require.Contains(t, op.Error.Message, "forbidden")
 	require.Len(t, events(), 1)
 }
+
+func TestLoggerFromCtxTagsTheStepOnce(t *testing.T) {
+	var logs captureLogger
+	c, err := inngest.NewClient(inngest.ClientConfig{AppID: "app", Dev: "1", Logger: logs.Logger()})
+	require.NoError(t, err)
+	_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, inngest.OnEvent("test/event"),
+		func(ctx context.Context, in inngest.Input[anyData]) (string, error) {
+			return step.Run(ctx, "s1", func(ctx context.Context) (string, error) {
+				inngest.Logger(ctx).InfoContext(ctx, "a")
+				inngest.Logger(ctx).With("k", "v").InfoContext(ctx, "b")
+				in.Logger.WithGroup("g").InfoContext(ctx, "c", "x", 1)
+				return "ok", nil
+			})
+		})
+	require.NoError(t, err)
+	post(t, newHandler(c), "fn", "step", callBody(t, testEvent, nil, nil))
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		require.Equal(t, 1, strings.Count(line, "step_id=s1"), line)
+	}
+	require.Regexp(t, `msg=b .*k=v`, logs.String())
+}
+
+func TestTargetedStepGoneNeverCompletesTheRun(t *testing.T) {
+	c := devClient(t)
+	_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, inngest.OnEvent("test/event"),
+		func(ctx context.Context, in inngest.Input[anyData]) (string, error) {
+			return "finished without b", nil // step "b" was removed from the code
+		})
+	require.NoError(t, err)
+	res := post(t, newHandler(c), "fn", wire.HashStepID("b"), callBody(t, testEvent, nil, nil))
+	require.Equal(t, http.StatusInternalServerError, res.Code)
+	require.Equal(t, "StepNotFound", res.userError(t).Name)
+}
+
+func TestPanicInBranchKeepsItsOwnMessageAndStack(t *testing.T) {
+	c := devClient(t)
+	_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, inngest.OnEvent("test/event"),
+		func(ctx context.Context, in inngest.Input[anyData]) ([]int, error) {
+			return step.Parallel(ctx,
+				func(ctx context.Context) (int, error) { return 1, nil },
+				func(ctx context.Context) (int, error) { panic("boom in branch") },
+			)
+		})
+	require.NoError(t, err)
+	ue := post(t, newHandler(c), "fn", "step", callBody(t, testEvent, nil, nil)).userError(t)
+	require.Equal(t, "function panicked: boom in branch", ue.Message)
+	require.Contains(t, ue.Stack, "call_test.go")
+}

@@ -16,12 +16,14 @@
 package handler
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	inngest "github.com/durablefn/inngest"
@@ -50,6 +52,7 @@ type Config struct {
 
 // Handler is the http.Handler serving a client's functions.
 type Handler struct {
+	devWarn   atomic.Bool
 	app       *app.App
 	cfg       Config
 	log       *slog.Logger
@@ -120,37 +123,43 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool
 	return body, true
 }
 
-// readAll reads a body, sized once from Content-Length when it is known
-// and within the limit, instead of growing a buffer step by step.
+// readAll reads a body. The buffer starts at the announced Content-Length,
+// capped so that an unauthenticated client cannot make the handler
+// reserve memory for bytes it never sends, and grows as data arrives.
 func readAll(r io.Reader, n, limit int64) ([]byte, error) {
+	const maxPrealloc = 256 << 10
 	if n <= 0 || n > limit {
 		return io.ReadAll(r)
 	}
-	buf := make([]byte, n+1) // one spare byte to see a body longer than announced
-	got, err := io.ReadFull(r, buf)
-	switch {
-	case err == io.ErrUnexpectedEOF || err == io.EOF:
-		return buf[:got], nil
-	case err != nil:
-		return nil, err
-	}
-	// The body is longer than announced: read the rest within the limit.
-	rest, err := io.ReadAll(r)
-	return append(buf, rest...), err
+	var buf bytes.Buffer
+	buf.Grow(int(min(n+1, maxPrealloc)))
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
 }
 
-// verify checks the request signature. In dev mode it always passes.
-// authed reports whether a signature was actually verified.
+// verify checks the request signature of a call or sync. In dev mode it
+// passes without checking, as the spec asks, and warns once when the
+// request does not come from a dev server.
 func (h *Handler) verify(r *http.Request, body []byte) (authed bool, err error) {
 	cfg := h.app.Config
-	header := r.Header.Get(wire.HeaderSignature)
 	if cfg.Dev {
-		return header != "", nil
+		if kind := r.Header.Get(wire.HeaderServerKind); kind != wire.ServerKindDev && h.devWarn.CompareAndSwap(false, true) {
+			h.log.Warn("inngest: dev mode is on but a request came from a server that is not a dev server; requests are not verified in dev mode",
+				"server_kind", kind)
+		}
+		return false, nil
 	}
+	return h.checkSignature(r, body)
+}
+
+// checkSignature verifies the signature with the configured keys, in any
+// mode. With no key it fails with sign.ErrNoKey.
+func (h *Handler) checkSignature(r *http.Request, body []byte) (bool, error) {
+	cfg := h.app.Config
 	if cfg.SigningKey == "" && cfg.SigningKeyFallback == "" {
 		return false, sign.ErrNoKey
 	}
-	if err := sign.Verify(header, body, h.cfg.Now(), cfg.SigningKey, cfg.SigningKeyFallback); err != nil {
+	if err := sign.Verify(r.Header.Get(wire.HeaderSignature), body, h.cfg.Now(), cfg.SigningKey, cfg.SigningKeyFallback); err != nil {
 		return false, err
 	}
 	return true, nil

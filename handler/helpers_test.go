@@ -101,7 +101,7 @@ func do(t testing.TB, h http.Handler, method, target string, body []byte, hdr ma
 // post sends a call request for function fnID of app "app".
 func post(t testing.TB, h http.Handler, fnID, stepID string, body []byte) response {
 	t.Helper()
-	return do(t, h, http.MethodPost, "/api/inngest?fnId=app-"+fnID+"&stepId="+stepID, body, nil)
+	return do(t, h, http.MethodPost, "/api/inngest?fnId=app-"+fnID+"&stepId="+stepID, body, map[string]string{wire.HeaderServerKind: wire.ServerKindDev})
 }
 
 func signed(body []byte, key string, at time.Time) map[string]string {

@@ -25,26 +25,22 @@ func (h *Handler) sync(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cfg := h.app.Config
-	sigErr := error(nil)
-	verified := false
-	if r.Header.Get(wire.HeaderSignature) != "" || !cfg.Dev {
-		if cfg.Dev {
-			// Dev mode skips verification, but an in-band answer carries
-			// the function list; verify when a key makes it possible.
-			if cfg.SigningKey != "" || cfg.SigningKeyFallback != "" {
-				sigErr = sign.Verify(r.Header.Get(wire.HeaderSignature), body, h.cfg.Now(), cfg.SigningKey, cfg.SigningKeyFallback)
-				verified = sigErr == nil
-			}
-		} else {
-			verified, sigErr = h.verify(r, body)
+	var (
+		verified bool
+		sigErr   error
+	)
+	if cfg.Dev {
+		// Dev mode skips verification, but an in-band answer carries the
+		// function list: verify when a key makes it possible.
+		if r.Header.Get(wire.HeaderSignature) != "" {
+			verified, _ = h.checkSignature(r, body)
 		}
-	}
-	if !cfg.Dev && sigErr != nil {
+	} else if verified, sigErr = h.verify(r, body); sigErr != nil {
 		h.writeVerifyError(w, sigErr)
 		return
 	}
 
-	appURL, err := h.appURL(r)
+	appURL, err := h.appURL(r, body, verified || cfg.Dev)
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, wire.SyncAnswer{Message: err.Error()})
 		return
@@ -94,33 +90,45 @@ func (h *Handler) syncInBand(w http.ResponseWriter, appURL string) {
 }
 
 // appURL is the URL the server should call: ServeOrigin and ServePath when
-// set, else what the request reached, without a deployId.
-func (h *Handler) appURL(r *http.Request) (string, error) {
+// set; else the "url" of the sync request's body when it can be trusted
+// (a verified signature, or dev mode), which is the URL the server reached
+// the app at; else the request's own host and path. X-Forwarded-* headers
+// are not trusted: they are not covered by the signature. Any deployId is
+// left out.
+func (h *Handler) appURL(r *http.Request, body []byte, trustBody bool) (string, error) {
 	cfg := h.app.Config
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
+	var u *url.URL
+	if trustBody && len(body) > 0 && cfg.ServeOrigin == "" && cfg.ServePath == "" {
+		var in struct {
+			URL string `json:"url"`
+		}
+		if json.Unmarshal(body, &in) == nil && in.URL != "" {
+			if pu, err := url.Parse(in.URL); err == nil && (pu.Scheme == "http" || pu.Scheme == "https") && pu.Host != "" {
+				u = pu
+			}
+		}
 	}
-	if p := r.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
-		scheme = p
+	if u == nil {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		origin := scheme + "://" + r.Host
+		if cfg.ServeOrigin != "" {
+			origin = cfg.ServeOrigin
+		}
+		path := r.URL.Path
+		if cfg.ServePath != "" {
+			path = cfg.ServePath
+		}
+		pu, err := url.Parse(origin + path)
+		if err != nil || pu.Host == "" {
+			return "", fmt.Errorf("cannot build the app URL from origin %q and path %q; set INNGEST_SERVE_ORIGIN", origin, path)
+		}
+		pu.RawQuery = r.URL.RawQuery
+		u = pu
 	}
-	host := r.Host
-	if fh := r.Header.Get("X-Forwarded-Host"); fh != "" {
-		host = fh
-	}
-	origin := scheme + "://" + host
-	if cfg.ServeOrigin != "" {
-		origin = cfg.ServeOrigin
-	}
-	path := r.URL.Path
-	if cfg.ServePath != "" {
-		path = cfg.ServePath
-	}
-	u, err := url.Parse(origin + path)
-	if err != nil || u.Host == "" {
-		return "", fmt.Errorf("cannot build the app URL from origin %q and path %q", origin, path)
-	}
-	q := r.URL.Query()
+	q := u.Query()
 	q.Del("deployId")
 	q.Del("fnId")
 	q.Del("stepId")
@@ -150,8 +158,8 @@ func (h *Handler) functions(appURL string) []wire.Function {
 	return out
 }
 
-// Payload returns the sync payload for appURL, as POSTed to /fn/register.
-func (h *Handler) Payload(appURL string) wire.RegisterRequest {
+// payload returns the sync payload for appURL, as POSTed to /fn/register.
+func (h *Handler) payload(appURL string) wire.RegisterRequest {
 	cfg := h.app.Config
 	return wire.RegisterRequest{
 		URL:          appURL,
@@ -171,8 +179,8 @@ func (h *Handler) Payload(appURL string) wire.RegisterRequest {
 // start-up when no server will send a sync request, for example against a
 // self-hosted server that was not given the app's URL.
 func (h *Handler) Sync(ctx context.Context, appURL string) error {
-	if _, err := url.Parse(appURL); err != nil {
-		return fmt.Errorf("inngest: sync: bad app URL %q: %w", appURL, err)
+	if u, err := url.Parse(appURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("inngest: sync: app URL %q must be absolute, such as https://app.example.com/api/inngest", appURL)
 	}
 	if _, err := h.register(ctx, appURL, "", ""); err != nil {
 		return fmt.Errorf("inngest: sync: %w", err)
@@ -183,7 +191,7 @@ func (h *Handler) Sync(ctx context.Context, appURL string) error {
 // register POSTs the app config to the server and returns "modified".
 func (h *Handler) register(ctx context.Context, appURL, deployID, serverKind string) (bool, error) {
 	cfg := h.app.Config
-	body, err := json.Marshal(h.Payload(appURL))
+	body, err := json.Marshal(h.payload(appURL))
 	if err != nil {
 		return false, fmt.Errorf("encoding sync payload: %w", err)
 	}

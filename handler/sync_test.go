@@ -162,3 +162,23 @@ func TestHandlerSyncMethod(t *testing.T) {
 	require.NoError(t, h.Sync(context.Background(), "http://127.0.0.1:3000/api/inngest"))
 	require.Equal(t, 1, reg.count())
 }
+
+func TestSyncURLIgnoresUnsignedForwardedHeaders(t *testing.T) {
+	h, reg, now := syncFixture(t, false, 0, "")
+	body := []byte(`{"url":"https://app.example.com/api/inngest"}`)
+	hdr := signed(body, testSigningKey, now)
+	hdr["X-Forwarded-Host"] = "attacker.example"
+	hdr["X-Forwarded-Proto"] = "https"
+	res := do(t, h, http.MethodPut, "https://app.example.com/api/inngest", body, hdr)
+	require.Equal(t, http.StatusOK, res.Code, "%s", res.Body)
+	var payload wire.RegisterRequest
+	require.NoError(t, json.Unmarshal(reg.bodies[0], &payload))
+	require.Equal(t, "https://app.example.com/api/inngest", payload.URL)
+	require.NotContains(t, string(reg.bodies[0]), "attacker")
+}
+
+func TestSyncRefusesRelativeAppURL(t *testing.T) {
+	h, reg, _ := syncFixture(t, true, 0, "")
+	require.ErrorContains(t, h.Sync(context.Background(), "localhost:3000/api/inngest"), "must be absolute")
+	require.Zero(t, reg.count())
+}

@@ -90,8 +90,8 @@ func newEngine(t testing.TB, c *inngest.Client, opts []Option) *engine {
 	}
 	// The sync payload is the function config the server would hold:
 	// triggers, and retries as steps.step.retries.attempts.
-	for _, f := range h.Payload(unitURL).Functions {
-		e.fns[f.ID] = f
+	for _, f := range a.Functions() {
+		e.fns[f.CompositeID] = f.Config
 	}
 	e.noExec = len(cfg.steps) > 0 || len(cfg.sends) > 0 || cfg.stopAt != ""
 	return e

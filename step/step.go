@@ -282,12 +282,19 @@ func InvokeByID[R any](ctx context.Context, id string, functionID string, data a
 	panic("unreachable")
 }
 
-// Parallel runs fns concurrently, the Go form of Promise.all: the steps
-// they reach are reported together and run in parallel on the server. It
-// returns every result in order, and the errors of failed branches joined
-// (errors.Is and errors.As see each).
+// Parallel runs fns as parallel branches, the Go form of Promise.all: the
+// steps they reach are reported together and run in parallel on the
+// server. It returns every result in order, and the errors of failed
+// branches joined (errors.Is and errors.As see each).
 //
-// Each branch must use the ctx it is given.
+// Within one call request the branches take turns: one runs until it
+// reaches a step, then the next, in order. That keeps the order in which
+// steps are found the same on every request, which replay needs. So code
+// outside steps does not run concurrently across branches, and branches
+// must not wait on each other (a branch blocked on a channel another
+// branch would feed never gets it). Put slow work in steps.
+//
+// Each branch should use the ctx it is given.
 func Parallel[T any](ctx context.Context, fns ...func(ctx context.Context) (T, error)) ([]T, error) {
 	r, err := engine.FromContext(ctx)
 	if err != nil {

@@ -73,15 +73,22 @@ func New(cfg Config) *App {
 	return &App{Config: cfg, byID: make(map[string]*Function)}
 }
 
-// Register adds fn, refusing a duplicate ID.
-func (a *App) Register(fn *Function) error {
+// Register adds fns, all or none: a duplicate ID (with a function already
+// registered, or among fns) refuses them all.
+func (a *App) Register(fns ...*Function) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if _, dup := a.byID[fn.CompositeID]; dup {
-		return fmt.Errorf("inngest: a function with ID %q is already registered on app %q; function IDs must be unique per app", fn.Slug, a.Config.AppID)
+	seen := make(map[string]bool, len(fns))
+	for _, fn := range fns {
+		if _, dup := a.byID[fn.CompositeID]; dup || seen[fn.CompositeID] {
+			return fmt.Errorf("inngest: a function with ID %q is already registered on app %q; function IDs must be unique per app", fn.Slug, a.Config.AppID)
+		}
+		seen[fn.CompositeID] = true
 	}
-	a.byID[fn.CompositeID] = fn
-	a.fns = append(a.fns, fn)
+	for _, fn := range fns {
+		a.byID[fn.CompositeID] = fn
+		a.fns = append(a.fns, fn)
+	}
 	return nil
 }
 

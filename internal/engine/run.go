@@ -374,7 +374,11 @@ func (r *Run) Execute(ctx context.Context, fn func(ctx context.Context) (json.Ra
 		defer r.exit(root)
 		defer func() {
 			if p := recover(); p != nil {
-				res.Panic = &PanicError{Value: p, Stack: trimStack(debug.Stack())}
+				if pe, ok := p.(*PanicError); ok {
+					res.Panic = pe // re-raised from a Parallel branch, with its own stack
+				} else {
+					res.Panic = &PanicError{Value: p, Stack: trimStack(debug.Stack())}
+				}
 			}
 		}()
 		r.mu.Lock()
@@ -401,7 +405,7 @@ func (r *Run) Execute(ctx context.Context, fn func(ctx context.Context) (json.Ra
 		case <-done:
 			t.Stop()
 		case <-t.C:
-			r.in.Logger.Error("inngest: the function did not return after its request ended; steps must be called from the function's goroutine or a step.Parallel branch, never from a goroutine of your own")
+			r.in.Logger.Error("inngest: the function did not return after its request ended: it may be blocked on I/O that ignores ctx, a step.Parallel branch may be waiting on another branch (branches take turns), or a step was called from a goroutine of its own")
 			return Result{Failure: &Failure{Error: wire.UserError{Name: "Aborted", Message: "the request ended before the function returned"}}}
 		}
 	}

@@ -119,8 +119,8 @@ func Verify(header string, body []byte, now time.Time, keys ...string) error {
 }
 
 // HashedKey returns the bearer token form of a signing key: its prefix
-// followed by hex(SHA-256(hex-decoded key)). A key that is not hex is hashed
-// as its raw bytes.
+// followed by hex(SHA-256(hex-decoded key)). A key that is not hex after
+// its prefix is an error.
 func HashedKey(key string) (string, error) {
 	if key == "" {
 		return "", ErrNoKey

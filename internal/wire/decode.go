@@ -35,11 +35,16 @@ func decodeFast(b []byte, req *CallRequest) error {
 		return errors.New("call request is not a JSON object")
 	}
 	i++
+	first := true
 	for {
 		i = skipWS(b, i)
-		if i < len(b) && b[i] == '}' {
+		if i < len(b) && b[i] == '}' && first {
+			if skipWS(b, i+1) != len(b) {
+				return errors.New("data after the call request object")
+			}
 			return nil
 		}
+		first = false
 		key, next, err := readKey(b, i)
 		if err != nil {
 			return err
@@ -97,6 +102,9 @@ func decodeFast(b []byte, req *CallRequest) error {
 		case ',':
 			i++
 		case '}':
+			if skipWS(b, i+1) != len(b) {
+				return errors.New("data after the call request object")
+			}
 			return nil
 		default:
 			return errSyntax
@@ -280,13 +288,31 @@ func skipValue(b []byte, i int) (int, error) {
 		return 0, errSyntax
 	default:
 		j := i
+	scan:
 		for j < len(b) {
 			switch b[j] {
 			case ',', '}', ']', ' ', '\n', '\r', '\t':
-				return j, nil
+				break scan
 			}
 			j++
 		}
+		if !validLiteral(b[i:j]) {
+			return 0, errSyntax
+		}
 		return j, nil
 	}
+}
+
+// validLiteral reports whether b is true, false, null or a JSON number.
+func validLiteral(b []byte) bool {
+	switch string(b) {
+	case "true", "false", "null":
+		return true
+	case "":
+		return false
+	}
+	if c := b[0]; c != '-' && (c < '0' || c > '9') {
+		return false
+	}
+	return json.Valid(b)
 }

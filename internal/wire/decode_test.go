@@ -30,7 +30,8 @@ func TestDecodeCallRequestMatchesEncodingJSON(t *testing.T) {
 }
 
 func TestDecodeCallRequestErrors(t *testing.T) {
-	for _, body := range []string{``, `[]`, `{"event":`, `{"ctx":{"attempt":"x"}}`, `{"steps":[1]}`, `{"events":{}}`, `{"version":"two"}`, `{"a" 1}`, `{"a":1,,}`} {
+	for _, body := range []string{``, `[]`, `{"event":`, `{"ctx":{"attempt":"x"}}`, `{"steps":[1]}`, `{"events":{}}`, `{"version":"two"}`, `{"a" 1}`, `{"a":1,,}`,
+		`{"events":[{},]}`, `{"abc":}`, `{"use_api":tru}`, `{"version":2}x`, `{} {}`, `{"steps":{"a":}}`, `{"events":[,{}]}`, `{"a":1,}`, `{,}`} {
 		var req CallRequest
 		require.Error(t, DecodeCallRequest([]byte(body), &req), body)
 	}
