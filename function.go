@@ -77,7 +77,10 @@ type Concurrency struct {
 
 // Throttle lets Limit runs start per Period, queuing the rest.
 type Throttle struct {
-	Limit  int
+	// Limit is the number of runs that may start per Period. Must be
+	// positive.
+	Limit int
+	// Period is the window, 1s to 7 days.
 	Period time.Duration
 	// Burst is how many extra runs may start at once.
 	Burst int
@@ -87,7 +90,10 @@ type Throttle struct {
 
 // RateLimit lets Limit runs start per Period and skips the rest.
 type RateLimit struct {
-	Limit  int
+	// Limit is the number of runs that may start per Period. Must be
+	// positive.
+	Limit int
+	// Period is the window, at most 24h.
 	Period time.Duration
 	// Key is an optional CEL expression over `event`.
 	Key string
@@ -96,6 +102,7 @@ type RateLimit struct {
 // Debounce waits until no event arrived for Period, then runs once with
 // the last event.
 type Debounce struct {
+	// Period is the quiet time that must pass, 1s to 7 days.
 	Period time.Duration
 	// Key is an optional CEL expression over `event`.
 	Key string
@@ -123,8 +130,10 @@ type BatchEvents struct {
 // CancelOn cancels a run when Event arrives and If holds, with the
 // triggering event as `event` and the new one as `async`.
 type CancelOn struct {
+	// Event is the name of the cancelling event. Required.
 	Event string
-	If    string
+	// If is an optional CEL expression; both If and Match must hold.
+	If string
 	// Match is shorthand for If: a field path such as "data.userId" that
 	// must be equal in both events.
 	Match string
@@ -135,7 +144,11 @@ type CancelOn struct {
 
 // Timeouts cancel runs that wait too long to start or run too long.
 type Timeouts struct {
-	Start  time.Duration
+	// Start cancels a run not started within this time of its event.
+	// 0: no limit.
+	Start time.Duration
+	// Finish cancels a run not finished within this time of its start.
+	// 0: no limit.
 	Finish time.Duration
 }
 
@@ -148,7 +161,10 @@ const (
 // Singleton allows one run at a time per Key: a new run is skipped
 // (SingletonSkip) or replaces the running one (SingletonCancel).
 type Singleton struct {
-	Key  string
+	// Key is an optional CEL expression over `event`; one run at a time
+	// per distinct value. Empty: one run at a time for the function.
+	Key string
+	// Mode is SingletonSkip (the default) or SingletonCancel.
 	Mode string
 }
 
@@ -240,17 +256,24 @@ type Input[T any] struct {
 
 // FailureData is the data of an inngest/function.failed event.
 type FailureData struct {
-	FunctionID string          `json:"function_id"`
-	RunID      string          `json:"run_id"`
-	Error      FailureError    `json:"error"`
-	Event      json.RawMessage `json:"event"`
+	// FunctionID is the failed function's full ID ("<app>-<function>").
+	FunctionID string `json:"function_id"`
+	// RunID identifies the failed run.
+	RunID string `json:"run_id"`
+	// Error is the error that failed the run.
+	Error FailureError `json:"error"`
+	// Event is the event that started the failed run.
+	Event json.RawMessage `json:"event"`
 }
 
 // FailureError is the error that failed a run.
 type FailureError struct {
-	Name    string `json:"name"`
+	// Name is the error's type name.
+	Name string `json:"name"`
+	// Message is the error's message.
 	Message string `json:"message"`
-	Stack   string `json:"stack,omitempty"`
+	// Stack is the stack trace, when the SDK sent one.
+	Stack string `json:"stack,omitempty"`
 }
 
 // FailureInput is what an OnFailure handler receives.
