@@ -23,6 +23,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/textproto"
 	"sync/atomic"
 	"time"
 
@@ -56,7 +57,8 @@ type Handler struct {
 	app       *app.App
 	cfg       Config
 	log       *slog.Logger
-	framework string
+	framework    string
+	frameworkHdr []string
 }
 
 // New returns a handler serving every function created on client.
@@ -80,12 +82,13 @@ func New(client *inngest.Client, cfg *Config) *Handler {
 	if h.framework == "" {
 		h.framework = "nethttp"
 	}
+	h.frameworkHdr = []string{h.framework}
 	return h
 }
 
 // ServeHTTP dispatches on the method.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	setHeaders(w, h.framework)
+	setHeaders(w, h.frameworkHdr)
 	switch r.Method {
 	case http.MethodGet:
 		h.inspect(w, r)
@@ -99,13 +102,26 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func setHeaders(w http.ResponseWriter, framework string) {
+// Header values set on every response, shared to save an allocation each.
+var (
+	headerJSON       = []string{"application/json"}
+	headerSDK        = []string{wire.SDKHeader}
+	headerReqVersion = []string{wire.ReqVersion}
+)
+
+func setHeaders(w http.ResponseWriter, framework []string) {
 	hd := w.Header()
-	hd.Set(wire.HeaderContentType, "application/json")
-	hd.Set(wire.HeaderSDK, wire.SDKHeader)
-	hd.Set(wire.HeaderReqVersion, wire.ReqVersion)
-	hd.Set(wire.HeaderFramework, framework)
+	hd[textproto.CanonicalMIMEHeaderKey(wire.HeaderContentType)] = headerJSON
+	hd[canonicalSDK] = headerSDK
+	hd[canonicalReqVersion] = headerReqVersion
+	hd[canonicalFramework] = framework
 }
+
+var (
+	canonicalSDK        = textproto.CanonicalMIMEHeaderKey(wire.HeaderSDK)
+	canonicalReqVersion = textproto.CanonicalMIMEHeaderKey(wire.HeaderReqVersion)
+	canonicalFramework  = textproto.CanonicalMIMEHeaderKey(wire.HeaderFramework)
+)
 
 // readBody reads at most the configured bytes; ok is false once an error
 // answer was written.

@@ -45,11 +45,21 @@ func decodeFast(b []byte, req *CallRequest) error {
 			return nil
 		}
 		first = false
-		key, next, err := readKey(b, i)
-		if err != nil {
-			return err
+		keyEnd, err := skipString(b, i)
+		if i >= len(b) || b[i] != '"' || err != nil {
+			return errSyntax
 		}
-		i = skipWS(b, next)
+		field, plain := callField(b[i+1 : keyEnd-1])
+		if !plain {
+			// A key with escapes, or in another case: resolve it as
+			// encoding/json would.
+			key, _, err := readKey(b, i)
+			if err != nil {
+				return err
+			}
+			field = canonicalKey(key)
+		}
+		i = skipWS(b, keyEnd)
 		if i >= len(b) || b[i] != ':' {
 			return errSyntax
 		}
@@ -59,7 +69,7 @@ func decodeFast(b []byte, req *CallRequest) error {
 			return err
 		}
 		val := b[i:end:end]
-		switch canonicalKey(key) {
+		switch field {
 		case "event":
 			req.Event = json.RawMessage(val)
 		case "events":
@@ -113,6 +123,33 @@ func decodeFast(b []byte, req *CallRequest) error {
 }
 
 var callKeys = [...]string{"event", "events", "steps", "ctx", "version", "use_api"}
+
+// callField maps a plain key (lower-case ASCII, no escapes, as servers
+// write them) to the field it fills ("" to ignore it), without allocating.
+// plain is false for other keys, which need encoding/json's unquoting and
+// case folding.
+func callField(raw []byte) (field string, plain bool) {
+	for _, c := range raw {
+		if c == '\\' || c >= utf8.RuneSelf || (c >= 'A' && c <= 'Z') {
+			return "", false
+		}
+	}
+	switch string(raw) {
+	case "event":
+		return "event", true
+	case "events":
+		return "events", true
+	case "steps":
+		return "steps", true
+	case "ctx":
+		return "ctx", true
+	case "version":
+		return "version", true
+	case "use_api":
+		return "use_api", true
+	}
+	return "", true
+}
 
 // canonicalKey maps a key to the field it fills, matching case-insensitively
 // as encoding/json does.
