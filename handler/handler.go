@@ -53,10 +53,10 @@ type Config struct {
 
 // Handler is the http.Handler serving a client's functions.
 type Handler struct {
-	devWarn   atomic.Bool
-	app       *app.App
-	cfg       Config
-	log       *slog.Logger
+	devWarn      atomic.Bool
+	app          *app.App
+	cfg          Config
+	log          *slog.Logger
 	framework    string
 	frameworkHdr []string
 }
