@@ -48,9 +48,9 @@ func ExampleNewLogging() {
 	fmt.Println(result)
 	// Output:
 	// level=INFO msg="function started" function_id=ship-order run_id=01J0RUN attempt=0
-	// level=INFO msg="printing label" function_id=ship-order run_id=01J0RUN attempt=0 step=print-label order=o-7
-	// level=INFO msg="step finished" function_id=ship-order run_id=01J0RUN attempt=0 step=print-label kind=step.run
-	// level=INFO msg="step finished" function_id=ship-order run_id=01J0RUN attempt=0 step=notify kind=step.run
+	// level=INFO msg="printing label" function_id=ship-order run_id=01J0RUN attempt=0 step_id=print-label order=o-7
+	// level=INFO msg="step finished" function_id=ship-order run_id=01J0RUN attempt=0 step_id=print-label kind=step.run
+	// level=INFO msg="step finished" function_id=ship-order run_id=01J0RUN attempt=0 step_id=notify kind=step.run
 	// level=INFO msg=shipped function_id=ship-order run_id=01J0RUN attempt=0 order=o-7 label=LBL-1
 	// level=INFO msg="function finished" function_id=ship-order run_id=01J0RUN attempt=0
 	// "LBL-1"

@@ -131,7 +131,7 @@ func (m *Logging) TransformStep(ctx context.Context, _ *Call, step Step, out *Ou
 	d := time.Since(s.stepStart)
 	s.step = nil
 	s.mu.Unlock()
-	attrs := []slog.Attr{slog.String("step", step.ID), slog.String("kind", step.Kind), slog.Duration("duration", d)}
+	attrs := []slog.Attr{slog.String("step_id", step.ID), slog.String("kind", step.Kind), slog.Duration("duration", d)}
 	if step.Index > 0 {
 		attrs = append(attrs, slog.Int("index", step.Index))
 	}
@@ -206,7 +206,7 @@ func (h *runHandler) Handle(ctx context.Context, r slog.Record) error {
 	if step == nil {
 		return h.handler().Handle(ctx, r)
 	}
-	inner := h.base.WithAttrs([]slog.Attr{slog.String("step", step.ID)})
+	inner := h.base.WithAttrs([]slog.Attr{slog.String("step_id", step.ID)})
 	for _, op := range h.ops {
 		inner = apply(inner, op)
 	}

@@ -97,11 +97,11 @@ func TestLoggingReplayedRunLogsOnce(t *testing.T) {
 	require.Equal(t, []string{
 		"level=INFO msg=\"function started\" " + tags,
 		"level=INFO msg=begin " + tags,
-		"level=INFO msg=charging " + tags + " step=charge customer=c1 billing.amount=5",
-		"level=DEBUG msg=\"inside step\" " + tags + " step=charge",
-		"level=INFO msg=\"step finished\" " + tags + " step=charge kind=step.run",
+		"level=INFO msg=charging " + tags + " step_id=charge customer=c1 billing.amount=5",
+		"level=DEBUG msg=\"inside step\" " + tags + " step_id=charge",
+		"level=INFO msg=\"step finished\" " + tags + " step_id=charge kind=step.run",
 		"level=INFO msg=charged " + tags + " customer=c1 billing.amount=5",
-		"level=INFO msg=\"step finished\" " + tags + " step=email kind=step.run",
+		"level=INFO msg=\"step finished\" " + tags + " step_id=email kind=step.run",
 		"level=INFO msg=end " + tags + " total=6",
 		"level=INFO msg=\"function finished\" " + tags,
 	}, mwOut.lines())
@@ -147,7 +147,7 @@ func TestLoggingLevelAndFailures(t *testing.T) {
 
 	tags := "function_id=fn run_id=r2 attempt=0"
 	require.Equal(t, []string{
-		"level=WARN msg=\"step failed\" " + tags + " step=flaky kind=step.run error=timeout",
+		"level=WARN msg=\"step failed\" " + tags + " step_id=flaky kind=step.run error=timeout",
 		"level=WARN msg=\"giving up\" " + tags,
 		"level=ERROR msg=\"function failed\" " + tags + " error=\"step \\\"flaky\\\" failed: timeout\"",
 	}, out.lines())
