@@ -370,6 +370,7 @@ func (e *Env) WaitRun(eventID string) *EnvRun {
 // timeout it fails the test with the function's timelines.
 func (e *Env) WaitFunctionRuns(functionID string, n int) []*EnvRun {
 	e.tb.Helper()
+	e.knownFunction(functionID)
 	ctx, cancel := e.ctx()
 	defer cancel()
 	var runs []*devserver.Run
@@ -410,7 +411,22 @@ func (e *Env) Runs(eventID string) []*EnvRun { return envRuns(e.srv.Runs(eventID
 // FunctionRuns returns snapshots of the runs of the function functionID
 // (its full ID) so far, oldest first, without waiting.
 func (e *Env) FunctionRuns(functionID string) []*EnvRun {
+	e.tb.Helper()
+	e.knownFunction(functionID)
 	return envRuns(e.srv.FunctionRuns(functionID))
+}
+
+// knownFunction fails the test when no synced function has the ID, which
+// is usually a function's own ID passed instead of its full ID.
+func (e *Env) knownFunction(functionID string) {
+	e.tb.Helper()
+	fns := e.srv.Functions()
+	for _, id := range fns {
+		if id == functionID {
+			return
+		}
+	}
+	e.tb.Fatalf("inngesttest: no function %q is served; pass the full ID (Function.FullID, \"<app id>-<function id>\"); served: %q", functionID, fns)
 }
 
 // Timeline returns the run's timeline as a readable trace (see

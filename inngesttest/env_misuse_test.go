@@ -74,3 +74,16 @@ func TestEnvWaitThatTimesOutShowsTheTimeline(t *testing.T) {
 	require.Contains(t, got, "is Running, not Completed")
 	require.Contains(t, got, `"wait-approval"`)
 }
+
+func TestEnvFunctionRunsNeedsTheFullID(t *testing.T) {
+	t.Parallel()
+	env, fails := recordingEnv(t, inngesttest.EnvConfig{})
+	c := env.NewClient(inngest.ClientConfig{AppID: "shop"})
+	_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "ship"}, inngest.OnEvent("order/paid"),
+		func(ctx context.Context, in inngest.Input[map[string]any]) (string, error) { return "ok", nil })
+	require.NoError(t, err)
+	env.Serve(c)
+	got := fails(func() { env.FunctionRuns("ship") })
+	require.Contains(t, got, `no function "ship" is served; pass the full ID`)
+	require.Contains(t, got, `shop-ship`)
+}
