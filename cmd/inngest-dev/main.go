@@ -52,14 +52,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	var sdkURLs urlList
 	fs.Var(&sdkURLs, "sdk-url", "URL of an app to sync at start (repeatable)")
 	fs.Var(&sdkURLs, "u", "shorthand for --sdk-url")
-	signingKey := fs.String("signing-key", os.Getenv("INNGEST_SIGNING_KEY"), "signing key: sign calls and require it on sync (env INNGEST_SIGNING_KEY)")
-	eventKey := fs.String("event-key", os.Getenv("INNGEST_EVENT_KEY"), "the only event key accepted, when set (env INNGEST_EVENT_KEY)")
+	// Keys default to their env vars after parsing, not as flag defaults,
+	// so that -help never prints them.
+	signingKey := fs.String("signing-key", "", "signing key: sign calls and require it on sync (default: env INNGEST_SIGNING_KEY)")
+	eventKey := fs.String("event-key", "", "the only event key accepted, when set (default: env INNGEST_EVENT_KEY)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	maxRuns := fs.Int("max-finished-runs", devserver.DefaultMaxFinishedRuns, "finished runs kept for inspection; the oldest are dropped past it")
+	runRetention := fs.Duration("run-retention", 0, "how long finished runs are kept (0: until -max-finished-runs pushes them out)")
+	eventRetention := fs.Duration("event-retention", devserver.DefaultEventRetention, "how long events are kept, and their IDs de-duplicated")
+	maxQueued := fs.Int("max-queued-calls", devserver.DefaultMaxQueuedCalls, "calls that may wait for a free slot before new events are refused with 429")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return err
+	}
+	if *signingKey == "" {
+		*signingKey = os.Getenv("INNGEST_SIGNING_KEY")
+	}
+	if *eventKey == "" {
+		*eventKey = os.Getenv("INNGEST_EVENT_KEY")
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -67,10 +79,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	srv, err := devserver.New(devserver.Config{
-		Addr:       net.JoinHostPort(*host, strconv.Itoa(*port)),
-		SigningKey: *signingKey,
-		EventKey:   *eventKey,
-		Logger:     logger,
+		Addr:            net.JoinHostPort(*host, strconv.Itoa(*port)),
+		SigningKey:      *signingKey,
+		EventKey:        *eventKey,
+		Logger:          logger,
+		MaxFinishedRuns: *maxRuns,
+		RunRetention:    *runRetention,
+		EventRetention:  *eventRetention,
+		MaxQueuedCalls:  *maxQueued,
 		OnRunFinished: func(r *devserver.Run) {
 			line := fmt.Sprintf("run %s %s %s in %s", r.ID, r.FunctionID, r.Status, r.EndedAt.Sub(r.StartedAt).Round(time.Millisecond))
 			if r.Error != nil {
