@@ -131,7 +131,7 @@ func New(cfg Config) (*Server, error) {
 		url:        inProcessOrigin,
 	}
 	if s.log == nil {
-		s.log = slog.New(discardHandler{})
+		s.log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.TimeSkipping {
 		if s.clock == nil {
@@ -336,10 +336,3 @@ func (s *Server) SetTimeSkipping(on bool) error {
 	s.notify()
 	return nil
 }
-
-type discardHandler struct{}
-
-func (discardHandler) Enabled(context.Context, slog.Level) bool  { return false }
-func (discardHandler) Handle(context.Context, slog.Record) error { return nil }
-func (d discardHandler) WithAttrs([]slog.Attr) slog.Handler      { return d }
-func (d discardHandler) WithGroup(string) slog.Handler           { return d }

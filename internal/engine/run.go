@@ -446,7 +446,7 @@ func New(in Input) *Run {
 		r.in.Classify = DefaultClassify
 	}
 	if r.in.Logger == nil {
-		r.in.Logger = slog.New(discardHandler{})
+		r.in.Logger = slog.New(slog.DiscardHandler)
 	}
 	r.cond = sync.NewCond(&r.mu)
 	r.live0 = &branch{}
@@ -852,10 +852,3 @@ func trimStack(stack []byte) string {
 	}
 	return s
 }
-
-type discardHandler struct{}
-
-func (discardHandler) Enabled(context.Context, slog.Level) bool  { return false }
-func (discardHandler) Handle(context.Context, slog.Record) error { return nil }
-func (d discardHandler) WithAttrs([]slog.Attr) slog.Handler      { return d }
-func (d discardHandler) WithGroup(string) slog.Handler           { return d }
