@@ -634,6 +634,9 @@ func invoke[T, R any](ctx context.Context, c *Client, spec *app.Function, call *
 	if base == nil {
 		base = c.app.Config.Logger
 	}
+	if l, ok := middleware.BaseLogger(ctx); ok {
+		base = l // set by middleware, such as middleware.Logging
+	}
 	in.Logger = base
 	run := engine.New(in)
 	logger := slog.New(replayHandler{inner: base.Handler(), replaying: run.Replaying, attrs: []slog.Attr{

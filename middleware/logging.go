@@ -28,7 +28,9 @@ type LoggingConfig struct {
 // again, and replayed, for each step: a line is about what happened, not
 // about a request.
 //
-// Code in the function gets its logger from [Logger](ctx). That logger is
+// Code in the function gets its logger from [Logger](ctx), or equally from
+// its Input.Logger or inngest.Logger(ctx), which use this middleware's
+// logger and level while it is registered. That logger is
 // tagged with function_id, run_id and attempt, and with step inside a
 // step's code; it stays silent while memoized code is replayed, so each
 // line the code logs appears once per run, also from loggers derived with
@@ -90,7 +92,35 @@ func (m *Logging) TransformInput(ctx context.Context, call *Call, in *Input) (co
 		slog.Int("attempt", call.Attempt),
 	})
 	s.logger = slog.New(&runHandler{state: s, base: base})
+	// The SDK's own run logger (Input.Logger, inngest.Logger) is built on
+	// this middleware's logger and level too, so there is one logger.
+	ctx = WithBaseLogger(ctx, slog.New(levelHandler{inner: m.logger.Handler(), level: m.level}))
 	return context.WithValue(ctx, logStateKey{}, s), nil
+}
+
+// levelHandler drops records below a level.
+type levelHandler struct {
+	inner slog.Handler
+	level slog.Leveler
+}
+
+func (h levelHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.level.Level() && h.inner.Enabled(ctx, l)
+}
+
+func (h levelHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level < h.level.Level() {
+		return nil
+	}
+	return h.inner.Handle(ctx, r)
+}
+
+func (h levelHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return levelHandler{inner: h.inner.WithAttrs(as), level: h.level}
+}
+
+func (h levelHandler) WithGroup(name string) slog.Handler {
+	return levelHandler{inner: h.inner.WithGroup(name), level: h.level}
 }
 
 func stateOf(ctx context.Context) *logState {

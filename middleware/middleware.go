@@ -36,6 +36,7 @@ package middleware
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 )
 
@@ -139,3 +140,18 @@ func (Base) BeforeSendEvents(context.Context, []*Event) error { return nil }
 func (Base) AfterSendEvents(context.Context, []*Event, []string, error) {}
 
 var _ Middleware = Base{}
+
+type baseLoggerKey struct{}
+
+// WithBaseLogger returns ctx carrying the logger the SDK builds a run's
+// logger on (Input.Logger and inngest.Logger), in place of the client's.
+// Call it from TransformInput; the Logging middleware does.
+func WithBaseLogger(ctx context.Context, l *slog.Logger) context.Context {
+	return context.WithValue(ctx, baseLoggerKey{}, l)
+}
+
+// BaseLogger returns the logger set with WithBaseLogger, if any.
+func BaseLogger(ctx context.Context) (*slog.Logger, bool) {
+	l, ok := ctx.Value(baseLoggerKey{}).(*slog.Logger)
+	return l, ok && l != nil
+}
