@@ -738,11 +738,14 @@ func hooksFor(mws []middleware.Middleware, mc *middleware.Call) *engine.Hooks {
 				m.BeforeExecution(ctx, mc)
 			}
 		},
-		BeforeStep: func(ctx context.Context, info engine.StepInfo) {
+		BeforeStep: func(ctx context.Context, info engine.StepInfo) context.Context {
 			st := middleware.Step{ID: info.ID, Index: info.Index, Kind: info.Kind}
 			for _, m := range mws {
-				m.BeforeStep(ctx, mc, st)
+				if next := m.BeforeStep(ctx, mc, st); next != nil {
+					ctx = next
+				}
 			}
+			return ctx
 		},
 		TransformStep: func(ctx context.Context, info engine.StepInfo, data json.RawMessage, err error) (json.RawMessage, error) {
 			st := middleware.Step{ID: info.ID, Index: info.Index, Kind: info.Kind}

@@ -18,8 +18,9 @@ type redactor struct {
 	middleware.Base
 }
 
-func (redactor) BeforeStep(_ context.Context, call *middleware.Call, s middleware.Step) {
+func (redactor) BeforeStep(ctx context.Context, call *middleware.Call, s middleware.Step) context.Context {
 	fmt.Printf("run %s: running step %q\n", call.RunID, s.ID)
+	return ctx
 }
 
 func (redactor) TransformOutput(_ context.Context, _ *middleware.Call, out *middleware.Output) {

@@ -34,8 +34,9 @@ func (r recorder) TransformInput(ctx context.Context, c *middleware.Call, in *mi
 }
 func (r recorder) AfterMemoization(context.Context, *middleware.Call) { r.add("AfterMemoization") }
 func (r recorder) BeforeExecution(context.Context, *middleware.Call)  { r.add("BeforeExecution") }
-func (r recorder) BeforeStep(_ context.Context, _ *middleware.Call, s middleware.Step) {
+func (r recorder) BeforeStep(ctx context.Context, _ *middleware.Call, s middleware.Step) context.Context {
 	r.add("BeforeStep(%s)", s.ID)
+	return ctx
 }
 func (r recorder) TransformStep(_ context.Context, _ *middleware.Call, s middleware.Step, o *middleware.Output) {
 	r.add("TransformStep(%s=%s)", s.ID, o.Data)

@@ -141,14 +141,15 @@ func (m *Logging) BeforeExecution(ctx context.Context, _ *Call) {
 }
 
 // BeforeStep notes the step whose code is about to run.
-func (m *Logging) BeforeStep(ctx context.Context, _ *Call, step Step) {
+func (m *Logging) BeforeStep(ctx context.Context, _ *Call, step Step) context.Context {
 	s := stateOf(ctx)
 	if s == nil {
-		return
+		return ctx
 	}
 	s.mu.Lock()
 	s.step, s.stepStart = &step, time.Now()
 	s.mu.Unlock()
+	return ctx
 }
 
 // TransformStep logs the step's outcome and duration.

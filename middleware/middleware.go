@@ -14,7 +14,9 @@
 //  3. BeforeExecution: when the function first reaches code that was not
 //     memoized (at most once per request).
 //  4. BeforeStep and TransformStep, around each step whose code runs in
-//     this request; TransformStep may change its result or error.
+//     this request. BeforeStep returns the context the step's code runs
+//     with (to carry a span, say); TransformStep may change its result or
+//     error.
 //  5. TransformOutput: after the function returns, with its result or error.
 //  6. AfterExecution: when the call's user code is done (returned or
 //     stopped at a new step), if BeforeExecution was called.
@@ -45,7 +47,7 @@ type Middleware interface {
 	TransformInput(ctx context.Context, call *Call, in *Input) (context.Context, error)
 	AfterMemoization(ctx context.Context, call *Call)
 	BeforeExecution(ctx context.Context, call *Call)
-	BeforeStep(ctx context.Context, call *Call, step Step)
+	BeforeStep(ctx context.Context, call *Call, step Step) context.Context
 	TransformStep(ctx context.Context, call *Call, step Step, out *Output)
 	TransformOutput(ctx context.Context, call *Call, out *Output)
 	AfterExecution(ctx context.Context, call *Call)
@@ -118,8 +120,8 @@ func (Base) AfterMemoization(context.Context, *Call) {}
 // BeforeExecution does nothing.
 func (Base) BeforeExecution(context.Context, *Call) {}
 
-// BeforeStep does nothing.
-func (Base) BeforeStep(context.Context, *Call, Step) {}
+// BeforeStep returns ctx unchanged.
+func (Base) BeforeStep(ctx context.Context, _ *Call, _ Step) context.Context { return ctx }
 
 // TransformStep does nothing.
 func (Base) TransformStep(context.Context, *Call, Step, *Output) {}

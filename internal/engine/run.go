@@ -105,8 +105,9 @@ type Hooks struct {
 	// BeforeExecution is called once, when the function first reaches code
 	// that was not memoized.
 	BeforeExecution func(ctx context.Context)
-	// BeforeStep is called before a new step's code runs in this request.
-	BeforeStep func(ctx context.Context, info StepInfo)
+	// BeforeStep is called before a new step's code runs in this request
+	// and returns the context that code runs with.
+	BeforeStep func(ctx context.Context, info StepInfo) context.Context
 	// TransformStep is called after a new step's code ran, with its
 	// result, and may change it.
 	TransformStep func(ctx context.Context, info StepInfo, data json.RawMessage, err error) (json.RawMessage, error)
@@ -683,10 +684,13 @@ func (r *Run) RunStep(ctx context.Context, ref Ref, kind string, fn RunFunc) {
 // execute runs a step's code and builds its op.
 func (r *Run) execute(ctx context.Context, ref Ref, kind string, fn RunFunc) wire.Op {
 	info := StepInfo{ID: ref.ID, Hash: ref.Hash, Index: ref.Index, Op: wire.OpStepRun, Kind: kind}
+	stepCtx := ctx
 	if h := r.in.Hooks; h != nil && h.BeforeStep != nil {
-		h.BeforeStep(ctx, info)
+		if c := h.BeforeStep(ctx, info); c != nil {
+			stepCtx = c
+		}
 	}
-	data, err := runGuarded(context.WithValue(ctx, inStepKey{}, info), fn)
+	data, err := runGuarded(context.WithValue(stepCtx, inStepKey{}, info), fn)
 	if h := r.in.Hooks; h != nil && h.TransformStep != nil {
 		data, err = h.TransformStep(ctx, info, data, err)
 	}

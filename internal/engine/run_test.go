@@ -166,7 +166,10 @@ func TestHooksOrder(t *testing.T) {
 	hooks := &Hooks{
 		AfterMemoization: func(context.Context) { events = append(events, "afterMemo") },
 		BeforeExecution:  func(context.Context) { events = append(events, "beforeExec") },
-		BeforeStep:       func(_ context.Context, s StepInfo) { events = append(events, "before:"+s.ID) },
+		BeforeStep: func(ctx context.Context, s StepInfo) context.Context {
+			events = append(events, "before:"+s.ID)
+			return ctx
+		},
 		TransformStep: func(_ context.Context, s StepInfo, d json.RawMessage, err error) (json.RawMessage, error) {
 			events = append(events, "after:"+s.ID)
 			return json.RawMessage(`"changed"`), err

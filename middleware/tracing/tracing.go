@@ -109,15 +109,16 @@ func (m *Middleware) TransformInput(ctx context.Context, call *middleware.Call, 
 	return ctx, nil
 }
 
-// BeforeStep starts a step span.
-func (m *Middleware) BeforeStep(ctx context.Context, call *middleware.Call, step middleware.Step) {
+// BeforeStep starts a step span and returns a context carrying it, so that
+// spans started by the step's code are its children.
+func (m *Middleware) BeforeStep(ctx context.Context, call *middleware.Call, step middleware.Step) context.Context {
 	m.mu.Lock()
 	cs := m.calls[call]
 	m.mu.Unlock()
 	if cs == nil {
-		return
+		return ctx
 	}
-	_, span := m.tracer.Start(trace.ContextWithSpan(ctx, cs.span), SpanStep,
+	sctx, span := m.tracer.Start(trace.ContextWithSpan(ctx, cs.span), SpanStep,
 		trace.WithAttributes(
 			AttrFunctionID.String(call.FunctionID),
 			AttrRunID.String(call.RunID),
@@ -129,6 +130,7 @@ func (m *Middleware) BeforeStep(ctx context.Context, call *middleware.Call, step
 	m.mu.Lock()
 	cs.steps[stepKey{step.ID, step.Index}] = span
 	m.mu.Unlock()
+	return sctx
 }
 
 // TransformStep ends the step span with the step's outcome.

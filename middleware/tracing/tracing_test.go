@@ -132,3 +132,32 @@ func TestSpans(t *testing.T) {
 	require.True(t, attrs(spans[0])[tracing.AttrFinished].AsBool())
 	require.Equal(t, codes.Error, spans[0].Status().Code)
 }
+
+func TestSpansFromStepCodeAreChildrenOfTheStepSpan(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	c, err := inngest.NewClient(inngest.ClientConfig{AppID: "app", Dev: "1",
+		Middleware: []middleware.Middleware{tracing.New(tracing.Config{TracerProvider: tp})}})
+	require.NoError(t, err)
+	_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, inngest.OnEvent("test/run"),
+		func(ctx context.Context, in inngest.Input[map[string]any]) (int, error) {
+			return step.Run(ctx, "query", func(ctx context.Context) (int, error) {
+				_, span := tp.Tracer("app").Start(ctx, "db.query")
+				span.End()
+				return 1, nil
+			})
+		})
+	require.NoError(t, err)
+	rec := httptest.NewRecorder()
+	handler.New(c, nil).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/inngest?fnId=app-fn&stepId=step", bytes.NewReader(body(t, map[string]any{}, nil))))
+	require.Equal(t, http.StatusPartialContent, rec.Code, rec.Body.String())
+
+	byName := map[string]tracetest.SpanStub{}
+	for _, s := range exp.GetSpans() {
+		byName[s.Name] = s
+	}
+	require.Contains(t, byName, "db.query")
+	require.Contains(t, byName, tracing.SpanStep)
+	require.Equal(t, byName[tracing.SpanStep].SpanContext.SpanID(), byName["db.query"].Parent.SpanID())
+}
