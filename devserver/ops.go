@@ -26,6 +26,15 @@ func (s *Server) applyOps(c *call, ops []wire.Op, res callResult) {
 	cont := false
 	for i := range ops {
 		op := &ops[i]
+		if op.Op == wire.OpNone || op.Op == wire.OpStepNotFound {
+			// Nothing to do for this thread; a targeted step that was not
+			// found must not hold the run.
+			if it.stepID != "" {
+				delete(r.planned, it.stepID)
+				cont = true
+			}
+			continue
+		}
 		if op.ID == "" {
 			continue
 		}
@@ -37,7 +46,7 @@ func (s *Server) applyOps(c *call, ops []wire.Op, res callResult) {
 			name = op.Name
 		}
 		switch op.Op {
-		case wire.OpStepRun:
+		case wire.OpStepRun, wire.OpStep:
 			data := op.Data
 			if len(data) == 0 {
 				data = json.RawMessage("null")
@@ -103,8 +112,20 @@ func (s *Server) applyOps(c *call, ops []wire.Op, res callResult) {
 			if s.startInvoke(r, op, name, now) {
 				cont = true
 			}
+		case wire.OpRunComplete:
+			// The SDK reports the function's result as an op.
+			data := op.Data
+			if len(data) == 0 {
+				data = json.RawMessage("null")
+			}
+			s.completeRun(r, data, res.duration, it.attempt)
+			return
 		default:
 			s.log.Warn("devserver: ignoring an unknown opcode", "run_id", r.id, "op", string(op.Op))
+			if it.stepID != "" && op.ID == it.stepID {
+				delete(r.planned, it.stepID)
+				cont = true
+			}
 		}
 		if r.ended() {
 			return

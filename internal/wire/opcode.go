@@ -18,6 +18,10 @@ const (
 	OpWaitForEvent   Opcode = "WaitForEvent"
 	OpInvokeFunction Opcode = "InvokeFunction"
 	OpRunComplete    Opcode = "RunComplete"
+	// OpStepNotFound is the spec's answer to a targeted step that was not
+	// found. The real server does not know it; this SDK answers an error
+	// instead, but the orchestrator accepts it from other SDKs.
+	OpStepNotFound Opcode = "StepNotFound"
 )
 
 // Op is one reported step in a 206 response (§5.1.1).
