@@ -1,6 +1,7 @@
 package devserver
 
 import (
+	"container/heap"
 	"strconv"
 	"time"
 )
@@ -111,6 +112,7 @@ func (s *Server) allowRate(key string, limit int, period time.Duration, now time
 		return false
 	}
 	s.rateLimits[key] = append(list, now)
+	heap.Push(&s.flowExpiries, &flowExpiry{at: now.Add(period), key: key, period: period, rate: true})
 	return true
 }
 
@@ -129,5 +131,42 @@ func (s *Server) throttleAt(key string, limit int, period time.Duration, now tim
 		at = list[len(list)-limit].Add(period)
 	}
 	s.throttles[key] = append(list, at)
+	heap.Push(&s.flowExpiries, &flowExpiry{at: at.Add(period), key: key, period: period})
 	return at
+}
+
+// flowExpiry is when a rate-limit or throttle booking leaves its window,
+// so that keys whose windows emptied are dropped (their number grows with
+// event data otherwise).
+type flowExpiry struct {
+	at     time.Time
+	key    string
+	period time.Duration
+	rate   bool
+	index  int
+}
+
+func (e *flowExpiry) before(o *flowExpiry) bool { return e.at.Before(o.at) }
+func (e *flowExpiry) setIndex(i int)            { e.index = i }
+
+// expireFlows drops rate-limit and throttle bookings that left their
+// windows by now, and keys left with none. Called with s.mu held.
+func (s *Server) expireFlows(now time.Time) {
+	for s.flowExpiries.Len() > 0 && !s.flowExpiries[0].at.After(now) {
+		e := heap.Pop(&s.flowExpiries).(*flowExpiry)
+		m := s.throttles
+		if e.rate {
+			m = s.rateLimits
+		}
+		list := m[e.key]
+		cut := 0
+		for cut < len(list) && !list[cut].After(now.Add(-e.period)) {
+			cut++
+		}
+		if cut == len(list) {
+			delete(m, e.key)
+		} else if cut > 0 {
+			m[e.key] = list[cut:]
+		}
+	}
 }

@@ -85,11 +85,13 @@ func (s *Server) createRun(fn *function, events []*eventRecord, now time.Time, l
 		if c.key == nil {
 			g.key = "fn\x00" + fn.id
 		} else {
-			scope := fn.id
 			if c.scope == "env" || c.scope == "account" {
-				scope = c.scope
+				// Shared by every function using the same key in this
+				// scope, whatever its place in their lists.
+				g.key = "key\x00" + c.scope + "\x00" + c.key.key(first())
+			} else {
+				g.key = "key\x00" + fn.id + "\x00" + itoa(i) + "\x00" + c.key.key(first())
 			}
-			g.key = "key\x00" + scope + "\x00" + itoa(i) + "\x00" + c.key.key(first())
 		}
 		r.gates = append(r.gates, g)
 	}

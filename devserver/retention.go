@@ -21,6 +21,9 @@ type Stats struct {
 	QueuedCalls int `json:"queued_calls"`
 	// InFlight is the number of calls to apps in flight.
 	InFlight int `json:"in_flight"`
+	// FlowKeys is the number of throttle and rate-limit keys with
+	// bookings still in their windows.
+	FlowKeys int `json:"flow_keys"`
 }
 
 // Stats reports how much the server holds.
@@ -30,6 +33,7 @@ func (s *Server) Stats() Stats {
 	st := s.st.counts()
 	st.QueuedCalls = s.queued()
 	st.InFlight = s.inFlight
+	st.FlowKeys = len(s.throttles) + len(s.rateLimits)
 	return st
 }
 
@@ -42,6 +46,7 @@ func (s *Server) queued() int { return s.ready.Len() + len(s.blocked) }
 // moved forward) still lets go of old history. It costs a few comparisons
 // when nothing is due. Called with s.mu held.
 func (s *Server) sweep(now time.Time) {
+	s.expireFlows(now)
 	next := s.st.expire(now)
 	if next.IsZero() {
 		return

@@ -67,8 +67,29 @@ func (rt *router) RoundTrip(req *http.Request) (*http.Response, error) {
 	if in.Host == "" {
 		in.Host = req.URL.Host
 	}
+	// Serve on a goroutine of its own, so that the call's context (and
+	// with it CallTimeout and Close) ends the wait as it would over a
+	// socket, and a panicking handler answers 500 as net/http's server
+	// would rather than crashing the process.
 	rec := &recorder{header: make(http.Header)}
-	h.ServeHTTP(rec, in)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					return
+				}
+				rec.reset(http.StatusInternalServerError)
+			}
+		}()
+		h.ServeHTTP(rec, in)
+	}()
+	select {
+	case <-done:
+	case <-req.Context().Done():
+		return nil, req.Context().Err()
+	}
 	if req.Body != nil {
 		_ = req.Body.Close()
 	}
@@ -96,6 +117,13 @@ type recorder struct {
 }
 
 func (r *recorder) Header() http.Header { return r.header }
+
+// reset discards what a panicking handler wrote and answers status.
+func (r *recorder) reset(status int) {
+	r.header = make(http.Header)
+	r.body.Reset()
+	r.status = status
+}
 
 func (r *recorder) WriteHeader(code int) {
 	if r.status == 0 {

@@ -43,9 +43,12 @@ type Server struct {
 	gates      map[string]int
 	throttles  map[string][]time.Time
 	rateLimits map[string][]time.Time
-	batches    map[string]*batch
-	debounces  map[string]*debounce
-	singletons map[string]*run
+	// flowExpiries orders bookings in throttles and rateLimits by when
+	// they leave their windows.
+	flowExpiries indexedHeap[*flowExpiry]
+	batches      map[string]*batch
+	debounces    map[string]*debounce
+	singletons   map[string]*run
 
 	changed  chan struct{}
 	results  chan finishedCall
