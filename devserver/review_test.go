@@ -21,7 +21,9 @@ func TestCronDoesNotCatchUpALongJump(t *testing.T) {
 	var ticks atomic.Int32
 	inProcApp(t, srv, "app", func(c *inngest.Client) {
 		_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "tick"}, inngest.OnCron("* * * * *"),
-			func(ctx context.Context, in inngest.Input[inngest.CronData]) (int, error) { return int(ticks.Add(1)), nil })
+			func(ctx context.Context, in inngest.Input[inngest.CronData]) (int, error) {
+				return int(ticks.Add(1)), nil
+			})
 		require.NoError(t, err)
 		_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: "nap"}, inngest.OnEvent("nap"),
 			func(ctx context.Context, in inngest.Input[Data]) (string, error) {
