@@ -69,8 +69,14 @@ func (s *Server) SendEvent(ctx context.Context, events ...Event) ([]string, erro
 		}
 	}
 	defer s.unlock()
+	if s.closing {
+		return nil, ErrClosed
+	}
 	return s.ingest(ws), nil
 }
+
+// ErrClosed is returned by SendEvent once Close has begun.
+var ErrClosed = errors.New("devserver: the server is closed")
 
 // validateEvent checks one incoming event and fills defaults.
 func (s *Server) validateEvent(e *wire.Event, i int) error {

@@ -132,3 +132,12 @@ func TestInProcessCallTimesOut(t *testing.T) {
 	_ = srv.Close(ctx)
 	require.Less(t, time.Since(start), 2*time.Second)
 }
+
+func TestSendEventAfterCloseFails(t *testing.T) {
+	srv, err := devserver.New(devserver.Config{NoListener: true})
+	require.NoError(t, err)
+	require.NoError(t, srv.Start(ctxT(t)))
+	require.NoError(t, srv.Close(ctxT(t)))
+	_, err = srv.SendEvent(ctxT(t), devserver.Event{Name: "late"})
+	require.ErrorIs(t, err, devserver.ErrClosed)
+}
