@@ -12,6 +12,7 @@ import (
 	"cel.dev/cel-go/common/operators"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/interpreter"
 )
 
 // MaxExpressionLength bounds the source of one expression.
@@ -69,7 +70,7 @@ func (c *exprCache) compile(src string) (*expr, error) {
 	if iss != nil && iss.Err() != nil {
 		return nil, fmt.Errorf("invalid expression %q: %w", src, iss.Err())
 	}
-	prg, err := c.env.Program(ast)
+	prg, err := c.env.Program(ast, cel.CustomDecorator(missingFieldDecorator))
 	if err != nil {
 		return nil, fmt.Errorf("invalid expression %q: %w", src, err)
 	}
@@ -247,4 +248,79 @@ func indexValue(v any) (string, bool) {
 		return "n" + strconv.FormatFloat(float64(x), 'g', -1, 64), true
 	}
 	return "", false
+}
+
+// missingFieldDecorator gives comparisons with a field the event lacks the
+// real server's meaning instead of an error: missing == null holds,
+// missing == anything else (another missing field too) does not, != is the
+// opposite, ordering comparisons never hold, and missing + x is x.
+func missingFieldDecorator(i interpreter.Interpretable) (interpreter.Interpretable, error) {
+	call, ok := i.(interpreter.InterpretableCall)
+	if !ok || len(call.Args()) != 2 {
+		return i, nil
+	}
+	switch call.Function() {
+	case operators.Equals, operators.NotEquals, operators.Less, operators.LessEquals,
+		operators.Greater, operators.GreaterEquals, operators.Add:
+		return &missingAware{InterpretableCall: call}, nil
+	}
+	return i, nil
+}
+
+// missingAware wraps a binary call; see missingFieldDecorator.
+type missingAware struct {
+	interpreter.InterpretableCall
+}
+
+func (m *missingAware) Eval(act interpreter.Activation) ref.Val {
+	args := m.Args()
+	if v, ok := m.decide(args[0].Eval(act), args[1].Eval(act)); ok {
+		return v
+	}
+	return m.InterpretableCall.Eval(act)
+}
+
+func (m *missingAware) Exec(frame *interpreter.ExecutionFrame) ref.Val {
+	args := m.Args()
+	if v, ok := m.decide(args[0].Exec(frame), args[1].Exec(frame)); ok {
+		return v
+	}
+	return m.InterpretableCall.Exec(frame)
+}
+
+// decide answers the call when an argument is a missing field.
+func (m *missingAware) decide(a, b ref.Val) (ref.Val, bool) {
+	ma, mb := isMissing(a), isMissing(b)
+	if !ma && !mb {
+		return nil, false
+	}
+	other := b
+	if mb {
+		other = a
+	}
+	both := ma && mb
+	otherNull := !both && other.Type() == types.NullType
+	switch m.Function() {
+	case operators.Equals:
+		return types.Bool(otherNull), true
+	case operators.NotEquals:
+		return types.Bool(!otherNull), true
+	case operators.Add:
+		if both {
+			return types.NullValue, true
+		}
+		return other, true
+	default:
+		return types.False, true
+	}
+}
+
+// isMissing reports whether v is the error of selecting a field (or
+// variable) that is not there.
+func isMissing(v ref.Val) bool {
+	if !types.IsError(v) {
+		return false
+	}
+	msg := fmt.Sprint(v.Value())
+	return strings.Contains(msg, "no such key") || strings.Contains(msg, "no such attribute")
 }
