@@ -261,7 +261,8 @@ func missingFieldDecorator(i interpreter.Interpretable) (interpreter.Interpretab
 	}
 	switch call.Function() {
 	case operators.Equals, operators.NotEquals, operators.Less, operators.LessEquals,
-		operators.Greater, operators.GreaterEquals, operators.Add:
+		operators.Greater, operators.GreaterEquals, operators.Add,
+		operators.Subtract, operators.Multiply, operators.Divide:
 		return &missingAware{InterpretableCall: call}, nil
 	}
 	return i, nil
@@ -288,11 +289,13 @@ func (m *missingAware) Exec(frame *interpreter.ExecutionFrame) ref.Val {
 	return m.InterpretableCall.Exec(frame)
 }
 
-// decide answers the call when an argument is a missing field.
+// decide answers the call when an argument is a missing field, or when
+// arithmetic mixes an integer with a double (JSON numbers decode as
+// doubles, literals like 1 are integers): the integer is taken as a double.
 func (m *missingAware) decide(a, b ref.Val) (ref.Val, bool) {
 	ma, mb := isMissing(a), isMissing(b)
 	if !ma && !mb {
-		return nil, false
+		return mixedArithmetic(m.Function(), a, b)
 	}
 	other := b
 	if mb {
@@ -313,6 +316,42 @@ func (m *missingAware) decide(a, b ref.Val) (ref.Val, bool) {
 	default:
 		return types.False, true
 	}
+}
+
+// mixedArithmetic computes +, -, * and / when one side is a double and the
+// other an integer, which CEL would refuse.
+func mixedArithmetic(fn string, a, b ref.Val) (ref.Val, bool) {
+	x, okA := asFloat(a)
+	y, okB := asFloat(b)
+	if !okA || !okB || a.Type() == b.Type() {
+		return nil, false
+	}
+	if a.Type() != types.DoubleType && b.Type() != types.DoubleType {
+		return nil, false
+	}
+	switch fn {
+	case operators.Add:
+		return types.Double(x + y), true
+	case operators.Subtract:
+		return types.Double(x - y), true
+	case operators.Multiply:
+		return types.Double(x * y), true
+	case operators.Divide:
+		return types.Double(x / y), true
+	}
+	return nil, false
+}
+
+func asFloat(v ref.Val) (float64, bool) {
+	switch n := v.(type) {
+	case types.Double:
+		return float64(n), true
+	case types.Int:
+		return float64(n), true
+	case types.Uint:
+		return float64(n), true
+	}
+	return 0, false
 }
 
 // isMissing reports whether v is the error of selecting a field (or
