@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/google/uuid"
-
 	inngest "github.com/durablefn/inngest"
 	"github.com/durablefn/inngest/internal/timestr"
 	"github.com/durablefn/inngest/internal/wire"
@@ -132,16 +130,7 @@ func (r *runner) wait(rec *StepRecord) {
 	if err := json.Unmarshal(raw, &ev); err != nil {
 		e.fatalf("mocked event of step %q: %v", rec.ID, err)
 	}
-	if ev.ID == "" {
-		ev.ID = uuid.NewString()
-	}
-	if ev.Timestamp == 0 {
-		ev.Timestamp = e.now.UnixMilli()
-	}
-	if wire.IsNull(ev.Data) {
-		ev.Data = json.RawMessage("{}")
-	}
-	out, err := json.Marshal(ev)
+	out, err := json.Marshal(e.fillEvent(ev))
 	if err != nil {
 		e.fatalf("mocked event of step %q: %v", rec.ID, err)
 	}

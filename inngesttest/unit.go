@@ -199,16 +199,7 @@ func (e *engine) newRunner(fnID string, events []wire.Event, runID string) *runn
 	}
 	r.rec = &RunRecord{FunctionID: fnID, RunID: runID, Started: e.now, tb: e.tb}
 	for _, ev := range events {
-		if ev.ID == "" {
-			ev.ID = uuid.NewString()
-		}
-		if ev.Timestamp == 0 {
-			ev.Timestamp = e.now.UnixMilli()
-		}
-		if wire.IsNull(ev.Data) {
-			ev.Data = json.RawMessage("{}")
-		}
-		raw, err := json.Marshal(ev)
+		raw, err := json.Marshal(e.fillEvent(ev))
 		if err != nil {
 			e.fatalf("encoding event %q: %v", ev.Name, err)
 		}
@@ -434,4 +425,19 @@ func (r *runner) memo(rec *StepRecord, v any) {
 	r.stack = append(r.stack, rec.Hash)
 	rec.At = r.e.now
 	r.rec.Steps = append(r.rec.Steps, rec)
+}
+
+// fillEvent gives an event the ID, timestamp and data the server would:
+// a new ID, the virtual now, and {} for no data.
+func (e *engine) fillEvent(ev wire.Event) wire.Event {
+	if ev.ID == "" {
+		ev.ID = uuid.NewString()
+	}
+	if ev.Timestamp == 0 {
+		ev.Timestamp = e.now.UnixMilli()
+	}
+	if wire.IsNull(ev.Data) {
+		ev.Data = json.RawMessage("{}")
+	}
+	return ev
 }
