@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,57 +19,25 @@ func TestCancelRunBetweenSteps(t *testing.T) {
 	t.Parallel()
 	vc := devserver.NewVirtualClock(time.Time{})
 	srv := startServer(t, devserver.Config{NoListener: true, Clock: vc})
-	var failures, cancelled atomic.Int32
-	var stepB atomic.Bool
-	release := make(chan struct{})
-	started := make(chan struct{}, 1)
-	inProcApp(t, srv, "app", func(c *inngest.Client) {
-		_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn",
-			OnFailure: func(ctx context.Context, in inngest.FailureInput) error {
-				failures.Add(1)
-				return nil
-			}}, inngest.OnEvent("order/placed"),
-			func(ctx context.Context, in inngest.Input[Data]) (string, error) {
-				_, err := step.Run(ctx, "a", func(ctx context.Context) (string, error) {
-					started <- struct{}{}
-					<-release
-					return "a", nil
-				})
-				if err != nil {
-					return "", err
-				}
-				_, err = step.Run(ctx, "b", func(ctx context.Context) (string, error) {
-					stepB.Store(true)
-					return "b", nil
-				})
-				return "done", err
-			})
-		require.NoError(t, err)
-		_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: "watch"}, inngest.OnEvent("inngest/function.cancelled"),
-			func(ctx context.Context, in inngest.Input[Data]) (string, error) {
-				cancelled.Add(1)
-				return "", nil
-			})
-		require.NoError(t, err)
-	})
+	g := newGatedApp(t, srv, inngest.FunctionOpts{})
 	id := send(t, srv, "order/placed", nil)
-	<-started
+	<-g.started
 	runID := srv.Runs(id)[0].ID
 	// Step a is running: the cancellation waits for it, and step b never
 	// runs.
 	require.NoError(t, srv.CancelRun(ctxT(t), runID))
 	require.NoError(t, srv.CancelRun(ctxT(t), runID), "a pending cancellation may be asked for again")
 	require.Equal(t, devserver.StatusRunning, srv.Run(runID).Status)
-	close(release)
+	close(g.release)
 	r, err := srv.WaitForRun(ctxT(t), runID)
 	require.NoError(t, err)
 	require.Equal(t, devserver.StatusCancelled, r.Status, devserver.FormatTimeline(r))
 	require.Equal(t, "FunctionCancelled", r.Error.Name)
-	require.False(t, stepB.Load())
+	require.False(t, g.stepB.Load())
 	settled(t, srv, "app-watch", 1)
-	require.EqualValues(t, 1, cancelled.Load())
+	require.EqualValues(t, 1, g.cancelled.Load())
 	require.NoError(t, srv.WaitIdle(ctxT(t)))
-	require.EqualValues(t, 0, failures.Load())
+	require.EqualValues(t, 0, g.failures.Load())
 
 	require.ErrorIs(t, srv.CancelRun(ctxT(t), runID), devserver.ErrRunEnded)
 	require.ErrorIs(t, srv.CancelRun(ctxT(t), "no-such-run"), devserver.ErrRunNotFound)

@@ -45,55 +45,22 @@ func hasKind(r *devserver.Run, k devserver.TimelineKind) bool {
 func TestCancelOnBetweenSteps(t *testing.T) {
 	vc := devserver.NewVirtualClock(time.Time{})
 	srv := startServer(t, devserver.Config{NoListener: true, Clock: vc})
-	var failures, cancelled atomic.Int32
-	var stepB atomic.Bool
-	release := make(chan struct{})
-	started := make(chan struct{}, 1)
-	inProcApp(t, srv, "app", func(c *inngest.Client) {
-		_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn",
-			CancelOn: []inngest.CancelOn{{Event: "order/cancelled", Match: "data.id"}},
-			OnFailure: func(ctx context.Context, in inngest.FailureInput) error {
-				failures.Add(1)
-				return nil
-			}}, inngest.OnEvent("order/placed"),
-			func(ctx context.Context, in inngest.Input[Data]) (string, error) {
-				_, err := step.Run(ctx, "a", func(ctx context.Context) (string, error) {
-					started <- struct{}{}
-					<-release
-					return "a", nil
-				})
-				if err != nil {
-					return "", err
-				}
-				_, err = step.Run(ctx, "b", func(ctx context.Context) (string, error) {
-					stepB.Store(true)
-					return "b", nil
-				})
-				return "done", err
-			})
-		require.NoError(t, err)
-		_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: "watch"}, inngest.OnEvent("inngest/function.cancelled"),
-			func(ctx context.Context, in inngest.Input[Data]) (string, error) {
-				cancelled.Add(1)
-				return "", nil
-			})
-		require.NoError(t, err)
-	})
+	g := newGatedApp(t, srv, inngest.FunctionOpts{CancelOn: []inngest.CancelOn{{Event: "order/cancelled", Match: "data.id"}}})
 	id := send(t, srv, "order/placed", Data{"id": "o1"})
-	<-started
+	<-g.started
 	// Step a is running: another order's cancellation does nothing, this
 	// order's takes effect once step a returns, and step b never runs.
 	send(t, srv, "order/cancelled", Data{"id": "o2"})
 	send(t, srv, "order/cancelled", Data{"id": "o1"})
 	require.Equal(t, devserver.StatusRunning, srv.Runs(id)[0].Status)
-	close(release)
+	close(g.release)
 	r := oneRun(t, srv, id)
 	require.Equal(t, devserver.StatusCancelled, r.Status, devserver.FormatTimeline(r))
-	require.False(t, stepB.Load())
+	require.False(t, g.stepB.Load())
 	require.NoError(t, srv.WaitFor(ctxT(t), func() bool { return len(settled(t, srv, "app-watch", 1)) == 1 }))
-	require.EqualValues(t, 1, cancelled.Load())
+	require.EqualValues(t, 1, g.cancelled.Load())
 	require.NoError(t, srv.WaitIdle(ctxT(t)))
-	require.EqualValues(t, 0, failures.Load())
+	require.EqualValues(t, 0, g.failures.Load())
 }
 
 func TestCancelOnWhileSleeping(t *testing.T) {

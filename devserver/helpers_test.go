@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	inngest "github.com/durablefn/inngest"
 	"github.com/durablefn/inngest/devserver"
 	"github.com/durablefn/inngest/handler"
+	"github.com/durablefn/inngest/step"
 )
 
 func TestMain(m *testing.M) {
@@ -135,4 +137,51 @@ func newHTTPServerB(b *testing.B, c *inngest.Client) string {
 	ts := httptest.NewServer(handler.New(c, nil))
 	b.Cleanup(ts.Close)
 	return ts.URL
+}
+
+// gatedApp serves function "fn" (on "order/placed") whose step "a" blocks
+// until release is closed and whose step "b" records that it ran, plus a
+// "watch" function counting inngest/function.cancelled events. opts adds
+// options such as CancelOn; OnFailure counts into failures.
+type gatedApp struct {
+	failures, cancelled atomic.Int32
+	stepB               atomic.Bool
+	release             chan struct{}
+	started             chan struct{}
+}
+
+func newGatedApp(t *testing.T, srv *devserver.Server, opts inngest.FunctionOpts) *gatedApp {
+	t.Helper()
+	g := &gatedApp{release: make(chan struct{}), started: make(chan struct{}, 1)}
+	opts.ID = "fn"
+	opts.OnFailure = func(ctx context.Context, in inngest.FailureInput) error {
+		g.failures.Add(1)
+		return nil
+	}
+	inProcApp(t, srv, "app", func(c *inngest.Client) {
+		_, err := inngest.CreateFunction(c, opts, inngest.OnEvent("order/placed"),
+			func(ctx context.Context, in inngest.Input[Data]) (string, error) {
+				_, err := step.Run(ctx, "a", func(ctx context.Context) (string, error) {
+					g.started <- struct{}{}
+					<-g.release
+					return "a", nil
+				})
+				if err != nil {
+					return "", err
+				}
+				_, err = step.Run(ctx, "b", func(ctx context.Context) (string, error) {
+					g.stepB.Store(true)
+					return "b", nil
+				})
+				return "done", err
+			})
+		require.NoError(t, err)
+		_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: "watch"}, inngest.OnEvent("inngest/function.cancelled"),
+			func(ctx context.Context, in inngest.Input[Data]) (string, error) {
+				g.cancelled.Add(1)
+				return "", nil
+			})
+		require.NoError(t, err)
+	})
+	return g
 }
