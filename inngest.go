@@ -36,6 +36,10 @@
 //
 //   - [github.com/durablefn/inngest/step]: the steps (Run, Sleep, WaitForEvent, SendEvent, Invoke, Parallel).
 //   - [github.com/durablefn/inngest/handler]: the http.Handler serving functions.
+//   - [github.com/durablefn/inngest/middleware]: lifecycle hooks, with logging, validation and tracing built in.
+//   - [github.com/durablefn/inngest/schema]: JSON Schema for typed events, and validation.
+//   - [github.com/durablefn/inngest/inngesttest]: unit and integration tests with virtual time.
+//   - [github.com/durablefn/inngest/devserver]: the embedded orchestrator (cmd/inngest-dev runs it alone).
 //
 // # Errors
 //
