@@ -94,12 +94,8 @@ func Example() demo.Example {
 				outcomes = outcomes[:1]
 			}
 			for i, want := range outcomes {
-				r, err := env.WaitRun(ctx, ids[i])
+				r, err := env.ExpectRun(ctx, ids[i], "Completed")
 				if err != nil {
-					return err
-				}
-				env.Print(r)
-				if err := demo.Expect(r, "Completed"); err != nil {
 					return err
 				}
 				if got := string(r.Output); got != fmt.Sprintf("%q", want) {

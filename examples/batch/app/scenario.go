@@ -63,12 +63,8 @@ func Example() demo.Example {
 			}
 			var sizes []int
 			for _, id := range []string{ids[0], ids[100], ids[200]} {
-				r, err := env.WaitRun(ctx, id)
+				r, err := env.ExpectRun(ctx, id, "Completed")
 				if err != nil {
-					return err
-				}
-				env.Print(r)
-				if err := demo.Expect(r, "Completed"); err != nil {
 					return err
 				}
 				var n int

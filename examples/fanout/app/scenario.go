@@ -72,12 +72,7 @@ func Example() demo.Example {
 				return err
 			}
 			for _, id := range out.EventIDs {
-				r, err := env.WaitRun(ctx, id)
-				if err != nil {
-					return err
-				}
-				env.Print(r)
-				if err := demo.Expect(r, "Completed"); err != nil {
+				if _, err := env.ExpectRun(ctx, id, "Completed"); err != nil {
 					return err
 				}
 			}

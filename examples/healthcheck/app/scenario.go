@@ -61,12 +61,8 @@ func Example() demo.Example {
 			if err != nil {
 				return err
 			}
-			r, err := env.WaitRun(ctx, ids[0])
+			r, err := env.ExpectRun(ctx, ids[0], "Completed")
 			if err != nil {
-				return err
-			}
-			env.Print(r)
-			if err := demo.Expect(r, "Completed"); err != nil {
 				return err
 			}
 			var rep Report
@@ -74,12 +70,7 @@ func Example() demo.Example {
 				return err
 			}
 			for _, id := range rep.Alerts {
-				page, err := env.WaitRun(ctx, id)
-				if err != nil {
-					return err
-				}
-				env.Print(page)
-				if err := demo.Expect(page, "Completed"); err != nil {
+				if _, err := env.ExpectRun(ctx, id, "Completed"); err != nil {
 					return err
 				}
 			}

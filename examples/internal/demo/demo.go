@@ -113,16 +113,22 @@ func (e *Env) ExpectRuns(ctx context.Context, eventIDs []string, statuses ...str
 		return fmt.Errorf("%d events but %d expected statuses", len(eventIDs), len(statuses))
 	}
 	for i, want := range statuses {
-		r, err := e.WaitRun(ctx, eventIDs[i])
-		if err != nil {
-			return err
-		}
-		e.Print(r)
-		if err := Expect(r, want); err != nil {
+		if _, err := e.ExpectRun(ctx, eventIDs[i], want); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// ExpectRun waits for the run an event starts, prints it, checks it ended
+// with status, and returns it.
+func (e *Env) ExpectRun(ctx context.Context, eventID, status string) (Run, error) {
+	r, err := e.WaitRun(ctx, eventID)
+	if err != nil {
+		return r, err
+	}
+	e.Print(r)
+	return r, Expect(r, status)
 }
 
 // WaitRun is WaitRuns for an event that starts exactly one run.

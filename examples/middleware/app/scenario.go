@@ -116,12 +116,7 @@ func Example() demo.Example {
 				if err != nil {
 					return err
 				}
-				r, err := env.WaitRun(ctx, ids[0])
-				if err != nil {
-					return err
-				}
-				env.Print(r)
-				if err := demo.Expect(r, tc.want); err != nil {
+				if _, err := env.ExpectRun(ctx, ids[0], tc.want); err != nil {
 					return err
 				}
 			}

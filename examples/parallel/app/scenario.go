@@ -59,12 +59,8 @@ func Example() demo.Example {
 			if err != nil {
 				return err
 			}
-			ok, err := env.WaitRun(ctx, ids[0])
+			ok, err := env.ExpectRun(ctx, ids[0], "Completed")
 			if err != nil {
-				return err
-			}
-			env.Print(ok)
-			if err := demo.Expect(ok, "Completed"); err != nil {
 				return err
 			}
 			var s Summary
@@ -74,12 +70,8 @@ func Example() demo.Example {
 			if s.ReceiptID != "rcpt-o-1" || s.Points != 42 {
 				return fmt.Errorf("summary %+v, want receipt rcpt-o-1 and 42 points", s)
 			}
-			failed, err := env.WaitRun(ctx, ids[1])
-			if err != nil {
-				return err
-			}
-			env.Print(failed)
-			return demo.Expect(failed, "Failed")
+			_, err = env.ExpectRun(ctx, ids[1], "Failed")
+			return err
 		},
 	}
 }

@@ -37,20 +37,11 @@ func Example() demo.Example {
 			if err != nil {
 				return err
 			}
-			ok, err := env.WaitRun(ctx, ids[0])
+			if _, err := env.ExpectRun(ctx, ids[0], "Completed"); err != nil {
+				return err
+			}
+			bad, err := env.ExpectRun(ctx, ids[1], "Failed")
 			if err != nil {
-				return err
-			}
-			env.Print(ok)
-			if err := demo.Expect(ok, "Completed"); err != nil {
-				return err
-			}
-			bad, err := env.WaitRun(ctx, ids[1])
-			if err != nil {
-				return err
-			}
-			env.Print(bad)
-			if err := demo.Expect(bad, "Failed"); err != nil {
 				return err
 			}
 			var reason struct{ Message string }
