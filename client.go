@@ -285,13 +285,9 @@ func (s wireSender) SendEvents(ctx context.Context, events []wire.Event) ([]stri
 }
 
 func (c *Client) sendWire(ctx context.Context, opts *SendOpts, events []wire.Event) ([]string, error) {
-	cfg := c.app.Config
-	key := cfg.EventKey
-	if key == "" {
-		if !cfg.Dev {
-			return nil, errors.New("inngest: no event key: set ClientConfig.EventKey or INNGEST_EVENT_KEY (or use dev mode)")
-		}
-		key = "NO_EVENT_KEY_SET"
+	key, err := c.eventKey()
+	if err != nil {
+		return nil, err
 	}
 	now := time.Now()
 	for i := range events {
@@ -308,21 +304,41 @@ func (c *Client) sendWire(ctx context.Context, opts *SendOpts, events []wire.Eve
 			events[i].Data = json.RawMessage("{}")
 		}
 	}
-	mws := cfg.Middleware
-	var mwEvents []*middleware.Event
-	if len(mws) > 0 {
-		mwEvents = toMWEvents(events)
-		for _, m := range mws {
-			if err := m.BeforeSendEvents(ctx, mwEvents); err != nil {
-				// Sending the same events again would be refused again.
-				return nil, NonRetriable(fmt.Errorf("inngest: middleware refused the events: %w", err))
-			}
-		}
-		events = fromMWEvents(mwEvents)
+	return withSendHooks(ctx, c.app.Config.Middleware, events, func(events []wire.Event) ([]string, error) {
+		return c.post(ctx, opts, key, events)
+	})
+}
+
+// eventKey returns the key to send events with: the configured one, or a
+// placeholder in dev mode, where servers accept any.
+func (c *Client) eventKey() (string, error) {
+	cfg := c.app.Config
+	switch {
+	case cfg.EventKey != "":
+		return cfg.EventKey, nil
+	case cfg.Dev:
+		return "NO_EVENT_KEY_SET", nil
 	}
-	ids, err := c.post(ctx, opts, events)
+	return "", errors.New("inngest: no event key: set ClientConfig.EventKey or INNGEST_EVENT_KEY (or use dev mode)")
+}
+
+// withSendHooks runs mws around send: BeforeSendEvents in order (any may
+// change the events, and a refusal fails without retries, since sending
+// the same events again would be refused again), AfterSendEvents in
+// reverse order.
+func withSendHooks(ctx context.Context, mws []middleware.Middleware, events []wire.Event, send func([]wire.Event) ([]string, error)) ([]string, error) {
+	if len(mws) == 0 {
+		return send(events)
+	}
+	evs := toMWEvents(events)
+	for _, m := range mws {
+		if err := m.BeforeSendEvents(ctx, evs); err != nil {
+			return nil, NonRetriable(fmt.Errorf("inngest: middleware refused the events: %w", err))
+		}
+	}
+	ids, err := send(fromMWEvents(evs))
 	for i := len(mws) - 1; i >= 0; i-- {
-		mws[i].AfterSendEvents(ctx, mwEvents, ids, err)
+		mws[i].AfterSendEvents(ctx, evs, ids, err)
 	}
 	return ids, err
 }
@@ -346,12 +362,8 @@ func fromMWEvents(events []*middleware.Event) []wire.Event {
 	return out
 }
 
-func (c *Client) post(ctx context.Context, opts *SendOpts, events []wire.Event) ([]string, error) {
+func (c *Client) post(ctx context.Context, opts *SendOpts, key string, events []wire.Event) ([]string, error) {
 	cfg := c.app.Config
-	key := cfg.EventKey
-	if key == "" {
-		key = "NO_EVENT_KEY_SET"
-	}
 	body, err := json.Marshal(events)
 	if err != nil {
 		return nil, fmt.Errorf("inngest: encoding events: %w", err)

@@ -826,15 +826,7 @@ type mwSender struct {
 }
 
 func (s mwSender) SendEvents(ctx context.Context, events []wire.Event) ([]string, error) {
-	evs := toMWEvents(events)
-	for _, m := range s.mws {
-		if err := m.BeforeSendEvents(ctx, evs); err != nil {
-			return nil, NonRetriable(fmt.Errorf("inngest: middleware refused the events: %w", err))
-		}
-	}
-	ids, err := s.inner.SendEvents(ctx, fromMWEvents(evs))
-	for i := len(s.mws) - 1; i >= 0; i-- {
-		s.mws[i].AfterSendEvents(ctx, evs, ids, err)
-	}
-	return ids, err
+	return withSendHooks(ctx, s.mws, events, func(events []wire.Event) ([]string, error) {
+		return s.inner.SendEvents(ctx, events)
+	})
 }
