@@ -465,12 +465,6 @@ func New(in Input) *Run {
 	return r
 }
 
-// Now returns the engine's clock.
-func (r *Run) Now() time.Time { return r.now() }
-
-// Logger returns the engine's logger.
-func (r *Run) Logger() *slog.Logger { return r.in.Logger }
-
 // Sender returns the event sender, or nil.
 func (r *Run) Sender() Sender { return r.in.Sender }
 
