@@ -75,41 +75,30 @@ type Server struct {
 // inProcessOrigin is the origin of a Server without a listener.
 const inProcessOrigin = "http://devserver.invalid"
 
+// orDefault sets a non-positive setting to its default.
+func orDefault[T int | int64 | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}
+
 // New returns a server configured by cfg. It does nothing until Start.
 func New(cfg Config) (*Server, error) {
 	if cfg.Addr == "" {
 		cfg.Addr = DefaultAddr
 	}
-	if cfg.MaxInFlight <= 0 {
-		cfg.MaxInFlight = DefaultMaxInFlight
-	}
-	if cfg.CallTimeout <= 0 {
-		cfg.CallTimeout = DefaultCallTimeout
-	}
-	if cfg.MaxBodyBytes <= 0 {
-		cfg.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if cfg.MaxEventBytes <= 0 {
-		cfg.MaxEventBytes = DefaultMaxEventBytes
-	}
-	if cfg.UseAPIThreshold <= 0 {
-		cfg.UseAPIThreshold = DefaultUseAPIThreshold
-	}
 	if cfg.Backoff == nil {
 		cfg.Backoff = DefaultBackoff
 	}
-	if cfg.EventRetention <= 0 {
-		cfg.EventRetention = DefaultEventRetention
-	}
-	if cfg.MaxEvents <= 0 {
-		cfg.MaxEvents = DefaultMaxEvents
-	}
-	if cfg.MaxFinishedRuns <= 0 {
-		cfg.MaxFinishedRuns = DefaultMaxFinishedRuns
-	}
-	if cfg.MaxQueuedCalls <= 0 {
-		cfg.MaxQueuedCalls = DefaultMaxQueuedCalls
-	}
+	orDefault(&cfg.MaxInFlight, DefaultMaxInFlight)
+	orDefault(&cfg.CallTimeout, DefaultCallTimeout)
+	orDefault(&cfg.MaxBodyBytes, DefaultMaxBodyBytes)
+	orDefault(&cfg.MaxEventBytes, DefaultMaxEventBytes)
+	orDefault(&cfg.UseAPIThreshold, DefaultUseAPIThreshold)
+	orDefault(&cfg.EventRetention, DefaultEventRetention)
+	orDefault(&cfg.MaxEvents, DefaultMaxEvents)
+	orDefault(&cfg.MaxFinishedRuns, DefaultMaxFinishedRuns)
+	orDefault(&cfg.MaxQueuedCalls, DefaultMaxQueuedCalls)
 	s := &Server{
 		cfg:   cfg,
 		clock: cfg.Clock,
