@@ -375,11 +375,7 @@ func (r *Run) Execute(ctx context.Context, fn func(ctx context.Context) (json.Ra
 		defer r.exit(root)
 		defer func() {
 			if p := recover(); p != nil {
-				if pe, ok := p.(*PanicError); ok {
-					res.Panic = pe // re-raised from a Parallel branch, with its own stack
-				} else {
-					res.Panic = &PanicError{Value: p, Stack: trimStack(debug.Stack())}
-				}
+				res.Panic = asPanicError(p)
 			}
 		}()
 		r.mu.Lock()
@@ -711,10 +707,20 @@ func (r *Run) execute(ctx context.Context, ref Ref, kind string, fn RunFunc) wir
 	return op
 }
 
+// asPanicError turns a recovered value into a *PanicError with the stack
+// of the panic. Call it from the deferred function that recovered. A
+// *PanicError re-raised from a Parallel branch keeps its own stack.
+func asPanicError(p any) *PanicError {
+	if pe, ok := p.(*PanicError); ok {
+		return pe
+	}
+	return &PanicError{Value: p, Stack: trimStack(debug.Stack())}
+}
+
 func runGuarded(ctx context.Context, fn RunFunc) (data json.RawMessage, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			data, err = nil, &PanicError{Value: p, Stack: trimStack(debug.Stack())}
+			data, err = nil, asPanicError(p)
 		}
 	}()
 	return fn(ctx)
@@ -792,11 +798,7 @@ func (r *Run) Parallel(ctx context.Context, n int, fn func(ctx context.Context, 
 				mu.Lock()
 				defer mu.Unlock()
 				if p != nil {
-					if pe, ok := p.(*PanicError); ok {
-						panicked = pe
-					} else {
-						panicked = &PanicError{Value: p, Stack: trimStack(debug.Stack())}
-					}
+					panicked = asPanicError(p)
 					return
 				}
 				if !completed {
