@@ -95,14 +95,44 @@ func (e EventType[T]) If(expression string) Trigger[T] {
 	return Trigger[T]{list: []wire.Trigger{{Event: string(e), Expression: &expression}}}
 }
 
-// decodeEvent decodes a raw event into Event[T].
+// decodeEvent decodes a raw event into Event[T], as json.Unmarshal would:
+// the envelope of an event in the plain form servers send is read by hand,
+// and only data and user go through encoding/json.
 func decodeEvent[T any](raw json.RawMessage) (Event[T], error) {
 	var ev Event[T]
 	if len(raw) == 0 {
 		return ev, errors.New("missing event")
 	}
+	var w wire.Event
+	if wire.DecodePlainEvent(raw, &w) {
+		ev.ID, ev.Name, ev.Timestamp, ev.Version = w.ID, w.Name, w.Timestamp, w.Version
+		if decodeRaw(w.Data, &ev.Data) == nil && decodeUser(w.User, &ev.User) == nil {
+			return ev, nil
+		}
+		// Decode again for encoding/json's error, which names the field.
+		ev = Event[T]{}
+	}
 	if err := json.Unmarshal(raw, &ev); err != nil {
 		return ev, err
 	}
 	return ev, nil
+}
+
+// decodeUser decodes the user member; the empty object servers send for
+// an event without one skips encoding/json.
+func decodeUser(raw json.RawMessage, user *map[string]any) error {
+	if string(raw) == "{}" {
+		*user = map[string]any{}
+		return nil
+	}
+	return decodeRaw(raw, user)
+}
+
+// decodeRaw decodes a member read by wire.DecodePlainEvent into v; an
+// absent member leaves v as it is.
+func decodeRaw(raw json.RawMessage, v any) error {
+	if raw == nil {
+		return nil
+	}
+	return json.Unmarshal(raw, v)
 }

@@ -29,8 +29,7 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request) {
 		h.writeVerifyError(w, err)
 		return
 	}
-	q := r.URL.Query()
-	fnID := q.Get("fnId")
+	fnID := queryParam(r.URL.RawQuery, "fnId")
 	if fnID == "" {
 		writeFailure(w, http.StatusBadRequest, true, wire.UserError{Name: "BadRequest", Message: "missing fnId query parameter"})
 		return
@@ -53,7 +52,7 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	target := q.Get("stepId")
+	target := queryParam(r.URL.RawQuery, "stepId")
 	if target == "step" {
 		target = ""
 	}
@@ -219,4 +218,29 @@ func (h *Handler) apiGet(ctx context.Context, path string, into any) error {
 		}
 	}
 	return lastErr
+}
+
+// queryParam returns the first value of key in a raw query string, as
+// url.Values.Get of url.ParseQuery would, without building the map.
+func queryParam(raw, key string) string {
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if strings.Contains(pair, ";") {
+			continue // url.ParseQuery skips such pairs
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		if k != key {
+			if !strings.ContainsAny(k, "%+") {
+				continue
+			}
+			if uk, err := url.QueryUnescape(k); err != nil || uk != key {
+				continue
+			}
+		}
+		if uv, err := url.QueryUnescape(v); err == nil {
+			return uv
+		}
+	}
+	return ""
 }

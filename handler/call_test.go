@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	inngest "github.com/durablefn/inngest"
+	"github.com/durablefn/inngest/handler"
 	"github.com/durablefn/inngest/internal/wire"
 	"github.com/durablefn/inngest/middleware"
 	"github.com/durablefn/inngest/step"
@@ -625,4 +627,18 @@ func TestPanicInBranchKeepsItsOwnMessageAndStack(t *testing.T) {
 	ue := post(t, newHandler(c), "fn", "step", callBody(t, testEvent, nil, nil)).userError(t)
 	require.Equal(t, "function panicked: boom in branch", ue.Message)
 	require.Contains(t, ue.Stack, "call_test.go")
+}
+
+func FuzzQueryParam(f *testing.F) {
+	for _, q := range []string{"fnId=app-fn&stepId=step", "fnId=a%20b", "fn%49d=x", "fnId=1;x=2&fnId=3", "fnId=%zz&fnId=ok", "a=1&&fnId=+x+", "fnId"} {
+		f.Add(q)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, _ := url.ParseQuery(raw)
+		for _, key := range []string{"fnId", "stepId"} {
+			if got, want := handler.QueryParam(raw, key), q.Get(key); got != want {
+				t.Fatalf("queryParam(%q, %q) = %q, url.ParseQuery gives %q", raw, key, got, want)
+			}
+		}
+	})
 }

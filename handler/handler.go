@@ -16,7 +16,6 @@
 package handler
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -111,16 +110,17 @@ var (
 
 func setHeaders(w http.ResponseWriter, framework []string) {
 	hd := w.Header()
-	hd[textproto.CanonicalMIMEHeaderKey(wire.HeaderContentType)] = headerJSON
+	hd[canonicalContentType] = headerJSON
 	hd[canonicalSDK] = headerSDK
 	hd[canonicalReqVersion] = headerReqVersion
 	hd[canonicalFramework] = framework
 }
 
 var (
-	canonicalSDK        = textproto.CanonicalMIMEHeaderKey(wire.HeaderSDK)
-	canonicalReqVersion = textproto.CanonicalMIMEHeaderKey(wire.HeaderReqVersion)
-	canonicalFramework  = textproto.CanonicalMIMEHeaderKey(wire.HeaderFramework)
+	canonicalContentType = textproto.CanonicalMIMEHeaderKey(wire.HeaderContentType)
+	canonicalSDK         = textproto.CanonicalMIMEHeaderKey(wire.HeaderSDK)
+	canonicalReqVersion  = textproto.CanonicalMIMEHeaderKey(wire.HeaderReqVersion)
+	canonicalFramework   = textproto.CanonicalMIMEHeaderKey(wire.HeaderFramework)
 )
 
 // readBody reads at most the configured bytes; ok is false once an error
@@ -139,18 +139,30 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool
 	return body, true
 }
 
-// readAll reads a body. The buffer starts at the announced Content-Length,
-// capped so that an unauthenticated client cannot make the handler
-// reserve memory for bytes it never sends, and grows as data arrives.
+// readAll reads a body. The buffer starts one byte past the announced
+// Content-Length, so a body of that length is read with no copy, but
+// capped so that an unauthenticated client cannot make the handler reserve
+// memory for bytes it never sends; it grows as data arrives.
 func readAll(r io.Reader, n, limit int64) ([]byte, error) {
 	const maxPrealloc = 256 << 10
-	if n <= 0 || n > limit {
-		return io.ReadAll(r)
+	size := int64(512)
+	if n > 0 && n <= limit {
+		size = min(n+1, maxPrealloc)
 	}
-	var buf bytes.Buffer
-	buf.Grow(int(min(n+1, maxPrealloc)))
-	_, err := buf.ReadFrom(r)
-	return buf.Bytes(), err
+	b := make([]byte, 0, size)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		m, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+m]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }
 
 // verify checks the request signature of a call or sync. In dev mode it

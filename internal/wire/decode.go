@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -10,7 +11,7 @@ import (
 
 // DecodeCallRequest decodes a call request body in one pass: event, events
 // and memoized steps are sliced out of it without copying (so body must
-// not be modified afterwards), and only ctx is decoded with encoding/json.
+// not be modified afterwards), and ctx is decoded by hand in its plain form (plain.go).
 // The structure is checked here; the contents of each raw value are
 // validated by whoever decodes it (the event by the function, a memoized
 // result by its step), so a value nobody reads costs one skim. That is
@@ -90,7 +91,7 @@ func decodeFast(b []byte, req *CallRequest) error {
 				}
 			}
 		case "ctx":
-			if err := json.Unmarshal(val, &req.Ctx); err != nil {
+			if err := decodeCtx(val, &req.Ctx); err != nil {
 				return err
 			}
 		case "version":
@@ -283,13 +284,23 @@ func readKey(b []byte, i int) (string, int, error) {
 
 // skipString returns the index after the string starting at b[i].
 func skipString(b []byte, i int) (int, error) {
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1, nil
+	j := i + 1
+	for j <= len(b) {
+		k := bytes.IndexByte(b[j:], '"')
+		if k < 0 {
+			break
 		}
+		q := j + k
+		// The quote ends the string unless an odd run of backslashes
+		// escapes it.
+		n := 0
+		for p := q - 1; p > i && b[p] == '\\'; p-- {
+			n++
+		}
+		if n%2 == 0 {
+			return q + 1, nil
+		}
+		j = q + 1
 	}
 	return 0, errSyntax
 }
@@ -345,11 +356,49 @@ func validLiteral(b []byte) bool {
 	switch string(b) {
 	case "true", "false", "null":
 		return true
-	case "":
+	}
+	return validNumber(b)
+}
+
+// validNumber reports whether b is a JSON number:
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func validNumber(b []byte) bool {
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		i = digits(b, i+1)
+	default:
 		return false
 	}
-	if c := b[0]; c != '-' && (c < '0' || c > '9') {
-		return false
+	if i < len(b) && b[i] == '.' {
+		j := digits(b, i+1)
+		if j == i+1 {
+			return false
+		}
+		i = j
 	}
-	return json.Valid(b)
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		j := digits(b, i)
+		if j == i {
+			return false
+		}
+		i = j
+	}
+	return i == len(b)
+}
+
+func digits(b []byte, i int) int {
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	return i
 }

@@ -1,0 +1,4 @@
+package handler
+
+// QueryParam exposes queryParam to the external tests.
+var QueryParam = queryParam

@@ -1,0 +1,296 @@
+package wire
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+)
+
+// The decoders in this file read the ctx object of a call request and an
+// event envelope by hand, for the plain form servers write: lower-case
+// keys without escapes, each once; strings without escapes or non-ASCII
+// bytes; integers without fraction or exponent. Anything else returns
+// errNotPlain and the caller decodes with encoding/json, so the result is
+// always what encoding/json gives; these only make the common case cheap.
+
+// errNotPlain means the value is valid JSON or not, but not in the plain
+// form: decode it with encoding/json instead.
+var errNotPlain = errors.New("not in the plain form")
+
+// members calls fn with the key and raw value of each member of the JSON
+// object b, in order.
+func members(b []byte, fn func(key, val []byte) error) error {
+	i := skipWS(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return errNotPlain
+	}
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		if skipWS(b, i+1) != len(b) {
+			return errNotPlain
+		}
+		return nil
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return errNotPlain
+		}
+		keyEnd, err := skipString(b, i)
+		if err != nil || !plainKey(b[i+1:keyEnd-1]) {
+			return errNotPlain
+		}
+		key := b[i+1 : keyEnd-1]
+		i = skipWS(b, keyEnd)
+		if i >= len(b) || b[i] != ':' {
+			return errNotPlain
+		}
+		i = skipWS(b, i+1)
+		end, err := skipValue(b, i)
+		if err != nil {
+			return errNotPlain
+		}
+		if err := fn(key, b[i:end:end]); err != nil {
+			return err
+		}
+		i = skipWS(b, end)
+		if i >= len(b) {
+			return errNotPlain
+		}
+		switch b[i] {
+		case ',':
+			i = skipWS(b, i+1)
+		case '}':
+			if skipWS(b, i+1) != len(b) {
+				return errNotPlain
+			}
+			return nil
+		default:
+			return errNotPlain
+		}
+	}
+}
+
+// plainKey reports whether a key needs neither unquoting nor case folding:
+// lower-case ASCII letters, digits and underscores.
+func plainKey(k []byte) bool {
+	if len(k) == 0 {
+		return false
+	}
+	for _, c := range k {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// plainString sets *s from a JSON string without escapes or non-ASCII
+// bytes; null leaves it as it is, as encoding/json does.
+func plainString(v []byte, s *string) error {
+	if string(v) == "null" {
+		return nil
+	}
+	if len(v) < 2 || v[0] != '"' {
+		return errNotPlain
+	}
+	raw := v[1 : len(v)-1]
+	for _, c := range raw {
+		if c == '\\' || c < 0x20 || c >= 0x80 {
+			return errNotPlain
+		}
+	}
+	*s = string(raw)
+	return nil
+}
+
+// plainInt sets *n from a JSON integer of at most 18 digits; null leaves it
+// as it is.
+func plainInt[N int | int64](v []byte, n *N) error {
+	if string(v) == "null" {
+		return nil
+	}
+	d := v
+	if len(d) > 0 && d[0] == '-' {
+		d = d[1:]
+	}
+	if len(d) == 0 || len(d) > 18 || (d[0] == '0' && len(d) > 1) {
+		return errNotPlain
+	}
+	for _, c := range d {
+		if c < '0' || c > '9' {
+			return errNotPlain
+		}
+	}
+	x, err := strconv.ParseInt(string(v), 10, 64)
+	if err != nil || int64(N(x)) != x {
+		return errNotPlain
+	}
+	*n = N(x)
+	return nil
+}
+
+// plainBool sets *b from true or false; null leaves it as it is.
+func plainBool(v []byte, b *bool) error {
+	switch string(v) {
+	case "true":
+		*b = true
+	case "false":
+		*b = false
+	case "null":
+	default:
+		return errNotPlain
+	}
+	return nil
+}
+
+// seenKeys records which keys of an object were read. A repeated key has
+// encoding/json's merge rules, which the plain form leaves to it.
+type seenKeys uint32
+
+// mark records key number k and passes err on, or fails if k was seen.
+func (s *seenKeys) mark(k uint, err error) error {
+	if *s&(1<<k) != 0 {
+		return errNotPlain
+	}
+	*s |= 1 << k
+	return err
+}
+
+// decodeCtx decodes the ctx object of a call request into c, as
+// json.Unmarshal(b, c) would.
+func decodeCtx(b []byte, c *CallCtx) error {
+	saved := *c
+	if err := plainCtx(b, c); err != nil {
+		*c = saved
+		return json.Unmarshal(b, c)
+	}
+	return nil
+}
+
+func plainCtx(b []byte, c *CallCtx) error {
+	if string(b) == "null" {
+		return nil
+	}
+	var seen seenKeys
+	return members(b, func(key, v []byte) error {
+		switch string(key) {
+		case "fn_id":
+			return seen.mark(0, plainString(v, &c.FnID))
+		case "run_id":
+			return seen.mark(1, plainString(v, &c.RunID))
+		case "env":
+			return seen.mark(2, plainString(v, &c.Env))
+		case "step_id":
+			return seen.mark(3, plainString(v, &c.StepID))
+		case "attempt":
+			return seen.mark(4, plainInt(v, &c.Attempt))
+		case "max_attempts":
+			return seen.mark(5, plainInt(v, &c.MaxAttempts))
+		case "stack":
+			return seen.mark(6, plainStack(v, &c.Stack))
+		case "disable_immediate_execution":
+			return seen.mark(7, plainBool(v, &c.DisableImmediateExecution))
+		case "use_api":
+			return seen.mark(8, plainBool(v, &c.UseAPI))
+		case "qi_id":
+			return seen.mark(9, plainString(v, &c.QueueItemRef))
+		}
+		return nil
+	})
+}
+
+func plainStack(b []byte, s *Stack) error {
+	if string(b) == "null" {
+		return nil
+	}
+	var seen seenKeys
+	return members(b, func(key, v []byte) error {
+		switch string(key) {
+		case "stack":
+			return seen.mark(0, plainStrings(v, &s.Stack))
+		case "current":
+			return seen.mark(1, plainInt(v, &s.Current))
+		}
+		return nil
+	})
+}
+
+// plainStrings sets *out from an array of plain strings, or to nil for
+// null. It declines to decode into a slice that already has elements,
+// whose reuse encoding/json handles in its own way.
+func plainStrings(b []byte, out *[]string) error {
+	if string(b) == "null" {
+		*out = nil
+		return nil
+	}
+	if *out != nil || len(b) < 2 || b[0] != '[' {
+		return errNotPlain
+	}
+	// Room for as many step hashes (40 hex digits) as fit.
+	list := make([]string, 0, len(b)/43+1)
+	i := skipWS(b, 1)
+	if i < len(b) && b[i] == ']' {
+		*out = list
+		return nil
+	}
+	for {
+		end, err := skipValue(b, i)
+		if err != nil || b[i] != '"' {
+			return errNotPlain
+		}
+		var s string
+		if err := plainString(b[i:end], &s); err != nil {
+			return err
+		}
+		list = append(list, s)
+		i = skipWS(b, end)
+		if i >= len(b) {
+			return errNotPlain
+		}
+		switch b[i] {
+		case ',':
+			i = skipWS(b, i+1)
+		case ']':
+			if i != len(b)-1 {
+				return errNotPlain
+			}
+			*out = list
+			return nil
+		default:
+			return errNotPlain
+		}
+	}
+}
+
+// DecodePlainEvent decodes an event in the plain form into e, leaving data
+// and user raw and unread, and reports whether it could. When it could not
+// (the event may still be valid JSON), e is in an unspecified state:
+// decode the event with encoding/json instead.
+func DecodePlainEvent(b []byte, e *Event) bool { return plainEvent(b, e) == nil }
+
+func plainEvent(b []byte, e *Event) error {
+	var seen seenKeys
+	return members(b, func(key, v []byte) error {
+		switch string(key) {
+		case "id":
+			return seen.mark(0, plainString(v, &e.ID))
+		case "name":
+			return seen.mark(1, plainString(v, &e.Name))
+		case "data":
+			return seen.mark(2, rawValue(v, &e.Data))
+		case "user":
+			return seen.mark(3, rawValue(v, &e.User))
+		case "ts":
+			return seen.mark(4, plainInt(v, &e.Timestamp))
+		case "v":
+			return seen.mark(5, plainString(v, &e.Version))
+		}
+		return nil
+	})
+}
+
+// rawValue keeps v as a json.RawMessage does: null included.
+func rawValue(v []byte, out *json.RawMessage) error {
+	*out = json.RawMessage(v)
+	return nil
+}
