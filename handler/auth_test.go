@@ -88,6 +88,31 @@ func TestDevModeAcceptsUnsigned(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.Code)
 }
 
+// The real dev server's call requests carry no server kind; only a request
+// that says it comes from another kind of server is worth a warning.
+func TestDevModeWarnsOnlyAboutAnotherServerKind(t *testing.T) {
+	var logs captureLogger
+	c, err := inngest.NewClient(inngest.ClientConfig{AppID: "app", Dev: "1", Logger: logs.Logger()})
+	require.NoError(t, err)
+	_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, inngest.OnEvent("test/event"),
+		func(ctx context.Context, in inngest.Input[anyData]) (string, error) { return "ok", nil })
+	require.NoError(t, err)
+	h := newHandler(c)
+	body := callBody(t, testEvent, nil, nil)
+
+	res := do(t, h, http.MethodPost, "/api/inngest?fnId=app-fn&stepId=step", body, nil)
+	require.Equal(t, http.StatusOK, res.Code)
+	res = post(t, h, "fn", "step", body)
+	require.Equal(t, http.StatusOK, res.Code)
+	require.NotContains(t, logs.String(), "not a dev server")
+
+	for range 2 {
+		res = do(t, h, http.MethodPost, "/api/inngest?fnId=app-fn&stepId=step", body, map[string]string{wire.HeaderServerKind: "cloud"})
+		require.Equal(t, http.StatusOK, res.Code)
+	}
+	require.Equal(t, 1, strings.Count(logs.String(), "not a dev server"), "warned once: %s", logs.String())
+}
+
 func TestIntrospection(t *testing.T) {
 	now := time.Unix(1_750_000_000, 0)
 	c := cloudClient(t, testSigningKey, testFallbackKey)

@@ -166,12 +166,13 @@ func readAll(r io.Reader, n, limit int64) ([]byte, error) {
 }
 
 // verify checks the request signature of a call or sync. In dev mode it
-// passes without checking, as the spec asks, and warns once when the
-// request does not come from a dev server.
+// passes without checking, as the spec asks, and warns once when a request
+// says it comes from a server that is not a dev server. Call requests of
+// the real dev server carry no server kind, so a missing one is no sign.
 func (h *Handler) verify(r *http.Request, body []byte) (authed bool, err error) {
 	cfg := h.app.Config
 	if cfg.Dev {
-		if kind := r.Header.Get(wire.HeaderServerKind); kind != wire.ServerKindDev && h.devWarn.CompareAndSwap(false, true) {
+		if kind := r.Header.Get(wire.HeaderServerKind); kind != "" && kind != wire.ServerKindDev && h.devWarn.CompareAndSwap(false, true) {
 			h.log.Warn("inngest: dev mode is on but a request came from a server that is not a dev server; requests are not verified in dev mode",
 				"server_kind", kind)
 		}
