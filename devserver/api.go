@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"github.com/durablefn/inngest/internal/sign"
 	"github.com/durablefn/inngest/internal/wire"
 )
@@ -219,10 +221,24 @@ func (s *Server) handleEventRuns(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
+	if !validRunID(w, r.PathValue("id")) {
+		return
+	}
 	rn := s.Run(r.PathValue("id"))
 	if rn == nil {
 		writeError(w, http.StatusNotFound, "no run with that ID")
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": rn})
+}
+
+// validRunID answers 400 for a run ID that is not one this server could
+// have issued, as the real server does for an ID that does not parse; an
+// unknown well-formed ID is a 404.
+func validRunID(w http.ResponseWriter, id string) bool {
+	if _, err := uuid.Parse(id); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid run ID: "+id)
+		return false
+	}
+	return true
 }

@@ -50,6 +50,9 @@ func (s *Server) handleCancelRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("runID")
+	if !validRunID(w, id) {
+		return
+	}
 	err := s.CancelRun(r.Context(), id)
 	switch {
 	case errors.Is(err, ErrRunNotFound):

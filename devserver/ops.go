@@ -109,7 +109,12 @@ func (s *Server) applyOps(c *call, ops []wire.Op, res callResult) {
 			if r.outstanding[op.ID] != nil {
 				continue
 			}
-			if s.startInvoke(r, op, name, now) {
+			resolved, err := s.startInvoke(r, op, name, now)
+			if err != nil {
+				s.failRun(r, &wire.UserError{Name: "InvalidInvoke", Message: err.Error()})
+				return
+			}
+			if resolved {
 				cont = true
 			}
 		case wire.OpRunComplete:
@@ -200,13 +205,9 @@ func (s *Server) startWait(r *run, op *wire.Op, name string, now time.Time, afte
 	if o.Event == "" {
 		return false, fmt.Errorf("wait %q: no event name", name)
 	}
-	timeout := 24 * time.Hour * 365
-	if o.Timeout != "" {
-		d, err := timestr.Parse(o.Timeout)
-		if err != nil {
-			return false, fmt.Errorf("wait %q: %w", name, err)
-		}
-		timeout = d
+	expires, err := expiry(o.Timeout, now)
+	if err != nil {
+		return false, fmt.Errorf("wait %q: timeout: %w", name, err)
 	}
 	p := &pause{kind: pauseWait, run: r, stepID: op.ID, name: name, event: o.Event, started: now}
 	if o.If != nil && *o.If != "" {
@@ -227,9 +228,9 @@ func (s *Server) startWait(r *run, op *wire.Op, name string, now time.Time, afte
 	s.filePause(r, p)
 	pend := &pending{kind: wire.OpWaitForEvent, name: name, started: now, pause: p}
 	r.setOutstanding(op.ID, pend)
-	r.add(TimelineEntry{At: now, Kind: TimelineWait, StepID: op.ID, Name: name, Detail: o.Event + " for " + timestr.Format(timeout)})
+	r.add(TimelineEntry{At: now, Kind: TimelineWait, StepID: op.ID, Name: name, Detail: o.Event + " for " + timestr.Format(expires.Sub(now))})
 	stepID := op.ID
-	pend.timer = s.after(now.Add(timeout), func() {
+	pend.timer = s.after(expires, func() {
 		if r.ended() || r.outstanding[stepID] != pend {
 			return
 		}
@@ -262,8 +263,9 @@ func (s *Server) resolveWait(p *pause, ev *eventRecord) {
 }
 
 // startInvoke starts the invoked run. It reports true when the step was
-// resolved at once (the function does not exist).
-func (s *Server) startInvoke(r *run, op *wire.Op, name string, now time.Time) bool {
+// resolved at once (the function does not exist), and an error for opts
+// that cannot be followed.
+func (s *Server) startInvoke(r *run, op *wire.Op, name string, now time.Time) (bool, error) {
 	var o wire.InvokeOpts
 	fail := func(msg string) bool {
 		ue := &wire.UserError{Name: "Error", Message: msg}
@@ -272,16 +274,20 @@ func (s *Server) startInvoke(r *run, op *wire.Op, name string, now time.Time) bo
 		return true
 	}
 	if err := json.Unmarshal(op.Opts, &o); err != nil {
-		return fail("invoke: malformed opts: " + err.Error())
+		return false, fmt.Errorf("invoke %q: malformed opts: %w", name, err)
+	}
+	expires, err := expiry(o.Timeout, now)
+	if err != nil {
+		return false, fmt.Errorf("invoke %q: timeout: %w", name, err)
 	}
 	fn := s.fns[o.FunctionID]
 	if fn == nil {
-		return fail(fmt.Sprintf("could not find function %q to invoke", o.FunctionID))
+		return fail(fmt.Sprintf("could not find function %q to invoke", o.FunctionID)), nil
 	}
 	data := map[string]any{}
 	if len(o.Payload.Data) > 0 && !wire.IsNull(o.Payload.Data) {
 		if err := json.Unmarshal(o.Payload.Data, &data); err != nil {
-			return fail("invoke: payload data must be a JSON object")
+			return false, fmt.Errorf("invoke %q: payload data must be a JSON object", name)
 		}
 	}
 	correlation := r.id + "." + op.ID
@@ -293,32 +299,42 @@ func (s *Server) startInvoke(r *run, op *wire.Op, name string, now time.Time) bo
 	pend := &pending{kind: wire.OpInvokeFunction, name: name, started: now}
 	r.setOutstanding(op.ID, pend)
 	r.add(TimelineEntry{At: now, Kind: TimelineInvoke, StepID: op.ID, Name: name, Detail: fn.id})
-	if o.Timeout != "" {
-		if d, err := timestr.Parse(o.Timeout); err == nil {
-			stepID := op.ID
-			pend.timer = s.after(now.Add(d), func() {
-				if link.done || r.ended() {
-					return
-				}
-				link.done = true
-				delete(r.outstanding, stepID)
-				t := s.clock.Now()
-				ue := &wire.UserError{Name: "InngestInvokeTimeoutError", Message: "Timed out waiting for invoked function to complete"}
-				s.memoize(r, stepID, wrapError(ue))
-				r.add(TimelineEntry{At: t, Kind: TimelineInvokeDone, StepID: stepID, Name: name, Duration: t.Sub(now), Detail: ue.Message})
-				s.requestDiscovery(r)
-			})
-			r.timers = append(r.timers, pend.timer)
+	stepID := op.ID
+	pend.timer = s.after(expires, func() {
+		if link.done || r.ended() {
+			return
 		}
-	}
+		link.done = true
+		delete(r.outstanding, stepID)
+		t := s.clock.Now()
+		ue := &wire.UserError{Name: "InngestInvokeTimeoutError", Message: "Timed out waiting for invoked function to complete"}
+		s.memoize(r, stepID, wrapError(ue))
+		r.add(TimelineEntry{At: t, Kind: TimelineInvokeDone, StepID: stepID, Name: name, Duration: t.Sub(now), Detail: ue.Message})
+		s.requestDiscovery(r)
+	})
+	r.timers = append(r.timers, pend.timer)
 	child := s.createRun(fn, []*eventRecord{rec}, now, link)
 	if child == nil {
 		link.done = true
 		delete(r.outstanding, op.ID)
-		return fail(fmt.Sprintf("function %q did not start a run for the invocation", fn.id))
+		s.stopTimer(pend.timer)
+		return fail(fmt.Sprintf("function %q did not start a run for the invocation", fn.id)), nil
 	}
 	pend.child = child
-	return false
+	return false, nil
+}
+
+// noTimeout is how long a wait or an invoke without a timeout lasts: a
+// year, as on the real server.
+const noTimeout = 365 * 24 * time.Hour
+
+// expiry reads a wait's or an invoke's timeout, which the real server
+// takes as a duration ("30m", "1h30m") or an RFC 3339 time.
+func expiry(timeout string, now time.Time) (time.Time, error) {
+	if timeout == "" {
+		return now.Add(noTimeout), nil
+	}
+	return timestr.ParseTimeOrDuration(timeout, now)
 }
 
 // resumeParent hands an invoked run's outcome to the run that invoked it.

@@ -1,0 +1,125 @@
+package devserver_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	inngest "github.com/durablefn/inngest"
+	"github.com/durablefn/inngest/devserver"
+	"github.com/durablefn/inngest/handler"
+	"github.com/durablefn/inngest/step"
+)
+
+// rewritingApp serves c's functions on a virtual-clock server, replacing
+// old with new in the SDK's answers, as an SDK that writes opts
+// differently would.
+func rewritingApp(t *testing.T, vc *devserver.VirtualClock, c func(srv *devserver.Server) *inngest.Client, old, new string) *devserver.Server {
+	t.Helper()
+	srv := startServer(t, devserver.Config{NoListener: true, Clock: vc, TimeSkipping: true})
+	h := handler.New(c(srv), nil)
+	wrapped := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &bufWriter{h: http.Header{}}
+		h.ServeHTTP(rec, r)
+		body := bytes.ReplaceAll(rec.body.Bytes(), []byte(old), []byte(new))
+		for k, v := range rec.h {
+			w.Header()[k] = v
+		}
+		w.Header().Del("Content-Length")
+		w.WriteHeader(rec.code)
+		_, _ = io.Copy(w, bytes.NewReader(body))
+	})
+	require.NoError(t, srv.AddApp(ctxT(t), "http://app.local/api/inngest", wrapped))
+	return srv
+}
+
+func clientOn(t *testing.T, srv *devserver.Server) *inngest.Client {
+	t.Helper()
+	c, err := inngest.NewClient(inngest.ClientConfig{AppID: "app", Dev: srv.URL(), HTTPClient: srv.HTTPClient(), Logger: quietLogger()})
+	require.NoError(t, err)
+	return c
+}
+
+// The real server reads a wait's timeout as a duration or an RFC 3339
+// time; other SDKs send times.
+func TestWaitForEventTimeoutAsTime(t *testing.T) {
+	start := time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)
+	vc := devserver.NewVirtualClock(start)
+	srv := rewritingApp(t, vc, func(srv *devserver.Server) *inngest.Client {
+		c := clientOn(t, srv)
+		_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, inngest.OnEvent("request/made"),
+			func(ctx context.Context, in inngest.Input[Data]) (string, error) {
+				ev, err := step.WaitForEvent(ctx, "decision", approved, step.WaitOpts{Timeout: time.Hour})
+				if err != nil || ev != nil {
+					return "unexpected", err
+				}
+				return "timed out", nil
+			})
+		require.NoError(t, err)
+		return c
+	}, `"timeout":"1h"`, `"timeout":"`+start.Add(30*time.Minute).Format(time.RFC3339)+`"`)
+	r := oneRun(t, srv, send(t, srv, "request/made", Data{"id": "r1"}))
+	require.JSONEq(t, `"timed out"`, string(r.Output), devserver.FormatTimeline(r))
+	require.Equal(t, start.Add(30*time.Minute), r.EndedAt, devserver.FormatTimeline(r))
+}
+
+func TestInvokeTimeoutAsTime(t *testing.T) {
+	start := time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)
+	vc := devserver.NewVirtualClock(start)
+	srv := rewritingApp(t, vc, func(srv *devserver.Server) *inngest.Client {
+		c := clientOn(t, srv)
+		slow, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "slow"}, inngest.OnEvent("never/sent"),
+			func(ctx context.Context, in inngest.Input[Data]) (string, error) {
+				return "late", step.Sleep(ctx, "long", 48*time.Hour)
+			})
+		require.NoError(t, err)
+		_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: "parent"}, inngest.OnEvent("go"),
+			func(ctx context.Context, in inngest.Input[Data]) (string, error) {
+				_, err := step.Invoke(ctx, "call-slow", slow, Data{}, &step.InvokeOpts{Timeout: time.Hour})
+				if err == nil {
+					return "no timeout", nil
+				}
+				return err.Error(), nil
+			})
+		require.NoError(t, err)
+		return c
+	}, `"timeout":"1h"`, `"timeout":"`+start.Add(20*time.Minute).Format(time.RFC3339)+`"`)
+	r := oneRun(t, srv, send(t, srv, "go", nil))
+	require.Contains(t, string(r.Output), "Timed out", devserver.FormatTimeline(r))
+	require.Equal(t, start.Add(20*time.Minute), r.EndedAt)
+}
+
+// A timeout no server can read fails the run with a message that says
+// so, for an invoke as for a wait; before, an invoke's was ignored.
+func TestUnreadableTimeoutsFailTheRun(t *testing.T) {
+	for _, tc := range []struct{ name, opName string }{{"Invoke", "InvalidInvoke"}, {"Wait", "InvalidWaitForEvent"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := rewritingApp(t, devserver.NewVirtualClock(time.Time{}), func(srv *devserver.Server) *inngest.Client {
+				c := clientOn(t, srv)
+				child, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "child"}, inngest.OnEvent("never/sent"),
+					func(ctx context.Context, in inngest.Input[Data]) (string, error) { return "ok", nil })
+				require.NoError(t, err)
+				_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: "parent", Retries: inngest.Ptr(0)}, inngest.OnEvent("go"),
+					func(ctx context.Context, in inngest.Input[Data]) (string, error) {
+						if tc.name == "Invoke" {
+							_, err := step.Invoke(ctx, "call", child, Data{}, &step.InvokeOpts{Timeout: time.Hour})
+							return "returned", err
+						}
+						_, err := step.WaitForEvent(ctx, "decision", approved, step.WaitOpts{Timeout: time.Hour})
+						return "returned", err
+					})
+				require.NoError(t, err)
+				return c
+			}, `"timeout":"1h"`, `"timeout":"next tuesday"`)
+			r := oneRun(t, srv, send(t, srv, "go", nil))
+			require.Equal(t, devserver.StatusFailed, r.Status, devserver.FormatTimeline(r))
+			require.Contains(t, devserver.FormatTimeline(r), tc.opName)
+			require.Contains(t, devserver.FormatTimeline(r), "next tuesday")
+		})
+	}
+}
