@@ -39,27 +39,3 @@ func FuzzRetryAfter(f *testing.F) {
 		_ = parseRetryAfter(v, now)
 	})
 }
-
-// FuzzExpressionIndex compiles arbitrary expressions: compiling and
-// extracting an index must never panic.
-func FuzzExpressionIndex(f *testing.F) {
-	for _, s := range []string{"event.data.id == async.data.id", "async.data.n == 3 && event.data.ok", "async.x", "((("} {
-		f.Add(s)
-	}
-	c, err := newExprCache()
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Fuzz(func(t *testing.T, src string) {
-		e, err := c.compile(src)
-		if err != nil {
-			return
-		}
-		ev := map[string]any{"data": map[string]any{"id": "a", "n": 3.0}}
-		_ = e.match(ev, ev)
-		if e.eqIx != nil {
-			_, _ = e.eqIx.otherValue(ev)
-			_, _ = e.eqIx.asyncValue(ev)
-		}
-	})
-}

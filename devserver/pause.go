@@ -32,9 +32,9 @@ type pause struct {
 
 // filePause indexes p. Called with s.mu held.
 func (s *Server) filePause(r *run, p *pause) {
-	if p.expr != nil && p.expr.eqIx != nil {
-		if v, ok := p.expr.eqIx.otherValue(decodeMap(r.events[0])); ok {
-			p.ixPath, p.ixValue = p.expr.eqIx.pathKey(), v
+	if p.expr != nil && p.expr.Index() != nil {
+		if v, ok := p.expr.Index().OtherValue(decodeMap(r.events[0])); ok {
+			p.ixPath, p.ixValue = p.expr.Index().PathKey(), v
 		}
 	}
 	p.filed = true

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"slices"
 	"time"
+
+	iexpr "github.com/durablefn/inngest/internal/expr"
 )
 
 // store keeps everything a Server must not lose: events, runs with their
@@ -209,7 +211,7 @@ type pauseNameIndex struct {
 }
 
 type fieldIndex struct {
-	ix      *eqIndex
+	ix      *iexpr.EqIndex
 	byValue map[string][]*pause
 	n       int
 }
@@ -230,7 +232,7 @@ func (m *memStore) addPause(p *pause) {
 	}
 	fi := ni.fields[p.ixPath]
 	if fi == nil {
-		fi = &fieldIndex{ix: p.expr.eqIx, byValue: make(map[string][]*pause)}
+		fi = &fieldIndex{ix: p.expr.Index(), byValue: make(map[string][]*pause)}
 		ni.fields[p.ixPath] = fi
 	}
 	fi.byValue[p.ixValue] = append(fi.byValue[p.ixValue], p)
@@ -287,7 +289,7 @@ func (m *memStore) pauseCandidates(name string, async map[string]any) []*pause {
 	}
 	out := append([]*pause(nil), ni.scan...)
 	for _, fi := range ni.fields {
-		v, ok := fi.ix.asyncValue(async)
+		v, ok := fi.ix.AsyncValue(async)
 		if !ok {
 			continue
 		}

@@ -44,7 +44,14 @@
 //   - step.Sleep and step.SleepUntil resolve at once; the record keeps the
 //     time they would have taken.
 //   - step.WaitForEvent needs a mock: [MockWaitForEvent] or
-//     [MockWaitTimeout]. Its If expression is recorded, not evaluated.
+//     [MockWaitTimeout]. Its If expression (or the one its Match
+//     shorthand makes) is evaluated as the embedded orchestrator does,
+//     with the run's triggering event (the first event) as `event` and
+//     the mocked event as `async`. A mocked event it does not match
+//     never resumes the wait: the step times out and returns nil,
+//     [StepRecord.Unmatched] holds the event, and the test's log names
+//     the step, the expression and both events. An expression that does
+//     not compile fails the test.
 //   - step.Invoke of a function served by the same client runs it in
 //     process as a nested run; [MockInvoke] answers it instead.
 //   - step.SendEvent and Client.Send are captured by the client's

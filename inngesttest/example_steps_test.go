@@ -60,7 +60,7 @@ func newApproval(c *inngest.Client) *inngest.Function[Invoice, string] {
 		func(ctx context.Context, in inngest.Input[Invoice]) (string, error) {
 			ok, err := step.WaitForEvent(ctx, "wait-approval", InvoiceApproved, step.WaitOpts{
 				Timeout: 7 * 24 * time.Hour,
-				Match:   "data.invoiceId",
+				If:      "async.data.invoiceId == event.data.id",
 			})
 			if err != nil || ok == nil {
 				return "escalated", err
@@ -85,7 +85,25 @@ func ExampleMockWaitForEvent() {
 	fmt.Println(w.Event, w.Timeout, w.If)
 	// Output:
 	// approved by ana
-	// invoice/approved 168h0m0s event.data.invoiceId == async.data.invoiceId
+	// invoice/approved 168h0m0s async.data.invoiceId == event.data.id
+}
+
+// A mocked event that the wait's If expression does not match never
+// resumes the wait, as on the server: the step times out, and the test's
+// log says why.
+func ExampleMockWaitForEvent_unmatched() {
+	c := inngesttest.NewClient(t, inngest.ClientConfig{AppID: "billing"})
+	fn := newApproval(c)
+
+	res := inngesttest.Run(t, c, fn,
+		inngesttest.Event(InvoiceSubmitted.New(Invoice{ID: "inv-1"})),
+		inngesttest.MockWaitForEvent("wait-approval", InvoiceApproved.New(Approval{InvoiceID: "inv-2", By: "ana"})),
+	)
+
+	w := res.Step("wait-approval")
+	fmt.Println(res.Output, w.TimedOut, w.Unmatched.Data["invoiceId"])
+	// Output:
+	// escalated true inv-2
 }
 
 // The awaited event never arrives: seven days pass on the virtual clock.

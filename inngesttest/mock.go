@@ -196,9 +196,14 @@ func MockInvoke[T, R any](stepID string, fn func(data T) (R, error)) Option {
 }
 
 // MockWaitForEvent makes the step.WaitForEvent step stepID receive ev, as
-// if it arrived at once and matched. The event gets an ID and a timestamp
-// (the virtual time) when it has none. The step's If expression is not
-// evaluated: the record's Wait options hold it for a test to check.
+// if it arrived at once. The event gets an ID and a timestamp (the
+// virtual time) when it has none. When the step has an If expression (or
+// a Match, which the SDK turns into one), ev must match it as on the
+// server, with the run's triggering event as `event` and ev as `async`.
+// An ev that does not match would never resume the wait: the step times
+// out instead (it returns nil, and its record's Unmatched holds ev), and
+// the test's log says so. An expression that does not compile fails the
+// test.
 func MockWaitForEvent[T any](stepID string, ev inngest.Event[T]) Option {
 	return func(c *config) {
 		w, err := app.EncodeEvent(ev)

@@ -177,6 +177,11 @@ type StepRecord struct {
 	Err *inngest.StepError
 	// TimedOut is true for a waitForEvent step that got no event.
 	TimedOut bool
+	// Unmatched is the event mocked for a waitForEvent step whose If
+	// expression does not match it. The server would not resume the wait
+	// with that event, so the step timed out instead: TimedOut is true
+	// and Output is null. Nil otherwise.
+	Unmatched *inngest.GenericEvent
 	// Mocked is true when an option supplied the step's result instead of
 	// the step's own code or the orchestrator.
 	Mocked bool

@@ -3,8 +3,10 @@ package inngesttest
 import (
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	inngest "github.com/durablefn/inngest"
+	"github.com/durablefn/inngest/internal/expr"
 	"github.com/durablefn/inngest/internal/timestr"
 	"github.com/durablefn/inngest/internal/wire"
 )
@@ -110,9 +112,18 @@ func (r *runner) sleep(rec *StepRecord) {
 	r.memo(rec, json.RawMessage("null"))
 }
 
+// waitExprs compiles the If expressions of waits, with the semantics the
+// embedded orchestrator gives them; one cache serves every Run.
+var waitExprs = sync.OnceValues(expr.NewCache)
+
+// wait answers a waitForEvent step from its mock. A mocked event resumes
+// the wait only when the step's If expression matches it, with the run's
+// triggering event as `event` and the mocked one as `async`, as on the
+// server; otherwise the step times out and the log says why.
 func (r *runner) wait(rec *StepRecord) {
 	e := r.e
 	e.tb.Helper()
+	cond := r.waitCondition(rec)
 	raw, ok := e.cfg.waits[rec.ID]
 	e.use(rec.ID)
 	if !ok {
@@ -121,21 +132,74 @@ func (r *runner) wait(rec *StepRecord) {
 	}
 	rec.Mocked = true
 	if raw == nil {
-		e.now = e.now.Add(rec.Wait.Timeout)
-		rec.TimedOut, rec.Output = true, json.RawMessage("null")
-		r.memo(rec, json.RawMessage("null"))
+		r.waitTimedOut(rec)
 		return
 	}
 	var ev wire.Event
 	if err := json.Unmarshal(raw, &ev); err != nil {
 		e.fatalf("mocked event of step %q: %v", rec.ID, err)
 	}
-	out, err := json.Marshal(e.fillEvent(ev))
+	ev = e.fillEvent(ev)
+	out, err := json.Marshal(ev)
 	if err != nil {
 		e.fatalf("mocked event of step %q: %v", rec.ID, err)
 	}
+	if cond != nil {
+		matched, why := cond.Check(decodeObject(r.event), decodeObject(out))
+		if !matched {
+			reason := ""
+			if why != nil {
+				reason = fmt.Sprintf(" (evaluating it: %v)", why)
+			}
+			e.tb.Logf("inngesttest: step %q of %s: the mocked event does not match the wait's expression %q%s, so the server would not resume the wait with it: the step times out and returns nil. async (the mocked event): %s; event (the run's triggering event): %s",
+				rec.ID, r.fnID, rec.Wait.If, reason, out, r.event)
+			g := genericEvent(ev)
+			rec.Unmatched = &g
+			r.waitTimedOut(rec)
+			return
+		}
+	}
 	rec.Output = out
 	r.memo(rec, json.RawMessage(out))
+}
+
+// waitCondition compiles the If expression of a waitForEvent step; nil
+// when it has none. An expression that does not compile fails the test:
+// the server would fail the run.
+func (r *runner) waitCondition(rec *StepRecord) *expr.Expr {
+	e := r.e
+	e.tb.Helper()
+	if rec.Wait.If == "" {
+		return nil
+	}
+	exprs, err := waitExprs()
+	if err != nil {
+		e.fatalf("%v", err)
+	}
+	cond, err := exprs.Compile(rec.Wait.If)
+	if err != nil {
+		e.fatalf("step %q of %s waits for event %q with an If expression that does not compile, so the server would fail the run: %v",
+			rec.ID, r.fnID, rec.Wait.Event, err)
+	}
+	return cond
+}
+
+// waitTimedOut resolves a waitForEvent step without an event, once its
+// timeout passed on the virtual clock.
+func (r *runner) waitTimedOut(rec *StepRecord) {
+	r.e.now = r.e.now.Add(rec.Wait.Timeout)
+	rec.TimedOut, rec.Output = true, json.RawMessage("null")
+	r.memo(rec, json.RawMessage("null"))
+}
+
+// decodeObject decodes an event as expressions see it; nil when raw is
+// not a JSON object.
+func decodeObject(raw json.RawMessage) map[string]any {
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil
+	}
+	return m
 }
 
 func (r *runner) invoke(rec *StepRecord) {

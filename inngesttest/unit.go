@@ -35,7 +35,8 @@ const unitURL = "http://inngesttest.invalid/api/inngest"
 // retries failed steps and function errors up to the function's retries,
 // and runs the function's onFailure handler when the run fails. The
 // function's own error is in the result, not a test failure; misuse (an
-// unmocked WaitForEvent, a function not served by c) fails the test.
+// unmocked WaitForEvent, a wait's If expression that does not compile, a
+// function not served by c) fails the test.
 func Run[T, R any](t testing.TB, c *inngest.Client, fn *inngest.Function[T, R], opts ...Option) *Result[R] {
 	t.Helper()
 	if c == nil || fn == nil {
