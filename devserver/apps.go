@@ -201,18 +201,28 @@ func (s *Server) compileFunction(app *appRecord, w wire.Function) (*function, er
 		if c.limit <= 0 || c.period <= 0 {
 			return fail("rateLimit needs a positive limit and period")
 		}
+		if c.period > IdempotencyPeriod {
+			// As on the real server, which refuses the sync.
+			return fail("rateLimit.period %q is longer than the maximum of %s", rl.Period, IdempotencyPeriod)
+		}
 		if c.key, err = compile("rateLimit.key", rl.Key); err != nil {
 			return nil, err
 		}
 		fn.rateLimit = c
 	}
 	if th := w.Throttle; th != nil {
-		c := &throttleCfg{limit: th.Limit, burst: th.Burst}
+		// As on the real server: a limit of 0 means 1, and the period
+		// counts in whole seconds.
+		c := &throttleCfg{limit: max(th.Limit, 1), burst: th.Burst}
 		if c.period, err = dur("throttle.period", th.Period); err != nil {
 			return nil, err
 		}
-		if c.limit <= 0 || c.period <= 0 {
-			return fail("throttle needs a positive limit and period")
+		c.period = c.period.Truncate(time.Second)
+		if th.Limit < 0 || th.Burst < 0 {
+			return fail("throttle.limit and throttle.burst must not be negative")
+		}
+		if c.period <= 0 {
+			return fail("throttle.period %q is shorter than the minimum of 1s", th.Period)
 		}
 		if c.key, err = compile("throttle.key", th.Key); err != nil {
 			return nil, err

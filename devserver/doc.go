@@ -68,6 +68,19 @@
 // (moves queued calls ahead by up to 600 seconds), start and finish
 // timeouts (cancel the run) and singleton (skip or cancel).
 //
+// Throttle and rate limit are the real server's GCRA, per function and key:
+// a key lets a burst through at once, then one run every period/limit. A
+// throttle's burst is limit+burst runs, its period counted in whole
+// seconds, and runs over it start later, in order; a rate limit's burst is
+// limit/10+1 runs, and runs over it are dropped (no run is recorded). As on
+// the real server, an idempotency key is a rate limit of one run per 24
+// hours that takes the place of any rateLimit; a key expression that
+// evaluates to false exempts the event; the check comes before debouncing
+// (each event is checked, not the debounced run) and batched events skip
+// it. Runs started by step.Invoke meet rate limit, idempotency, singleton,
+// throttle and concurrency like any other run; unlike the real server, they
+// are never batched or debounced.
+//
 // # Visibility
 //
 // Each run keeps a timeline ([TimelineEntry]): what happened, when on the

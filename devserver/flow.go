@@ -2,12 +2,16 @@ package devserver
 
 import (
 	"container/heap"
+	"math"
 	"strconv"
 	"time"
 )
 
 // trigger starts fn for ev, through batching or debouncing when fn asks
-// for them. Called with s.mu held.
+// for them. As on the real server, an event that joins a batch meets no
+// rate limit or idempotency key, and one that is debounced meets them
+// before the debounce, not when the debounced run starts. Called with s.mu
+// held.
 func (s *Server) trigger(fn *function, ev *eventRecord, data map[string]any) {
 	now := s.clock.Now()
 	if b := fn.batch; b != nil && (b.cond == nil || b.cond.match(data, nil)) {
@@ -15,7 +19,9 @@ func (s *Server) trigger(fn *function, ev *eventRecord, data map[string]any) {
 		return
 	}
 	if d := fn.debounce; d != nil {
-		s.debounceEvent(fn, ev, data, now)
+		if s.admitRate(fn, ev, data, now) {
+			s.debounceEvent(fn, ev, data, now)
+		}
 		return
 	}
 	s.createRun(fn, []*eventRecord{ev}, now, nil)
@@ -63,7 +69,7 @@ func (s *Server) flushBatch(fn *function, b *batch) {
 	if len(b.events) == 0 {
 		return
 	}
-	s.createRun(fn, b.events, s.clock.Now(), nil)
+	s.startRun(fn, b.events, nil, s.clock.Now(), nil)
 }
 
 // debounce holds the latest event for one function and key.
@@ -94,63 +100,149 @@ func (s *Server) debounceEvent(fn *function, ev *eventRecord, data map[string]an
 			return
 		}
 		delete(s.debounces, key)
-		s.createRun(fn, []*eventRecord{d.last}, s.clock.Now(), nil)
+		s.startRun(fn, []*eventRecord{d.last}, nil, s.clock.Now(), nil)
 	})
 }
 
-// allowRate reports whether one more run may start under a rate limit of
-// limit per period, and records it. Called with s.mu held.
-func (s *Server) allowRate(key string, limit int, period time.Duration, now time.Time) bool {
-	list := s.rateLimits[key]
-	cut := 0
-	for cut < len(list) && !list[cut].After(now.Add(-period)) {
-		cut++
+// admitRate applies the rate-limit stage of run creation, as the real
+// server does before debouncing: an idempotency key (which the real server
+// turns into a rate limit of one run per 24 hours, in place of any
+// rateLimit) or else the rate limit. It reports false when the run is
+// dropped. A key expression that evaluates to false exempts the event.
+// Called with s.mu held.
+func (s *Server) admitRate(fn *function, ev *eventRecord, data map[string]any, now time.Time) bool {
+	if e := fn.idempotency; e != nil {
+		if exempt(e, data) {
+			return true
+		}
+		if !s.st.idempotent("idem\x00"+fn.id+"\x00"+e.key(data), now, now.Add(IdempotencyPeriod)) {
+			s.log.Debug("devserver: run skipped by idempotency key", "function_id", fn.id, "event_id", ev.id)
+			return false
+		}
+		return true
 	}
-	list = list[cut:]
-	if len(list) >= limit {
-		s.rateLimits[key] = list
+	rl := fn.rateLimit
+	if rl == nil || exempt(rl.key, data) {
+		return true
+	}
+	if !s.allowRate(fn.id+"\x00"+rl.key.keyOf(data), rl.limit, rl.period, now) {
+		s.log.Debug("devserver: run skipped by rate limit", "function_id", fn.id, "event_id", ev.id)
 		return false
 	}
-	s.rateLimits[key] = append(list, now)
-	heap.Push(&s.flowExpiries, &flowExpiry{at: now.Add(period), key: key, period: period, rate: true})
+	return true
+}
+
+// exempt reports whether a rate-limit key expression evaluates to false,
+// which leaves the event out of the limit.
+func exempt(e *expr, data map[string]any) bool {
+	if e == nil {
+		return false
+	}
+	v, err := e.eval(data, nil)
+	if err != nil {
+		return false
+	}
+	b, ok := v.Value().(bool)
+	return ok && !b
+}
+
+// Throttle and rate limit follow the generic cell rate algorithm (GCRA),
+// as on the real server. A key admits a number of runs at once (its
+// capacity), then one every emission interval, period/limit. Its whole
+// state is one time, the theoretical arrival time (TAT), which moves one
+// emission interval later with every run admitted; a run is admitted when
+// the TAT is at most a tolerance, emission × (capacity − 1), after now. A
+// TAT not after now means the key is at full capacity, the same as no
+// state, so such keys are dropped. Each key of s.throttles and
+// s.rateLimits maps to a one-element slice holding its TAT.
+//
+// The real server gives a rate limit a capacity of limit/10 + 1 and a
+// throttle one of limit + burst.
+
+// maxTolerance caps a key's tolerance so that a huge burst cannot overflow
+// time arithmetic; it is far beyond any period.
+const maxTolerance = 100 * 365 * 24 * time.Hour
+
+// gcraParams returns the emission interval and tolerance of a key that
+// admits limit runs per period, extra of them (capacity − 1) at once.
+func gcraParams(period time.Duration, limit, extra int) (emission, tolerance time.Duration) {
+	emission = period / time.Duration(max(limit, 1))
+	if emission <= 0 || extra <= 0 {
+		return emission, 0
+	}
+	if time.Duration(extra) > maxTolerance/emission {
+		return emission, maxTolerance
+	}
+	return emission, emission * time.Duration(extra)
+}
+
+// tatOf returns key's TAT in m, or now when it has none after now.
+func tatOf(m map[string][]time.Time, key string, now time.Time) time.Time {
+	if l := m[key]; len(l) > 0 && l[0].After(now) {
+		return l[0]
+	}
+	return now
+}
+
+// setTAT records key's TAT in m and files an expiry for a new key. A key
+// has one expiry entry for as long as it is in m. Called with s.mu held.
+func (s *Server) setTAT(m map[string][]time.Time, rate bool, key string, tat time.Time) {
+	if l := m[key]; len(l) > 0 {
+		l[0] = tat
+		return
+	}
+	m[key] = []time.Time{tat}
+	heap.Push(&s.flowExpiries, &flowExpiry{at: tat, key: key, rate: rate})
+}
+
+// allowRate reports whether one more run may start under a rate limit of
+// limit per period, and records it if so. Called with s.mu held.
+func (s *Server) allowRate(key string, limit int, period time.Duration, now time.Time) bool {
+	emission, tolerance := gcraParams(period, limit, limit/10)
+	tat := tatOf(s.rateLimits, key, now)
+	if tat.Sub(now) > tolerance {
+		return false
+	}
+	s.setTAT(s.rateLimits, true, key, tat.Add(emission))
 	return true
 }
 
 // throttleAt returns when a run may start under a throttle of limit per
-// period, and books that slot. Called with s.mu held.
-func (s *Server) throttleAt(key string, limit int, period time.Duration, now time.Time) time.Time {
-	list := s.throttles[key]
-	cut := 0
-	for cut < len(list) && !list[cut].After(now.Add(-period)) {
-		cut++
+// period with burst extra runs, and books that start. Runs booked on a key
+// start in the order they were booked. Called with s.mu held.
+func (s *Server) throttleAt(key string, limit, burst int, period time.Duration, now time.Time) time.Time {
+	extra := limit - 1
+	if burst > math.MaxInt-extra {
+		extra = math.MaxInt
+	} else {
+		extra += burst
 	}
-	list = list[cut:]
-	at := now
-	if len(list) >= limit {
-		// The slot frees when the start limit places ago leaves the window.
-		at = list[len(list)-limit].Add(period)
+	emission, tolerance := gcraParams(period, limit, extra)
+	tat := tatOf(s.throttles, key, now)
+	at := tat.Add(-tolerance)
+	if at.Before(now) {
+		at = now
 	}
-	s.throttles[key] = append(list, at)
-	heap.Push(&s.flowExpiries, &flowExpiry{at: at.Add(period), key: key, period: period})
+	s.setTAT(s.throttles, false, key, tat.Add(emission))
 	return at
 }
 
-// flowExpiry is when a rate-limit or throttle booking leaves its window,
-// so that keys whose windows emptied are dropped (their number grows with
-// event data otherwise).
+// flowExpiry is when a throttle or rate-limit key may be back at full
+// capacity, so that it can be dropped (the number of keys grows with event
+// data otherwise).
 type flowExpiry struct {
-	at     time.Time
-	key    string
-	period time.Duration
-	rate   bool
-	index  int
+	at    time.Time
+	key   string
+	rate  bool
+	index int
 }
 
 func (e *flowExpiry) before(o *flowExpiry) bool { return e.at.Before(o.at) }
 func (e *flowExpiry) setIndex(i int)            { e.index = i }
 
-// expireFlows drops rate-limit and throttle bookings that left their
-// windows by now, and keys left with none. Called with s.mu held.
+// expireFlows drops the throttle and rate-limit keys back at full capacity
+// by now; a key whose TAT moved on is filed again for its new TAT. Called
+// with s.mu held.
 func (s *Server) expireFlows(now time.Time) {
 	for s.flowExpiries.Len() > 0 && !s.flowExpiries[0].at.After(now) {
 		e := heap.Pop(&s.flowExpiries).(*flowExpiry)
@@ -158,15 +250,12 @@ func (s *Server) expireFlows(now time.Time) {
 		if e.rate {
 			m = s.rateLimits
 		}
-		list := m[e.key]
-		cut := 0
-		for cut < len(list) && !list[cut].After(now.Add(-e.period)) {
-			cut++
-		}
-		if cut == len(list) {
+		l := m[e.key]
+		if len(l) == 0 || !l[0].After(now) {
 			delete(m, e.key)
-		} else if cut > 0 {
-			m[e.key] = list[cut:]
+			continue
 		}
+		e.at = l[0]
+		heap.Push(&s.flowExpiries, e)
 	}
 }

@@ -259,6 +259,7 @@ func TestRateLimit(t *testing.T) {
 	vc := devserver.NewVirtualClock(time.Time{})
 	srv := startServer(t, devserver.Config{NoListener: true, Clock: vc})
 	inProcApp(t, srv, "app", func(c *inngest.Client) {
+		// 2 per hour: one at once (limit/10 = 0 extra), then one every 30m.
 		_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "rl",
 			RateLimit: &inngest.RateLimit{Limit: 2, Period: time.Hour, Key: "event.data.user"}},
 			inngest.OnEvent("go"),
@@ -272,11 +273,16 @@ func TestRateLimit(t *testing.T) {
 	evs = append(evs, devserver.Event{Name: "go", Data: Data{"user": "b"}})
 	ids, err := srv.SendEvent(ctxT(t), evs...)
 	require.NoError(t, err)
-	settled(t, srv, "app-rl", 3)
-	require.Empty(t, srv.Runs(ids[2]), "the third event of user a is dropped")
-	vc.Advance(time.Hour + time.Second)
+	settled(t, srv, "app-rl", 2)
+	require.NotEmpty(t, srv.Runs(ids[0]))
+	require.Empty(t, srv.Runs(ids[1]), "the second event of user a is dropped")
+	require.NotEmpty(t, srv.Runs(ids[5]), "user b has its own key")
+	vc.Advance(30 * time.Minute)
 	send(t, srv, "go", Data{"user": "a"})
-	settled(t, srv, "app-rl", 4)
+	settled(t, srv, "app-rl", 3)
+	require.Empty(t, srv.Runs(send(t, srv, "go", Data{"user": "a"})))
+	require.NoError(t, srv.WaitIdle(ctxT(t)))
+	require.Len(t, srv.FunctionRuns("app-rl"), 3)
 }
 
 func TestIdempotency(t *testing.T) {

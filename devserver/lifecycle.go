@@ -11,31 +11,34 @@ import (
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
-// createRun starts a run of fn for events, applying the flow control that
-// acts at run creation: idempotency, rate limit, singleton, throttle,
-// priority, concurrency keys, timeouts and cancellation rules. It returns
-// nil when flow control skipped the run. Called with s.mu held.
+// createRun starts a run of fn for events after the rate-limit stage
+// (idempotency key or rate limit), which applies to every run not made by
+// a batch or a debounce: event triggers, cron ticks and invoked runs alike,
+// as on the real server. It returns nil when flow control skipped the run.
+// Called with s.mu held.
 func (s *Server) createRun(fn *function, events []*eventRecord, now time.Time, link *invokeLink) *run {
-	var decoded map[string]any
+	var data map[string]any
+	if fn.idempotency != nil || fn.rateLimit != nil {
+		data = decodeMap(events[0].raw)
+		if !s.admitRate(fn, events[0], data, now) {
+			return nil
+		}
+	}
+	return s.startRun(fn, events, data, now, link)
+}
+
+// startRun starts a run of fn for events, applying the flow control that
+// acts once the run is due: singleton, throttle, priority, concurrency
+// keys, timeouts and cancellation rules. data is the first event decoded,
+// or nil to decode it when needed. Invoked runs (link set) meet all of it,
+// as on the real server. It returns nil when flow control skipped the run.
+// Called with s.mu held.
+func (s *Server) startRun(fn *function, events []*eventRecord, data map[string]any, now time.Time, link *invokeLink) *run {
 	first := func() map[string]any {
-		if decoded == nil {
-			decoded = decodeMap(events[0].raw)
+		if data == nil {
+			data = decodeMap(events[0].raw)
 		}
-		return decoded
-	}
-	if fn.idempotency != nil {
-		key := fn.id + "\x00" + fn.idempotency.key(first())
-		if !s.st.idempotent("idem\x00"+key, now, now.Add(IdempotencyPeriod)) {
-			s.log.Debug("devserver: run skipped by idempotency key", "function_id", fn.id, "event_id", events[0].id)
-			return nil
-		}
-	}
-	if rl := fn.rateLimit; rl != nil && link == nil {
-		key := fn.id + "\x00" + rl.key.keyOf(first())
-		if !s.allowRate(key, rl.limit, rl.period, now) {
-			s.log.Debug("devserver: run skipped by rate limit", "function_id", fn.id, "event_id", events[0].id)
-			return nil
-		}
+		return data
 	}
 	singletonKey := ""
 	if sg := fn.singleton; sg != nil {
@@ -96,9 +99,9 @@ func (s *Server) createRun(fn *function, events []*eventRecord, now time.Time, l
 		r.gates = append(r.gates, g)
 	}
 	at := now
-	if th := fn.throttle; th != nil && link == nil {
+	if th := fn.throttle; th != nil {
 		key := fn.id + "\x00" + th.key.keyOf(first())
-		at = s.throttleAt(key, th.limit+th.burst, th.period, now)
+		at = s.throttleAt(key, th.limit, th.burst, th.period, now)
 	}
 	r.add(TimelineEntry{At: now, Kind: TimelineQueued, Detail: "event " + events[0].name})
 	if at.After(now) {
