@@ -78,8 +78,11 @@
 // evaluates to false exempts the event; the check comes before debouncing
 // (each event is checked, not the debounced run) and batched events skip
 // it. Runs started by step.Invoke meet rate limit, idempotency, singleton,
-// throttle and concurrency like any other run; unlike the real server, they
-// are never batched or debounced.
+// throttle and concurrency like any other run: a rate-limited invocation
+// fails the invoking step, and one skipped by a singleton or an
+// idempotency key leaves it waiting for its timeout, as on the real
+// server. Unlike the real server, invoked runs are never batched or
+// debounced.
 //
 // # Visibility
 //

@@ -19,7 +19,7 @@ func (s *Server) trigger(fn *function, ev *eventRecord, data map[string]any) {
 		return
 	}
 	if d := fn.debounce; d != nil {
-		if s.admitRate(fn, ev, data, now) {
+		if s.admitRate(fn, ev, data, now) == notSkipped {
 			s.debounceEvent(fn, ev, data, now)
 		}
 		return
@@ -107,29 +107,29 @@ func (s *Server) debounceEvent(fn *function, ev *eventRecord, data map[string]an
 // admitRate applies the rate-limit stage of run creation, as the real
 // server does before debouncing: an idempotency key (which the real server
 // turns into a rate limit of one run per 24 hours, in place of any
-// rateLimit) or else the rate limit. It reports false when the run is
+// rateLimit) or else the rate limit. It reports why when the run is
 // dropped. A key expression that evaluates to false exempts the event.
 // Called with s.mu held.
-func (s *Server) admitRate(fn *function, ev *eventRecord, data map[string]any, now time.Time) bool {
+func (s *Server) admitRate(fn *function, ev *eventRecord, data map[string]any, now time.Time) skipReason {
 	if e := fn.idempotency; e != nil {
 		if exempt(e, data) {
-			return true
+			return notSkipped
 		}
 		if !s.st.idempotent("idem\x00"+fn.id+"\x00"+e.key(data), now, now.Add(IdempotencyPeriod)) {
 			s.log.Debug("devserver: run skipped by idempotency key", "function_id", fn.id, "event_id", ev.id)
-			return false
+			return skippedByIdempotency
 		}
-		return true
+		return notSkipped
 	}
 	rl := fn.rateLimit
 	if rl == nil || exempt(rl.key, data) {
-		return true
+		return notSkipped
 	}
 	if !s.allowRate(fn.id+"\x00"+rl.key.keyOf(data), rl.limit, rl.period, now) {
 		s.log.Debug("devserver: run skipped by rate limit", "function_id", fn.id, "event_id", ev.id)
-		return false
+		return skippedByRateLimit
 	}
-	return true
+	return notSkipped
 }
 
 // exempt reports whether a rate-limit key expression evaluates to false,

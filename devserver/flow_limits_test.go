@@ -267,7 +267,7 @@ func TestInvokedRunsMeetThrottleAndRateLimit(t *testing.T) {
 				}
 				out, err := step.Invoke(ctx, "call", child, Data{}, nil)
 				if err != nil {
-					return "error", nil
+					return err.Error(), nil
 				}
 				return out, nil
 			})
@@ -280,8 +280,50 @@ func TestInvokedRunsMeetThrottleAndRateLimit(t *testing.T) {
 	for range 2 {
 		outs = append(outs, string(oneRun(t, srv, send(t, srv, "go", Data{"to": "limited"})).Output))
 	}
-	require.Equal(t, []string{`"ok"`, `"error"`}, outs, "the second invocation is rate limited and fails the step")
+	require.Equal(t, `"ok"`, outs[0])
+	require.Contains(t, outs[1], "invoked function is rate limited", "the second invocation is rate limited and fails the step")
 	require.Len(t, srv.FunctionRuns("app-limited"), 1)
+}
+
+// An invocation skipped by a singleton (or an idempotency key) is not
+// reported to the invoker, which waits for its timeout, as on the real
+// server.
+func TestInvokeSkippedBySingletonWaitsForTheTimeout(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, devserver.Config{NoListener: true, TimeSkipping: true, Clock: devserver.NewVirtualClock(limitsEpoch)})
+	inProcApp(t, srv, "app", func(c *inngest.Client) {
+		single, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "single",
+			Singleton: &inngest.Singleton{Mode: inngest.SingletonSkip}}, inngest.OnEvent("never/sent"),
+			func(ctx context.Context, in inngest.Input[Data]) (string, error) {
+				return "ok", step.Sleep(ctx, "hold", 10*time.Minute)
+			})
+		require.NoError(t, err)
+		_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: "parent"}, inngest.OnEvent("go"),
+			func(ctx context.Context, in inngest.Input[Data]) (string, error) {
+				out, err := step.Invoke(ctx, "call", single, Data{}, &step.InvokeOpts{Timeout: 30 * time.Minute})
+				if err != nil {
+					return err.Error(), nil
+				}
+				return out, nil
+			})
+		require.NoError(t, err)
+	})
+	ids := sendN(t, srv, "go", nil, 2)
+	var outs []string
+	var ended []time.Duration
+	for _, id := range ids {
+		r := oneRun(t, srv, id)
+		outs = append(outs, string(r.Output))
+		ended = append(ended, r.EndedAt.Sub(limitsEpoch))
+	}
+	require.Contains(t, outs, `"ok"`, "one invocation runs")
+	timedOut := outs[0]
+	if timedOut == `"ok"` {
+		timedOut = outs[1]
+	}
+	require.Contains(t, timedOut, "Timed out", "the skipped one times out")
+	require.Contains(t, ended, 30*time.Minute)
+	require.Len(t, srv.FunctionRuns("app-single"), 1)
 }
 
 // Throttle and rate-limit settings the real server refuses are refused at

@@ -14,26 +14,48 @@ func newID() string { return uuid.Must(uuid.NewV7()).String() }
 // createRun starts a run of fn for events after the rate-limit stage
 // (idempotency key or rate limit), which applies to every run not made by
 // a batch or a debounce: event triggers, cron ticks and invoked runs alike,
-// as on the real server. It returns nil when flow control skipped the run.
-// Called with s.mu held.
-func (s *Server) createRun(fn *function, events []*eventRecord, now time.Time, link *invokeLink) *run {
+// as on the real server. It returns nil and the reason when flow control
+// skipped the run. Called with s.mu held.
+func (s *Server) createRun(fn *function, events []*eventRecord, now time.Time, link *invokeLink) (*run, skipReason) {
 	var data map[string]any
 	if fn.idempotency != nil || fn.rateLimit != nil {
 		data = decodeMap(events[0].raw)
-		if !s.admitRate(fn, events[0], data, now) {
-			return nil
+		if why := s.admitRate(fn, events[0], data, now); why != notSkipped {
+			return nil, why
 		}
 	}
 	return s.startRun(fn, events, data, now, link)
+}
+
+// skipReason says why flow control skipped a run.
+type skipReason int
+
+const (
+	notSkipped skipReason = iota
+	skippedByRateLimit
+	skippedByIdempotency
+	skippedBySingleton
+)
+
+func (w skipReason) String() string {
+	switch w {
+	case skippedByRateLimit:
+		return "rate limit"
+	case skippedByIdempotency:
+		return "idempotency key"
+	case skippedBySingleton:
+		return "singleton"
+	}
+	return "not skipped"
 }
 
 // startRun starts a run of fn for events, applying the flow control that
 // acts once the run is due: singleton, throttle, priority, concurrency
 // keys, timeouts and cancellation rules. data is the first event decoded,
 // or nil to decode it when needed. Invoked runs (link set) meet all of it,
-// as on the real server. It returns nil when flow control skipped the run.
-// Called with s.mu held.
-func (s *Server) startRun(fn *function, events []*eventRecord, data map[string]any, now time.Time, link *invokeLink) *run {
+// as on the real server. It returns nil and the reason when flow control
+// skipped the run. Called with s.mu held.
+func (s *Server) startRun(fn *function, events []*eventRecord, data map[string]any, now time.Time, link *invokeLink) (*run, skipReason) {
 	first := func() map[string]any {
 		if data == nil {
 			data = decodeMap(events[0].raw)
@@ -48,7 +70,7 @@ func (s *Server) startRun(fn *function, events []*eventRecord, data map[string]a
 				s.cancelRun(cur, &wire.UserError{Name: "FunctionCancelled", Message: "replaced by a newer run (singleton)"})
 			} else {
 				s.log.Debug("devserver: run skipped by singleton", "function_id", fn.id, "event_id", events[0].id)
-				return nil
+				return nil, skippedBySingleton
 			}
 		}
 	}
@@ -126,7 +148,7 @@ func (s *Server) startRun(fn *function, events []*eventRecord, data map[string]a
 	}
 	s.log.Debug("devserver: run created", "run_id", r.id, "function_id", fn.id, "event_id", events[0].id)
 	s.enqueue(r, "", 0, at)
-	return r
+	return r, notSkipped
 }
 
 // startFinishTimeout arms the finish timeout when a run's first call

@@ -313,14 +313,21 @@ func (s *Server) startInvoke(r *run, op *wire.Op, name string, now time.Time) (b
 		s.requestDiscovery(r)
 	})
 	r.timers = append(r.timers, pend.timer)
-	child := s.createRun(fn, []*eventRecord{rec}, now, link)
-	if child == nil {
+	child, why := s.createRun(fn, []*eventRecord{rec}, now, link)
+	switch why {
+	case notSkipped:
+		pend.child = child
+	case skippedByRateLimit:
+		// The real server fails the invoking step at once.
 		link.done = true
 		delete(r.outstanding, op.ID)
 		s.stopTimer(pend.timer)
-		return fail(fmt.Sprintf("function %q did not start a run for the invocation", fn.id)), nil
+		return fail("invoked function is rate limited"), nil
+	default:
+		// Skipped by an idempotency key or a singleton: as on the real
+		// server, the invoker is not told, and waits for its timeout.
+		r.add(TimelineEntry{At: now, Kind: TimelineInvoke, StepID: op.ID, Name: name, Detail: fn.id + " skipped the run (" + why.String() + "); waiting for the invoke's timeout"})
 	}
-	pend.child = child
 	return false, nil
 }
 
