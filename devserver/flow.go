@@ -153,8 +153,8 @@ func exempt(e *expr, data map[string]any) bool {
 // emission interval later with every run admitted; a run is admitted when
 // the TAT is at most a tolerance, emission × (capacity − 1), after now. A
 // TAT not after now means the key is at full capacity, the same as no
-// state, so such keys are dropped. Each key of s.throttles and
-// s.rateLimits maps to a one-element slice holding its TAT.
+// state, so such keys are dropped. s.throttles and s.rateLimits map each
+// key to its TAT.
 //
 // The real server gives a rate limit a capacity of limit/10 + 1 and a
 // throttle one of limit + burst.
@@ -177,21 +177,21 @@ func gcraParams(period time.Duration, limit, extra int) (emission, tolerance tim
 }
 
 // tatOf returns key's TAT in m, or now when it has none after now.
-func tatOf(m map[string][]time.Time, key string, now time.Time) time.Time {
-	if l := m[key]; len(l) > 0 && l[0].After(now) {
-		return l[0]
+func tatOf(m map[string]time.Time, key string, now time.Time) time.Time {
+	if tat, ok := m[key]; ok && tat.After(now) {
+		return tat
 	}
 	return now
 }
 
 // setTAT records key's TAT in m and files an expiry for a new key. A key
 // has one expiry entry for as long as it is in m. Called with s.mu held.
-func (s *Server) setTAT(m map[string][]time.Time, rate bool, key string, tat time.Time) {
-	if l := m[key]; len(l) > 0 {
-		l[0] = tat
+func (s *Server) setTAT(m map[string]time.Time, rate bool, key string, tat time.Time) {
+	_, known := m[key]
+	m[key] = tat
+	if known {
 		return
 	}
-	m[key] = []time.Time{tat}
 	heap.Push(&s.flowExpiries, &flowExpiry{at: tat, key: key, rate: rate})
 }
 
@@ -250,12 +250,12 @@ func (s *Server) expireFlows(now time.Time) {
 		if e.rate {
 			m = s.rateLimits
 		}
-		l := m[e.key]
-		if len(l) == 0 || !l[0].After(now) {
+		tat, ok := m[e.key]
+		if !ok || !tat.After(now) {
 			delete(m, e.key)
 			continue
 		}
-		e.at = l[0]
+		e.at = tat
 		heap.Push(&s.flowExpiries, e)
 	}
 }

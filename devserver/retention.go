@@ -21,8 +21,8 @@ type Stats struct {
 	QueuedCalls int `json:"queued_calls"`
 	// InFlight is the number of calls to apps in flight.
 	InFlight int `json:"in_flight"`
-	// FlowKeys is the number of throttle and rate-limit keys with
-	// bookings still in their windows.
+	// FlowKeys is the number of throttle and rate-limit keys not yet back
+	// at full capacity (keys that are are dropped).
 	FlowKeys int `json:"flow_keys"`
 }
 

@@ -40,11 +40,13 @@ type Server struct {
 	seq      uint64
 	eventSeq uint64
 
-	gates      map[string]int
-	throttles  map[string][]time.Time
-	rateLimits map[string][]time.Time
-	// flowExpiries orders bookings in throttles and rateLimits by when
-	// they leave their windows.
+	gates map[string]int
+	// throttles and rateLimits hold each key's GCRA state, its
+	// theoretical arrival time (flow.go).
+	throttles  map[string]time.Time
+	rateLimits map[string]time.Time
+	// flowExpiries holds one entry per key of throttles and rateLimits,
+	// ordered by when the key may be back at full capacity.
 	flowExpiries indexedHeap[*flowExpiry]
 	batches      map[string]*batch
 	debounces    map[string]*debounce
@@ -111,8 +113,8 @@ func New(cfg Config) (*Server, error) {
 		fns:        make(map[string]*function),
 		triggers:   make(map[string][]*trigger),
 		gates:      make(map[string]int),
-		throttles:  make(map[string][]time.Time),
-		rateLimits: make(map[string][]time.Time),
+		throttles:  make(map[string]time.Time),
+		rateLimits: make(map[string]time.Time),
 		batches:    make(map[string]*batch),
 		debounces:  make(map[string]*debounce),
 		singletons: make(map[string]*run),
