@@ -47,8 +47,9 @@
 //     [MockWaitTimeout]. Its If expression (or the one its Match
 //     shorthand makes) is evaluated as the embedded orchestrator does,
 //     with the run's triggering event (the first event) as `event` and
-//     the mocked event as `async`. A mocked event it does not match
-//     never resumes the wait: the step times out and returns nil,
+//     the mocked event as `async`. A mocked event it does not match, or
+//     one of another name, never resumes the wait: the step times out
+//     and returns nil,
 //     [StepRecord.Unmatched] holds the event, and the test's log names
 //     the step, the expression and both events. An expression that does
 //     not compile fails the test.

@@ -177,8 +177,9 @@ type StepRecord struct {
 	Err *inngest.StepError
 	// TimedOut is true for a waitForEvent step that got no event.
 	TimedOut bool
-	// Unmatched is the event mocked for a waitForEvent step whose If
-	// expression does not match it. The server would not resume the wait
+	// Unmatched is the event mocked for a waitForEvent step that does not
+	// match it: another name, or an If expression that does not hold for
+	// it. The server would not resume the wait
 	// with that event, so the step timed out instead: TimedOut is true
 	// and Output is null. Nil otherwise.
 	Unmatched *inngest.GenericEvent

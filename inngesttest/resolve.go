@@ -144,6 +144,19 @@ func (r *runner) wait(rec *StepRecord) {
 	if err != nil {
 		e.fatalf("mocked event of step %q: %v", rec.ID, err)
 	}
+	// unmatched resolves the step as the server would for an event that
+	// does not resume the wait, and says why in the test's log.
+	unmatched := func(why, detail string) {
+		e.tb.Logf("inngesttest: step %q of %s: %s, so the server would not resume the wait with it: the step times out and returns nil.%s",
+			rec.ID, r.fnID, why, detail)
+		g := genericEvent(ev)
+		rec.Unmatched = &g
+		r.waitTimedOut(rec)
+	}
+	if ev.Name != rec.Wait.Event {
+		unmatched(fmt.Sprintf("the mocked event is named %q but the wait is for %q", ev.Name, rec.Wait.Event), "")
+		return
+	}
 	if cond != nil {
 		matched, why := cond.Check(decodeObject(r.event), decodeObject(out))
 		if !matched {
@@ -151,11 +164,8 @@ func (r *runner) wait(rec *StepRecord) {
 			if why != nil {
 				reason = fmt.Sprintf(" (evaluating it: %v)", why)
 			}
-			e.tb.Logf("inngesttest: step %q of %s: the mocked event does not match the wait's expression %q%s, so the server would not resume the wait with it: the step times out and returns nil. async (the mocked event): %s; event (the run's triggering event): %s",
-				rec.ID, r.fnID, rec.Wait.If, reason, out, r.event)
-			g := genericEvent(ev)
-			rec.Unmatched = &g
-			r.waitTimedOut(rec)
+			unmatched(fmt.Sprintf("the mocked event does not match the wait's expression %q%s", rec.Wait.If, reason),
+				fmt.Sprintf(" async (the mocked event): %s; event (the run's triggering event): %s", out, r.event))
 			return
 		}
 	}

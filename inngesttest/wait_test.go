@@ -185,6 +185,24 @@ func TestUnmatchedMockedWaitEventIsLogged(t *testing.T) {
 	}
 }
 
+// A mocked event of another name never reaches the wait, whatever its
+// expression says.
+func TestMockedWaitEventOfAnotherNameTimesOut(t *testing.T) {
+	t.Parallel()
+	c, fn := waitFunction(t, step.WaitOpts{})
+	r := &logRecorder{TB: t}
+	other := inngest.EventType[Approval]("invoice/rejected")
+	res := inngesttest.Run(r, c, fn, inngesttest.Event(submitted), inngesttest.MockWaitForEvent("approval", other.New(Approval{InvoiceID: "inv-1"})))
+
+	require.Equal(t, "no approval", res.Output)
+	rec := res.Steps[0]
+	require.True(t, rec.TimedOut)
+	require.NotNil(t, rec.Unmatched)
+	require.Equal(t, "invoice/rejected", rec.Unmatched.Name)
+	require.Len(t, r.logs, 1)
+	require.Contains(t, r.logs[0], `the mocked event is named "invoice/rejected" but the wait is for "invoice/approved"`)
+}
+
 // A matching event, a timeout or a wait without an expression log nothing.
 func TestMatchedMockedWaitEventIsNotLogged(t *testing.T) {
 	t.Parallel()
