@@ -247,10 +247,11 @@ type Input[T any] struct {
 	RunID string
 	// Attempt counts retries of the current step or body, from 0.
 	Attempt int
-	// Logger is tagged with the function, run and attempt, and stays
-	// silent while memoized code is replayed. Inside a step's code, log
-	// with the step's ctx (Logger.InfoContext(ctx, …), or
-	// inngest.Logger(ctx)) to tag lines with the step ID too.
+	// Logger is tagged with the function, run and attempt, and with
+	// step_id while a step's code runs (loggers derived from it with With
+	// or WithGroup too); it stays silent while memoized code is replayed,
+	// so each line appears once per run. It is the logger [Logger](ctx)
+	// returns.
 	Logger *slog.Logger
 }
 
@@ -639,8 +640,8 @@ func invoke[T, R any](ctx context.Context, c *Client, spec *app.Function, call *
 	}
 	in.Logger = base
 	run := engine.New(in)
-	logger := slog.New(replayHandler{inner: base.Handler(), replaying: run.Replaying, attrs: []slog.Attr{
-		slog.String("function_id", spec.Slug), slog.String("run_id", req.Ctx.RunID), slog.Int("attempt", req.Ctx.Attempt)}})
+	logger := newRunLogger(base.Handler(), run, []slog.Attr{
+		slog.String("function_id", spec.Slug), slog.String("run_id", req.Ctx.RunID), slog.Int("attempt", req.Ctx.Attempt)})
 	ctx = context.WithValue(ctx, loggerKey{}, logger)
 	res := run.Execute(ctx, func(ctx context.Context) (json.RawMessage, error) {
 		out, err := fn(ctx, Input[T]{Event: first, Events: events, RunID: req.Ctx.RunID, Attempt: req.Ctx.Attempt, Logger: logger})
@@ -666,24 +667,6 @@ func invoke[T, R any](ctx context.Context, c *Client, spec *app.Function, call *
 		}
 	}
 	return res
-}
-
-type loggerKey struct{}
-
-// Logger returns the logger of the function run that ctx belongs to:
-// tagged with the function, run and attempt, and silent while memoized
-// code is replayed. Outside a function it returns slog.Default().
-func Logger(ctx context.Context) *slog.Logger {
-	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
-		if info, ok := engine.StepFromContext(ctx); ok {
-			if h, ok := l.Handler().(replayHandler); ok && !h.stepSet {
-				h.step, h.stepSet = info.ID, true
-				return slog.New(h)
-			}
-		}
-		return l
-	}
-	return slog.Default()
 }
 
 func transformInput(ctx context.Context, mws []middleware.Middleware, mc *middleware.Call, req *wire.CallRequest, in *engine.Input) (context.Context, error) {
@@ -763,60 +746,6 @@ func badInput(err error) engine.Result {
 		Error:   wire.UserError{Name: "NonRetriableError", Message: err.Error(), NoRetry: true},
 		NoRetry: true,
 	}}
-}
-
-// replayHandler drops log records while memoized code is being replayed,
-// so each line is logged once per run, not once per request. Its own
-// attributes (function, run, attempt) are added when a record is handled,
-// so a request that logs nothing pays nothing for them.
-type replayHandler struct {
-	inner     slog.Handler
-	replaying func() bool
-	attrs     []slog.Attr // not yet applied to inner
-	step      string      // step ID to tag records with, when known up front
-	stepSet   bool        // a step tag is in step or already in inner: ignore ctx
-}
-
-func (h replayHandler) Enabled(ctx context.Context, l slog.Level) bool {
-	return !h.replaying() && h.inner.Enabled(ctx, l)
-}
-
-func (h replayHandler) Handle(ctx context.Context, r slog.Record) error {
-	if h.replaying() {
-		return nil
-	}
-	step := h.step
-	if info, ok := engine.StepFromContext(ctx); ok && !h.stepSet {
-		step = info.ID
-	}
-	if len(h.attrs) > 0 || step != "" {
-		r = r.Clone()
-		r.AddAttrs(h.attrs...)
-		if step != "" {
-			r.AddAttrs(slog.String("step_id", step))
-		}
-	}
-	return h.inner.Handle(ctx, r)
-}
-
-// applied returns the inner handler with the pending attributes applied.
-func (h replayHandler) applied() slog.Handler {
-	as := h.attrs
-	if h.step != "" {
-		as = append(append([]slog.Attr(nil), as...), slog.String("step_id", h.step))
-	}
-	if len(as) == 0 {
-		return h.inner
-	}
-	return h.inner.WithAttrs(as)
-}
-
-func (h replayHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return replayHandler{inner: h.applied().WithAttrs(as), replaying: h.replaying, stepSet: h.stepSet}
-}
-
-func (h replayHandler) WithGroup(name string) slog.Handler {
-	return replayHandler{inner: h.applied().WithGroup(name), replaying: h.replaying, stepSet: h.stepSet}
 }
 
 // mwSender runs a function's own middleware around step.SendEvent.

@@ -523,6 +523,9 @@ func TestLoggerIsReplayAwareAndStepTagged(t *testing.T) {
 			log.Info("starting")
 			v, err := step.Run(ctx, "charge", func(ctx context.Context) (string, error) {
 				in.Logger.InfoContext(ctx, "charging")
+				// A logger derived outside the step is tagged inside it,
+				// with step_id beside the run's attributes, not in g.
+				log.WithGroup("g").Info("inside", "x", 1)
 				return "ok", nil
 			})
 			if err != nil {
@@ -541,6 +544,8 @@ func TestLoggerIsReplayAwareAndStepTagged(t *testing.T) {
 	require.Equal(t, 1, strings.Count(out, "msg=finished"), out)
 	require.Contains(t, out, "component=billing")
 	require.Regexp(t, `msg=charging .*step_id=charge`, out)
+	require.Regexp(t, `msg=inside function_id=fn run_id=01JRUN attempt=0 step_id=charge component=billing g.x=1`, out)
+	require.Regexp(t, `msg=finished function_id=fn run_id=01JRUN attempt=0\n`, out, "no step_id outside a step")
 	require.Contains(t, out, "run_id=01JRUN")
 }
 

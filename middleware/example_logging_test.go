@@ -31,7 +31,7 @@ func ExampleNewLogging() {
 	})
 	_, _ = inngest.CreateFunction(client, inngest.FunctionOpts{ID: "ship-order"}, inngest.OnEvent("shop/order.paid"),
 		func(ctx context.Context, in inngest.Input[map[string]any]) (string, error) {
-			log := middleware.Logger(ctx).With("order", in.Event.Data["order"])
+			log := inngest.Logger(ctx).With("order", in.Event.Data["order"])
 			label, err := step.Run(ctx, "print-label", func(ctx context.Context) (string, error) {
 				log.Info("printing label")
 				return "LBL-1", nil

@@ -4,15 +4,15 @@ import (
 	"context"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
 // LoggingConfig configures the Logging middleware. The zero value logs at
 // Info level and above to slog.Default().
 type LoggingConfig struct {
-	// Logger receives the lifecycle lines and every line logged through
-	// Logger(ctx). Default: slog.Default().
+	// Logger receives the lifecycle lines and every line the function
+	// logs through its run's logger (Input.Logger or inngest.Logger(ctx)).
+	// Default: slog.Default().
 	Logger *slog.Logger
 	// Level is the lowest level logged, for lifecycle and user lines
 	// alike. Default: slog.LevelInfo.
@@ -28,13 +28,12 @@ type LoggingConfig struct {
 // again, and replayed, for each step: a line is about what happened, not
 // about a request.
 //
-// Code in the function gets its logger from [Logger](ctx), or equally from
-// its Input.Logger or inngest.Logger(ctx), which use this middleware's
-// logger and level while it is registered. That logger is
-// tagged with function_id, run_id and attempt, and with step inside a
-// step's code; it stays silent while memoized code is replayed, so each
-// line the code logs appears once per run, also from loggers derived with
-// With or WithGroup.
+// While it is registered, the run's own logger (Input.Logger, or
+// inngest.Logger(ctx)) logs to this middleware's logger at its level.
+// That logger is tagged with function_id, run_id and attempt, and with
+// step_id inside a step's code; it stays silent while memoized code is
+// replayed, so each line the code logs appears once per run, also from
+// loggers derived with With or WithGroup.
 //
 // Register it on the client to log every function, or in a function's
 // FunctionOpts.Middleware to log only that one.
@@ -60,40 +59,18 @@ type logStateKey struct{}
 
 // logState is one call's logging state, in the ctx the function runs with.
 type logState struct {
-	m         *Logging
-	call      *Call
-	fresh     bool // no memoized steps: the run starts in this call
-	replaying atomic.Bool
-	logger    *slog.Logger
+	m     *Logging
+	call  *Call
+	fresh bool // no memoized steps: the run starts in this call
 
 	mu        sync.Mutex
-	step      *Step
 	stepStart time.Time
 }
 
-// Logger returns the logger of the function run ctx belongs to, as set up
-// by the Logging middleware: tagged with the function, run, attempt and
-// current step, and silent while memoized code is replayed. Without the
-// Logging middleware, or outside a function, it returns slog.Default().
-func Logger(ctx context.Context) *slog.Logger {
-	if s, ok := ctx.Value(logStateKey{}).(*logState); ok {
-		return s.logger
-	}
-	return slog.Default()
-}
-
-// TransformInput puts the run's logger in the function's context.
+// TransformInput makes this middleware's logger and level the base of the
+// run's logger, and sets up the lifecycle lines.
 func (m *Logging) TransformInput(ctx context.Context, call *Call, in *Input) (context.Context, error) {
 	s := &logState{m: m, call: call, fresh: len(in.Steps) == 0}
-	s.replaying.Store(true)
-	base := m.logger.Handler().WithAttrs([]slog.Attr{
-		slog.String("function_id", call.FunctionID),
-		slog.String("run_id", call.RunID),
-		slog.Int("attempt", call.Attempt),
-	})
-	s.logger = slog.New(&runHandler{state: s, base: base})
-	// The SDK's own run logger (Input.Logger, inngest.Logger) is built on
-	// this middleware's logger and level too, so there is one logger.
 	ctx = WithBaseLogger(ctx, slog.New(levelHandler{inner: m.logger.Handler(), level: m.level}))
 	return context.WithValue(ctx, logStateKey{}, s), nil
 }
@@ -128,26 +105,25 @@ func stateOf(ctx context.Context) *logState {
 	return s
 }
 
-// BeforeExecution ends the replay and logs the start of a new run.
+// BeforeExecution logs the start of a new run.
 func (m *Logging) BeforeExecution(ctx context.Context, _ *Call) {
 	s := stateOf(ctx)
 	if s == nil {
 		return
 	}
-	s.replaying.Store(false)
 	if s.fresh && s.call.Attempt == 0 {
 		s.lifecycle(ctx, slog.LevelInfo, "function started")
 	}
 }
 
-// BeforeStep notes the step whose code is about to run.
-func (m *Logging) BeforeStep(ctx context.Context, _ *Call, step Step) context.Context {
+// BeforeStep notes when the step's code starts.
+func (m *Logging) BeforeStep(ctx context.Context, _ *Call, _ Step) context.Context {
 	s := stateOf(ctx)
 	if s == nil {
 		return ctx
 	}
 	s.mu.Lock()
-	s.step, s.stepStart = &step, time.Now()
+	s.stepStart = time.Now()
 	s.mu.Unlock()
 	return ctx
 }
@@ -160,7 +136,6 @@ func (m *Logging) TransformStep(ctx context.Context, _ *Call, step Step, out *Ou
 	}
 	s.mu.Lock()
 	d := time.Since(s.stepStart)
-	s.step = nil
 	s.mu.Unlock()
 	attrs := []slog.Attr{slog.String("step_id", step.ID), slog.String("kind", step.Kind), slog.Duration("duration", d)}
 	if step.Index > 0 {
@@ -198,75 +173,4 @@ func (s *logState) lifecycle(ctx context.Context, level slog.Level, msg string, 
 	r.AddAttrs(slog.String("function_id", s.call.FunctionID), slog.String("run_id", s.call.RunID), slog.Int("attempt", s.call.Attempt))
 	r.AddAttrs(attrs...)
 	_ = h.Handle(ctx, r)
-}
-
-// runHandler is the handler of a run's logger: it drops records while the
-// run replays memoized code and tags records with the running step. It
-// keeps the With and WithGroup calls made on it, so the step attribute
-// can be added outside any group the user opened.
-type runHandler struct {
-	state *logState
-	base  slog.Handler // with the run's attributes, before ops
-	ops   []handlerOp
-	inner slog.Handler // base with ops applied
-}
-
-type handlerOp struct {
-	group string
-	attrs []slog.Attr
-}
-
-func (h *runHandler) handler() slog.Handler {
-	if h.inner != nil {
-		return h.inner
-	}
-	return h.base
-}
-
-func (h *runHandler) Enabled(ctx context.Context, level slog.Level) bool {
-	return !h.state.replaying.Load() && level >= h.state.m.level.Level() && h.handler().Enabled(ctx, level)
-}
-
-func (h *runHandler) Handle(ctx context.Context, r slog.Record) error {
-	if h.state.replaying.Load() {
-		return nil
-	}
-	h.state.mu.Lock()
-	step := h.state.step
-	h.state.mu.Unlock()
-	if step == nil {
-		return h.handler().Handle(ctx, r)
-	}
-	inner := h.base.WithAttrs([]slog.Attr{slog.String("step_id", step.ID)})
-	for _, op := range h.ops {
-		inner = apply(inner, op)
-	}
-	return inner.Handle(ctx, r)
-}
-
-func apply(h slog.Handler, op handlerOp) slog.Handler {
-	if op.group != "" {
-		return h.WithGroup(op.group)
-	}
-	return h.WithAttrs(op.attrs)
-}
-
-func (h *runHandler) with(op handlerOp) slog.Handler {
-	ops := make([]handlerOp, len(h.ops), len(h.ops)+1)
-	copy(ops, h.ops)
-	return &runHandler{state: h.state, base: h.base, ops: append(ops, op), inner: apply(h.handler(), op)}
-}
-
-func (h *runHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	if len(attrs) == 0 {
-		return h
-	}
-	return h.with(handlerOp{attrs: attrs})
-}
-
-func (h *runHandler) WithGroup(name string) slog.Handler {
-	if name == "" {
-		return h
-	}
-	return h.with(handlerOp{group: name})
 }

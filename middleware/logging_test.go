@@ -63,13 +63,13 @@ func TestLoggingReplayedRunLogsOnce(t *testing.T) {
 	})
 	_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, inngest.OnEvent("test/run"),
 		func(ctx context.Context, in inngest.Input[map[string]any]) (int, error) {
-			log := middleware.Logger(ctx)
+			log := inngest.Logger(ctx)
 			log.Info("begin")
 			in.Logger.Info("sdk begin")
 			billing := log.With("customer", "c1").WithGroup("billing")
 			a, err := step.Run(ctx, "charge", func(ctx context.Context) (int, error) {
 				billing.Info("charging", "amount", 5)
-				middleware.Logger(ctx).Debug("inside step")
+				inngest.Logger(ctx).Debug("inside step")
 				return 5, nil
 			})
 			if err != nil {
@@ -121,10 +121,10 @@ func TestLoggingLevelAndFailures(t *testing.T) {
 		Middleware: []middleware.Middleware{middleware.NewLogging(middleware.LoggingConfig{Logger: out.logger(slog.LevelDebug), Level: slog.LevelWarn})}},
 		inngest.OnEvent("test/run"),
 		func(ctx context.Context, in inngest.Input[map[string]any]) (int, error) {
-			middleware.Logger(ctx).Info("below the level")
+			inngest.Logger(ctx).Info("below the level")
 			_, err := step.Run(ctx, "flaky", func(ctx context.Context) (int, error) { return 0, errors.New("timeout") })
 			if err != nil {
-				middleware.Logger(ctx).Warn("giving up")
+				inngest.Logger(ctx).Warn("giving up")
 				return 0, inngest.NonRetriable(err)
 			}
 			return 1, nil
@@ -145,9 +145,4 @@ func TestLoggingLevelAndFailures(t *testing.T) {
 		"level=WARN msg=\"giving up\" " + tags,
 		"level=ERROR msg=\"function failed\" " + tags + " error=\"step \\\"flaky\\\" failed: timeout\"",
 	}, out.lines())
-}
-
-func TestLoggerOutsideRun(t *testing.T) {
-	t.Parallel()
-	require.Same(t, slog.Default(), middleware.Logger(context.Background()))
 }

@@ -193,6 +193,7 @@ type Run struct {
 	targetFound bool
 	executed    bool
 	afterMemo   bool
+	running     string // user ID of the step whose code is running, if any
 
 	onConsume func(hash string) // test hook, called with r.mu held
 }
@@ -458,6 +459,20 @@ func (r *Run) Executed() bool {
 	return r.executed
 }
 
+// RunningStep returns the user ID of the step whose code is running now,
+// or "" when none is: at most one step's code runs in a request.
+func (r *Run) RunningStep() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.running
+}
+
+func (r *Run) setRunning(id string) {
+	r.mu.Lock()
+	r.running = id
+	r.mu.Unlock()
+}
+
 // Replaying reports whether memoized state remains to be consumed: user
 // code running now is being replayed, not run for the first time.
 func (r *Run) Replaying() bool {
@@ -666,7 +681,9 @@ func (r *Run) execute(ctx context.Context, ref Ref, kind string, fn RunFunc) wir
 			stepCtx = c
 		}
 	}
+	r.setRunning(ref.ID)
 	data, err := runGuarded(context.WithValue(stepCtx, inStepKey{}, info), fn)
+	r.setRunning("")
 	if h := r.in.Hooks; h != nil && h.TransformStep != nil {
 		data, err = h.TransformStep(ctx, info, data, err)
 	}

@@ -59,7 +59,7 @@ func Register(c *inngest.Client, p Payments) (*inngest.Function[Refund, string],
 		RefundRequested.Trigger(),
 		func(ctx context.Context, in inngest.Input[Refund]) (string, error) {
 			r := in.Event.Data
-			middleware.Logger(ctx).Info("refunding", "refund_id", r.RefundID, "cents", r.Cents)
+			inngest.Logger(ctx).Info("refunding", "refund_id", r.RefundID, "cents", r.Cents)
 			return step.Run(ctx, "refund", func(ctx context.Context) (string, error) {
 				return p.Refund(ctx, r.PaymentID, r.Cents)
 			})
