@@ -75,20 +75,27 @@ type Concurrency struct {
 	Scope string
 }
 
-// Throttle lets Limit runs start per Period, queuing the rest.
+// Throttle lets Limit runs start per Period, queuing the rest: they start
+// later, in order. The server spreads starts evenly: Limit+Burst runs may
+// start at once, then one every Period/Limit (a throttle of 10 per minute
+// starts a queued run every 6 seconds, not 10 at the top of each minute).
 type Throttle struct {
 	// Limit is the number of runs that may start per Period. Must be
 	// positive.
 	Limit int
-	// Period is the window, 1s to 7 days.
+	// Period is the window, 1s to 7 days, in whole seconds.
 	Period time.Duration
-	// Burst is how many extra runs may start at once.
+	// Burst is how many runs beyond Limit may start at once.
 	Burst int
 	// Key is an optional CEL expression over `event`.
 	Key string
 }
 
-// RateLimit lets Limit runs start per Period and skips the rest.
+// RateLimit lets Limit runs start per Period and skips the rest: their
+// events start no run. The server spreads the allowance evenly: Limit/10+1
+// runs may start at once, then one every Period/Limit (a limit of 2 per
+// hour lets one run start, then one more every 30 minutes). A Key
+// expression that evaluates to false leaves the event out of the limit.
 type RateLimit struct {
 	// Limit is the number of runs that may start per Period. Must be
 	// positive.
