@@ -76,6 +76,8 @@ type Run struct {
 	// Duration is the run's length on the orchestrator's clock (virtual
 	// when embedded); zero when unknown.
 	Duration time.Duration
+
+	ended bool // served mode: the server set ended_at
 }
 
 // Send sends events with the client and returns their IDs.
@@ -390,7 +392,7 @@ func (e *Env) poll(ctx context.Context, eventID string, n int, ended bool) ([]Ru
 		if err == nil && len(runs) >= n {
 			done := true
 			for _, r := range runs {
-				if ended && (r.Status == "Running" || r.Status == "Queued") {
+				if ended && !r.ended {
 					done = false
 				}
 			}
@@ -422,6 +424,8 @@ func fetchRuns(ctx context.Context, hc *http.Client, url string) ([]Run, error) 
 			FunctionID string          `json:"function_id"`
 			Status     string          `json:"status"`
 			Output     json.RawMessage `json:"output"`
+			StartedAt  *time.Time      `json:"run_started_at"`
+			EndedAt    *time.Time      `json:"ended_at"`
 		} `json:"data"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
@@ -429,7 +433,13 @@ func fetchRuns(ctx context.Context, hc *http.Client, url string) ([]Run, error) 
 	}
 	out := make([]Run, len(body.Data))
 	for i, d := range body.Data {
-		out[i] = Run{ID: d.RunID, FunctionID: d.FunctionID, Status: d.Status, Output: d.Output}
+		// The real server's status can read Completed or Failed while the
+		// run goes on (a parallel step done, a retry pending): only
+		// ended_at says it ended.
+		out[i] = Run{ID: d.RunID, FunctionID: d.FunctionID, Status: d.Status, Output: d.Output, ended: d.EndedAt != nil}
+		if d.StartedAt != nil && d.EndedAt != nil {
+			out[i].Duration = d.EndedAt.Sub(*d.StartedAt)
+		}
 	}
 	return out, nil
 }
