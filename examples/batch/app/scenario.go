@@ -61,8 +61,10 @@ func Example() demo.Example {
 			if err != nil {
 				return err
 			}
+			// A batch run is found through its last event: the real
+			// server's runs API lists it under that event only.
 			var sizes []int
-			for _, id := range []string{ids[0], ids[100], ids[200]} {
+			for _, id := range []string{ids[99], ids[199], ids[249]} {
 				r, err := env.ExpectRun(ctx, id, "Completed")
 				if err != nil {
 					return err
