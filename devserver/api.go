@@ -209,13 +209,18 @@ func (s *Server) handleActions(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, steps)
 }
 
+// handleEventRuns serves GET /v1/events/{id}/runs. As on the real server,
+// a batch run is listed under the batch's last event only (Server.Runs
+// finds it through any of its events).
 func (s *Server) handleEventRuns(w http.ResponseWriter, r *http.Request) {
-	runs := s.Runs(r.PathValue("id"))
-	for _, rn := range runs {
+	id := r.PathValue("id")
+	runs := []*Run{}
+	for _, rn := range s.Runs(id) {
+		if n := len(rn.EventIDs); n > 1 && rn.EventIDs[n-1] != id {
+			continue
+		}
 		rn.Timeline, rn.Steps = nil, nil
-	}
-	if runs == nil {
-		runs = []*Run{}
+		runs = append(runs, rn)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": runs})
 }

@@ -402,3 +402,32 @@ func TestSingleton(t *testing.T) {
 	require.Equal(t, devserver.StatusCompleted, cancel[1].Status)
 	require.JSONEq(t, `2`, string(cancel[1].Output))
 }
+
+// As on the real server, the runs API lists a batch run under the batch's
+// last event only; Server.Runs finds it through any of them.
+func TestBatchRunIsListedUnderItsLastEvent(t *testing.T) {
+	srv := startServer(t, devserver.Config{TimeSkipping: true})
+	inProcApp(t, srv, "app", func(c *inngest.Client) {
+		_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "batch",
+			BatchEvents: &inngest.BatchEvents{MaxSize: 3, Timeout: 10 * time.Second}},
+			inngest.OnEvent("click"),
+			func(ctx context.Context, in inngest.Input[Data]) (int, error) { return len(in.Events), nil })
+		require.NoError(t, err)
+	})
+	ids, err := srv.SendEvent(ctxT(t), devserver.Event{Name: "click"}, devserver.Event{Name: "click"}, devserver.Event{Name: "click"})
+	require.NoError(t, err)
+	settled(t, srv, "app-batch", 1)
+	for i, id := range ids {
+		var list struct {
+			Data []map[string]any `json:"data"`
+		}
+		getJSON(t, srv.URL()+"/v1/events/"+id+"/runs", 200, &list)
+		if i == len(ids)-1 {
+			require.Len(t, list.Data, 1)
+			require.EqualValues(t, 3, list.Data[0]["output"])
+		} else {
+			require.Empty(t, list.Data, "event %d", i)
+		}
+		require.Len(t, srv.Runs(id), 1)
+	}
+}
