@@ -61,12 +61,16 @@ func Example() demo.Example {
 			if err != nil {
 				return err
 			}
-			// A batch run is found through its last event: the real
-			// server's runs API lists it under that event only.
+			// Batch runs are found through their events (on the real
+			// server, through each batch's last event only).
+			runs, err := env.WaitRunsOf(ctx, ids, 3)
+			if err != nil {
+				return err
+			}
 			var sizes []int
-			for _, id := range []string{ids[99], ids[199], ids[249]} {
-				r, err := env.ExpectRun(ctx, id, "Completed")
-				if err != nil {
+			for _, r := range runs {
+				env.Print(r)
+				if err := demo.Expect(r, "Completed"); err != nil {
 					return err
 				}
 				var n int
@@ -75,6 +79,7 @@ func Example() demo.Example {
 				}
 				sizes = append(sizes, n)
 			}
+			slices.SortFunc(sizes, func(a, b int) int { return b - a })
 			fmt.Fprintf(env.Out, "rows per insert: %v\n", sizes)
 			if !slices.Equal(sizes, []int{100, 100, 50}) {
 				return fmt.Errorf("batches of %v, want [100 100 50]", sizes)

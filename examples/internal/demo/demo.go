@@ -108,6 +108,63 @@ func (e *Env) WaitRuns(ctx context.Context, eventID string, n int) ([]Run, error
 	return out, nil
 }
 
+// WaitRunsOf waits until the events together started n distinct runs and
+// all of them ended, and returns them in the order their events were
+// given. It suits batches: on the real server a batch run is found only
+// through the batch's last event, and which event that is depends on the
+// order the server took them in.
+func (e *Env) WaitRunsOf(ctx context.Context, eventIDs []string, n int) ([]Run, error) {
+	for {
+		var out []Run
+		ended := true
+		for _, id := range eventIDs {
+			runs, err := e.runsNow(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range runs {
+				if slices.ContainsFunc(out, func(o Run) bool { return o.ID == r.ID }) {
+					continue
+				}
+				out = append(out, r)
+				ended = ended && r.ended
+			}
+		}
+		if len(out) >= n && ended {
+			e.record(out)
+			return out, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%d of %d runs ended: %w", len(out), n, ctx.Err())
+		case <-time.After(e.pollEvery()):
+		}
+	}
+}
+
+// runsNow returns the runs an event started so far.
+func (e *Env) runsNow(ctx context.Context, eventID string) ([]Run, error) {
+	if e.Server == nil {
+		return fetchRuns(ctx, &http.Client{Timeout: 10 * time.Second}, apiOrigin()+"/v1/events/"+eventID+"/runs")
+	}
+	runs := e.Server.Runs(eventID)
+	out := make([]Run, len(runs))
+	for i, r := range runs {
+		out[i] = Run{ID: r.ID, FunctionID: r.FunctionID, Status: string(r.Status), Output: r.Output, Timeline: devserver.FormatTimeline(r),
+			Duration: r.EndedAt.Sub(r.StartedAt), ended: r.Status.Ended()}
+	}
+	return out, nil
+}
+
+// pollEvery is how often runs are read again: a real server is polled
+// once a second, the embedded one is waited on more closely.
+func (e *Env) pollEvery() time.Duration {
+	if e.Server == nil {
+		return time.Second
+	}
+	return 5 * time.Millisecond
+}
+
 // ExpectRuns waits for the run of each event in turn, prints it, and checks
 // it ended with the status given at the same position.
 func (e *Env) ExpectRuns(ctx context.Context, eventIDs []string, statuses ...string) error {
@@ -379,16 +436,9 @@ func (e *Env) pollStarted(ctx context.Context, eventID string, n int) ([]Run, er
 }
 
 func (e *Env) poll(ctx context.Context, eventID string, n int, ended bool) ([]Run, error) {
-	api := os.Getenv("INNGEST_API_ORIGIN")
-	if api == "" {
-		api = os.Getenv("INNGEST_DEV")
-	}
-	if api == "" || api == "1" {
-		api = inngest.DefaultDevServerURL
-	}
 	hc := &http.Client{Timeout: 10 * time.Second}
 	for {
-		runs, err := fetchRuns(ctx, hc, strings.TrimRight(api, "/")+"/v1/events/"+eventID+"/runs")
+		runs, err := fetchRuns(ctx, hc, apiOrigin()+"/v1/events/"+eventID+"/runs")
 		if err == nil && len(runs) >= n {
 			done := true
 			for _, r := range runs {
@@ -406,6 +456,18 @@ func (e *Env) poll(ctx context.Context, eventID string, n int, ended bool) ([]Ru
 		case <-time.After(time.Second):
 		}
 	}
+}
+
+// apiOrigin is the served-mode server's API origin.
+func apiOrigin() string {
+	api := os.Getenv("INNGEST_API_ORIGIN")
+	if api == "" {
+		api = os.Getenv("INNGEST_DEV")
+	}
+	if api == "" || api == "1" {
+		api = inngest.DefaultDevServerURL
+	}
+	return strings.TrimRight(api, "/")
 }
 
 func fetchRuns(ctx context.Context, hc *http.Client, url string) ([]Run, error) {

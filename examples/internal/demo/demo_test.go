@@ -36,3 +36,23 @@ func TestServedModeWaitsForEndedAt(t *testing.T) {
 	require.Equal(t, 42*time.Second, runs[0].Duration)
 	require.EqualValues(t, 3, calls.Load())
 }
+
+// A batch run shows up under one of its events only.
+func TestServedModeFindsBatchRunsThroughAnyEvent(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/v1/events/e3/runs":
+			_, _ = w.Write([]byte(`{"data":[{"run_id":"r1","status":"Completed","ended_at":"2026-01-01T00:00:05Z","output":3}]}`))
+		default:
+			_, _ = w.Write([]byte(`{"data":[]}`))
+		}
+	}))
+	defer srv.Close()
+	t.Setenv("INNGEST_API_ORIGIN", srv.URL)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	runs, err := (&Env{}).WaitRunsOf(ctx, []string{"e1", "e2", "e3"}, 1)
+	require.NoError(t, err)
+	require.Len(t, runs, 1)
+	require.Equal(t, "r1", runs[0].ID)
+}
