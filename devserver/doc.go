@@ -71,9 +71,10 @@
 // Throttle and rate limit are the real server's GCRA, per function and key:
 // a key lets a burst through at once, then one run every period/limit. A
 // throttle's burst is limit+burst runs, its period counted in whole
-// seconds, and runs over it start later, in order; a rate limit's burst is
-// limit/10+1 runs, and runs over it are dropped (no run is recorded). As on
-// the real server, an idempotency key is a rate limit of one run per 24
+// seconds, and runs over it start later, in order; it is met when a run
+// would start, so a run cancelled while it waits takes no start. A rate
+// limit's burst is limit/10+1 runs, and runs over it are dropped (no run
+// is recorded). As on the real server, an idempotency key is a rate limit of one run per 24
 // hours that takes the place of any rateLimit; a key expression that
 // evaluates to false exempts the event; the check comes before debouncing
 // (each event is checked, not the debounced run) and batched events skip

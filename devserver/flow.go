@@ -207,24 +207,90 @@ func (s *Server) allowRate(key string, limit int, period time.Duration, now time
 	return true
 }
 
-// throttleAt returns when a run may start under a throttle of limit per
-// period with burst extra runs, and books that start. Runs booked on a key
-// start in the order they were booked. Called with s.mu held.
-func (s *Server) throttleAt(key string, limit, burst int, period time.Duration, now time.Time) time.Time {
-	extra := limit - 1
-	if burst > math.MaxInt-extra {
+// gcra returns the emission interval and tolerance of the throttle: its
+// capacity is limit + burst runs.
+func (th *throttleCfg) gcra() (emission, tolerance time.Duration) {
+	extra := th.limit - 1
+	if th.burst > math.MaxInt-extra {
 		extra = math.MaxInt
 	} else {
-		extra += burst
+		extra += th.burst
 	}
-	emission, tolerance := gcraParams(period, limit, extra)
+	return gcraParams(th.period, th.limit, extra)
+}
+
+// throttleQueue holds the runs of one throttle key that wait for a start,
+// in arrival order, and the timer set for the key's next free start.
+type throttleQueue struct {
+	runs  []*run
+	timer *timer
+}
+
+// throttle starts r under its function's throttle: at once when the key
+// has room and no run waits before it, else when its turn comes. As on the
+// real server, the throttle is met when a run would start, so a run
+// cancelled while it waits (a start timeout, cancelOn, the API) takes no
+// start from those behind it. Called with s.mu held.
+func (s *Server) throttle(r *run, key string, th *throttleCfg, now time.Time) {
+	q := s.throttleQueues[key]
+	if q == nil {
+		if s.admitThrottle(key, th, now) {
+			s.enqueue(r, "", 0, now)
+			return
+		}
+		q = &throttleQueue{}
+		s.throttleQueues[key] = q
+	}
+	q.runs = append(q.runs, r)
+	r.add(TimelineEntry{At: now, Kind: TimelineQueued, Detail: "throttled: waits for a start"})
+	s.armThrottle(key, q, th)
+}
+
+// admitThrottle books a start now if the key has room. Called with s.mu
+// held.
+func (s *Server) admitThrottle(key string, th *throttleCfg, now time.Time) bool {
+	emission, tolerance := th.gcra()
 	tat := tatOf(s.throttles, key, now)
-	at := tat.Add(-tolerance)
+	if tat.Sub(now) > tolerance {
+		return false
+	}
+	s.setTAT(s.throttles, false, key, tat.Add(emission))
+	return true
+}
+
+// armThrottle sets the key's timer for its next free start, when the
+// waiting runs at the head of the queue start. Called with s.mu held.
+func (s *Server) armThrottle(key string, q *throttleQueue, th *throttleCfg) {
+	if q.timer != nil {
+		return
+	}
+	_, tolerance := th.gcra()
+	now := s.clock.Now()
+	at := tatOf(s.throttles, key, now).Add(-tolerance)
 	if at.Before(now) {
 		at = now
 	}
-	s.setTAT(s.throttles, false, key, tat.Add(emission))
-	return at
+	q.timer = s.after(at, func() {
+		q.timer = nil
+		now := s.clock.Now()
+		for len(q.runs) > 0 {
+			r := q.runs[0]
+			if !r.ended() {
+				if !s.admitThrottle(key, th, now) {
+					break
+				}
+				r.add(TimelineEntry{At: now, Kind: TimelineQueued, Detail: "throttle let it start after " + now.Sub(r.createdAt).String()})
+				s.enqueue(r, "", 0, now)
+			}
+			q.runs[0] = nil
+			q.runs = q.runs[1:]
+		}
+		if len(q.runs) == 0 {
+			delete(s.throttleQueues, key)
+			return
+		}
+		s.armThrottle(key, q, th)
+	})
 }
 
 // flowExpiry is when a throttle or rate-limit key may be back at full

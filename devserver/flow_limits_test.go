@@ -356,3 +356,40 @@ func TestFlowLimitSyncPayloads(t *testing.T) {
 	status, out := postJSON(t, srv.URL()+"/fn/register", fn(`"throttle":{"limit":0,"period":"1m"},"rateLimit":{"limit":1,"period":"24h"}`))
 	require.Equal(t, 200, status, out)
 }
+
+// The throttle is met when a run would start, as on the real server: a
+// run cancelled while it waits takes no start from the runs behind it.
+func TestThrottledRunCancelledWhileWaitingFreesItsStart(t *testing.T) {
+	t.Parallel()
+	vc := devserver.NewVirtualClock(limitsEpoch)
+	srv := startServer(t, devserver.Config{NoListener: true, Clock: vc})
+	inProcApp(t, srv, "app", func(c *inngest.Client) {
+		_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "thr",
+			Throttle: &inngest.Throttle{Limit: 1, Period: time.Minute}}, inngest.OnEvent("go"),
+			func(ctx context.Context, in inngest.Input[Data]) (string, error) { return "ok", nil })
+		require.NoError(t, err)
+	})
+	ids := sendN(t, srv, "go", nil, 3)
+	var second *devserver.Run
+	require.NoError(t, srv.WaitFor(ctxT(t), func() bool {
+		runs := srv.Runs(ids[1])
+		if len(runs) == 1 && len(srv.Runs(ids[2])) == 1 && len(srv.Runs(ids[0])) == 1 && srv.Runs(ids[0])[0].Status.Ended() {
+			second = runs[0]
+			return true
+		}
+		return false
+	}))
+	require.Equal(t, devserver.StatusRunning, second.Status, "the second run waits for the throttle")
+	require.NoError(t, srv.CancelRun(ctxT(t), second.ID))
+	require.NoError(t, srv.SetTimeSkipping(true))
+	runs := settled(t, srv, "app-thr", 3)
+	var ran []time.Duration
+	for _, r := range runs {
+		if r.Status == devserver.StatusCompleted {
+			ran = append(ran, r.EndedAt.Sub(limitsEpoch))
+		}
+	}
+	sort.Slice(ran, func(i, j int) bool { return ran[i] < ran[j] })
+	require.Equal(t, []time.Duration{0, time.Minute}, ran, "the third run starts in the cancelled run's place")
+	require.Contains(t, devserver.FormatTimeline(srv.Runs(ids[2])[0]), "throttle let it start after 1m0s")
+}

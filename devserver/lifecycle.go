@@ -120,15 +120,7 @@ func (s *Server) startRun(fn *function, events []*eventRecord, data map[string]a
 		}
 		r.gates = append(r.gates, g)
 	}
-	at := now
-	if th := fn.throttle; th != nil {
-		key := fn.id + "\x00" + th.key.keyOf(first())
-		at = s.throttleAt(key, th.limit, th.burst, th.period, now)
-	}
 	r.add(TimelineEntry{At: now, Kind: TimelineQueued, Detail: "event " + events[0].name})
-	if at.After(now) {
-		r.add(TimelineEntry{At: now, Kind: TimelineQueued, Detail: "throttled until +" + at.Sub(now).String()})
-	}
 	s.st.putRun(r)
 	for _, c := range fn.cancels {
 		p := &pause{kind: pauseCancel, run: r, event: c.event, expr: c.expr, started: now}
@@ -147,7 +139,11 @@ func (s *Server) startRun(fn *function, events []*eventRecord, data map[string]a
 		}))
 	}
 	s.log.Debug("devserver: run created", "run_id", r.id, "function_id", fn.id, "event_id", events[0].id)
-	s.enqueue(r, "", 0, at)
+	if th := fn.throttle; th != nil {
+		s.throttle(r, fn.id+"\x00"+th.key.keyOf(first()), th, now)
+	} else {
+		s.enqueue(r, "", 0, now)
+	}
 	return r, notSkipped
 }
 

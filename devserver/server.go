@@ -45,6 +45,8 @@ type Server struct {
 	// theoretical arrival time (flow.go).
 	throttles  map[string]time.Time
 	rateLimits map[string]time.Time
+	// throttleQueues holds, per throttle key, the runs waiting to start.
+	throttleQueues map[string]*throttleQueue
 	// flowExpiries holds one entry per key of throttles and rateLimits,
 	// ordered by when the key may be back at full capacity.
 	flowExpiries indexedHeap[*flowExpiry]
@@ -109,20 +111,21 @@ func New(cfg Config) (*Server, error) {
 			events: cfg.EventRetention, maxEvents: cfg.MaxEvents,
 			runs: cfg.RunRetention, maxRuns: cfg.MaxFinishedRuns,
 		}),
-		apps:       make(map[string]*appRecord),
-		fns:        make(map[string]*function),
-		triggers:   make(map[string][]*trigger),
-		gates:      make(map[string]int),
-		throttles:  make(map[string]time.Time),
-		rateLimits: make(map[string]time.Time),
-		batches:    make(map[string]*batch),
-		debounces:  make(map[string]*debounce),
-		singletons: make(map[string]*run),
-		changed:    make(chan struct{}),
-		wake:       make(chan struct{}, 1),
-		results:    make(chan finishedCall, cfg.MaxInFlight),
-		done:       make(chan struct{}),
-		url:        inProcessOrigin,
+		apps:           make(map[string]*appRecord),
+		fns:            make(map[string]*function),
+		triggers:       make(map[string][]*trigger),
+		gates:          make(map[string]int),
+		throttles:      make(map[string]time.Time),
+		rateLimits:     make(map[string]time.Time),
+		throttleQueues: make(map[string]*throttleQueue),
+		batches:        make(map[string]*batch),
+		debounces:      make(map[string]*debounce),
+		singletons:     make(map[string]*run),
+		changed:        make(chan struct{}),
+		wake:           make(chan struct{}, 1),
+		results:        make(chan finishedCall, cfg.MaxInFlight),
+		done:           make(chan struct{}),
+		url:            inProcessOrigin,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
