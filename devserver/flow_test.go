@@ -425,6 +425,7 @@ func TestBatchRunIsListedUnderItsLastEvent(t *testing.T) {
 		if i == len(ids)-1 {
 			require.Len(t, list.Data, 1)
 			require.EqualValues(t, 3, list.Data[0]["output"])
+			require.Equal(t, id, list.Data[0]["event_id"], "a batch run's event_id is its last event")
 		} else {
 			require.Empty(t, list.Data, "event %d", i)
 		}

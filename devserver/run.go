@@ -36,7 +36,8 @@ type Run struct {
 	ID string `json:"run_id"`
 	// FunctionID is the function's composite ID ("<app id>-<fn id>").
 	FunctionID string `json:"function_id"`
-	// EventID is the ID of the triggering event (the first of a batch).
+	// EventID is the ID of the triggering event; for a batch, its last
+	// event, as the real server reports it.
 	EventID string `json:"event_id"`
 	// EventIDs lists every event of the run (several for a batch).
 	EventIDs []string `json:"event_ids"`
@@ -135,11 +136,13 @@ func (r *run) add(e TimelineEntry) {
 	r.timeline = append(r.timeline, e)
 }
 
+// eventID is the event the run is listed under: the last of a batch, as
+// on the real server.
 func (r *run) eventID() string {
 	if len(r.eventIDs) == 0 {
 		return ""
 	}
-	return r.eventIDs[0]
+	return r.eventIDs[len(r.eventIDs)-1]
 }
 
 // snapshot copies the run for callers outside the lock.
