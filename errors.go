@@ -121,7 +121,7 @@ func classify(err error, now time.Time) (wire.UserError, bool, engine.Retry) {
 		// again, so the run fails now with the step's own error.
 		noRetry = true
 		ue.Name, ue.Stack = se.Name, se.Stack
-		if err == error(se) {
+		if err == error(se) { //nolint:errorlint // identity: the step's own error, not one wrapping it
 			ue.Message = se.Message
 		}
 		if ue.Name == "" {

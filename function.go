@@ -581,7 +581,7 @@ func matchExpr(ifExpr, match string) (string, error) {
 	}
 	m := strings.TrimPrefix(match, "event.")
 	if m == "" || strings.ContainsAny(m, " ()=!<>&|'\"") {
-		return "", fmt.Errorf("Match must be a field path such as \"data.userId\", got %q", match)
+		return "", fmt.Errorf("the Match field must be a field path such as \"data.userId\", got %q", match)
 	}
 	expr := "event." + m + " == async." + m
 	if ifExpr != "" {

@@ -115,12 +115,12 @@ func (s *Server) parseEvents(body []byte) ([]wire.Event, error) {
 	switch body[0] {
 	case '[':
 		if err := json.Unmarshal(body, &list); err != nil {
-			return nil, fmt.Errorf("malformed event array: %v", err)
+			return nil, fmt.Errorf("malformed event array: %w", err)
 		}
 	case '{':
 		var one wire.Event
 		if err := json.Unmarshal(body, &one); err != nil {
-			return nil, fmt.Errorf("malformed event: %v", err)
+			return nil, fmt.Errorf("malformed event: %w", err)
 		}
 		list = []wire.Event{one}
 	default:

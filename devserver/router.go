@@ -2,6 +2,7 @@ package devserver
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -77,7 +78,7 @@ func (rt *router) RoundTrip(req *http.Request) (*http.Response, error) {
 		defer close(done)
 		defer func() {
 			if p := recover(); p != nil {
-				if p == http.ErrAbortHandler {
+				if err, ok := p.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 					return
 				}
 				rec.reset(http.StatusInternalServerError)

@@ -28,7 +28,6 @@ type Server struct {
 	apps     map[string]*appRecord // by app URL
 	fns      map[string]*function  // by composite ID
 	triggers map[string][]*trigger // by event name
-	crons    []*cronEntry
 
 	timers   timerHeap // timers that time skipping may jump to
 	bgTimers timerHeap // cron and retention timers, which it never jumps to

@@ -167,7 +167,6 @@ func TestFunctionErrors(t *testing.T) {
 		"retryafter":   inngest.RetryAt(errors.New("later"), retryAt),
 		"retrydelay":   inngest.RetryAfter(errors.New("rate limited"), 1500*time.Millisecond),
 	} {
-		fnErr := fnErr
 		_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: id}, inngest.OnEvent("test/event"),
 			func(ctx context.Context, in inngest.Input[anyData]) (any, error) { return nil, fnErr })
 		require.NoError(t, err)
@@ -198,7 +197,7 @@ func TestPanicsBecomeErrors(t *testing.T) {
 	_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "body"}, inngest.OnEvent("test/event"),
 		func(ctx context.Context, in inngest.Input[anyData]) (any, error) {
 			var m map[string]int
-			m["boom"] = 1 // nil map write panics
+			m["boom"] = 1 //nolint:staticcheck // the nil map write is the panic under test
 			return nil, nil
 		})
 	require.NoError(t, err)
@@ -566,7 +565,6 @@ func TestFunctionMiddlewareSeesStepSendEvent(t *testing.T) {
 	c, err := inngest.NewClient(inngest.ClientConfig{AppID: "app", Dev: srv.URL, Logger: discardLogger()})
 	require.NoError(t, err)
 	for _, name := range []string{"ok/event", "forbidden/event"} {
-		name := name
 		_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: strings.ReplaceAll(name, "/", "-"), Middleware: []middleware.Middleware{tagSends{}}},
 			inngest.OnEvent("test/event"),
 			func(ctx context.Context, in inngest.Input[anyData]) ([]string, error) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -227,7 +228,7 @@ func (h *Handler) register(ctx context.Context, appURL, deployID, serverKind str
 		}
 		resp, err := cfg.HTTPClient.Do(req)
 		if err != nil {
-			return false, fmt.Errorf("reaching %s/fn/register: %v", cfg.APIOrigin, unwrapURLError(err))
+			return false, fmt.Errorf("reaching %s/fn/register: %w", cfg.APIOrigin, unwrapURLError(err))
 		}
 		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		resp.Body.Close()
@@ -252,7 +253,7 @@ func (h *Handler) register(ctx context.Context, appURL, deployID, serverKind str
 }
 
 func unwrapURLError(err error) error {
-	if ue, ok := err.(*url.Error); ok {
+	if ue := (*url.Error)(nil); errors.As(err, &ue) {
 		return ue.Err
 	}
 	return err

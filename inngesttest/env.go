@@ -535,7 +535,10 @@ func (r *EnvRun) HasStep(stepID string) bool {
 // completed.
 func (r *EnvRun) Decode(v any) error {
 	if r.Status != StatusCompleted {
-		return fmt.Errorf("inngesttest: run %s of %s is %s, not Completed (error: %v)", r.RunID, r.FunctionID, r.Status, r.Err)
+		if r.Err != nil {
+			return fmt.Errorf("inngesttest: run %s of %s is %s, not Completed: %w", r.RunID, r.FunctionID, r.Status, r.Err)
+		}
+		return fmt.Errorf("inngesttest: run %s of %s is %s, not Completed", r.RunID, r.FunctionID, r.Status)
 	}
 	if err := json.Unmarshal(r.RawOutput, v); err != nil {
 		return fmt.Errorf("inngesttest: the output %s of run %s does not decode into %T: %w", r.RawOutput, r.RunID, v, err)

@@ -2,6 +2,7 @@ package inngesttest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -258,8 +259,8 @@ func (r *runner) invoke(rec *StepRecord) {
 		r.memo(rec, wire.StepOutcome{Data: out})
 		return
 	}
-	err, _ := child.rec.Err.(*RunError)
-	if err == nil {
+	var err *RunError
+	if !errors.As(child.rec.Err, &err) {
 		err = &RunError{Name: "Error", Message: fmt.Sprintf("invoked run %s did not complete", child.rec.RunID)}
 	}
 	r.invokeFailed(rec, err)

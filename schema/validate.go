@@ -280,7 +280,7 @@ func (vr *validator) checkNumber(n *node, num json.Number, path string) {
 	if n.exclMaximum != nil && q.Cmp(n.exclMaximum.Rat) >= 0 {
 		vr.fail(path, "must be less than %s, got %s", n.exclMaximum.text, num)
 	}
-	if m := n.multipleOf; m != nil && m.Rat.Sign() > 0 {
+	if m := n.multipleOf; m != nil && m.Sign() > 0 {
 		if !new(big.Rat).Quo(q, m.Rat).IsInt() {
 			vr.fail(path, "must be a multiple of %s, got %s", m.text, num)
 		}

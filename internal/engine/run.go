@@ -397,7 +397,7 @@ func (r *Run) Execute(ctx context.Context, fn func(ctx context.Context) (json.Ra
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	res.Done = finished && res.Panic == nil
-	if pe, ok := res.Err.(*PanicError); ok && res.Panic == nil {
+	if pe := (*PanicError)(nil); errors.As(res.Err, &pe) && res.Panic == nil {
 		// A panic in a parallel branch, re-raised and returned.
 		res.Panic, res.Err, res.Done = pe, nil, false
 	}

@@ -24,9 +24,9 @@ func Format(d time.Duration) string {
 	}
 	var b strings.Builder
 	h := d / time.Hour
-	d -= h * time.Hour
+	d %= time.Hour
 	m := d / time.Minute
-	d -= m * time.Minute
+	d %= time.Minute
 	s := d / time.Second
 	if h > 0 {
 		b.WriteString(strconv.FormatInt(int64(h), 10))
@@ -73,7 +73,7 @@ func Parse(s string) (time.Duration, error) {
 			return 0, fmt.Errorf("invalid time string %q", s)
 		}
 		j := i
-		for j < len(rest) && !(rest[j] >= '0' && rest[j] <= '9' || rest[j] == '.') {
+		for j < len(rest) && (rest[j] < '0' || rest[j] > '9') && rest[j] != '.' {
 			j++
 		}
 		num, unit := rest[:i], rest[i:j]

@@ -389,7 +389,7 @@ func serve(ctx context.Context, ex Example) error {
 	h := handler.New(client, nil)
 	mux := http.NewServeMux()
 	mux.Handle("/api/inngest", h)
-	ln, err := net.Listen("tcp", addr)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
 	if err != nil {
 		return err
 	}

@@ -101,7 +101,7 @@ func Example() demo.Example {
 			_, err := env.Send(ctx, RefundRequested.New(Refund{RefundID: "rf-3", PaymentID: "pay-3", Cents: -500}))
 			var verr *schema.ValidationError
 			if !errors.As(err, &verr) {
-				return fmt.Errorf("an invalid refund was sent (error %v)", err)
+				return fmt.Errorf("an invalid refund was sent (error %w)", err)
 			}
 			fmt.Fprintf(env.Out, "send refused by the validation middleware: %v\n", verr)
 
