@@ -109,8 +109,9 @@
 // due but wait for a slot by Config.MaxQueuedCalls, past which POST /e
 // answers 429 with a JSON message (accepting nothing) and SendEvent waits;
 // calls in flight by Config.MaxInFlight, which also sizes the channel
-// their results come back on; recent events by 64 per name, and names by
-// the events kept.
+// their results come back on. Events are kept for matching a wait
+// reported late (by a call that was in flight when they arrived) only as
+// long as such a call is, and at most 16384 per name.
 //
 // # Storage
 //

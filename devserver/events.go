@@ -153,7 +153,7 @@ func (s *Server) storeEvent(e *wire.Event) *eventRecord {
 	raw, _ := json.Marshal(e)
 	s.eventSeq++
 	rec := &eventRecord{seq: s.eventSeq, id: e.ID, name: e.Name, raw: raw, receivedAt: now}
-	if s.st.putEvent(rec) {
+	if s.st.putEvent(rec, s.oldestCallSeq()) {
 		return nil
 	}
 	return rec

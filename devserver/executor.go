@@ -25,6 +25,20 @@ type call struct {
 	started  time.Time
 	eventSeq uint64 // events after this one may satisfy a wait found by the call
 	version  int
+	done     bool // its result was applied
+}
+
+// oldestCallSeq returns the eventSeq of the oldest call in flight, or the
+// current one when none is: no call can need events up to it. Called with
+// s.mu held.
+func (s *Server) oldestCallSeq() uint64 {
+	for s.inFlightCalls.len() > 0 && s.inFlightCalls.front().done {
+		s.inFlightCalls.pop()
+	}
+	if s.inFlightCalls.len() == 0 {
+		return s.eventSeq
+	}
+	return s.inFlightCalls.front().eventSeq
 }
 
 var (
@@ -63,6 +77,7 @@ func (s *Server) startCall(it *item) {
 		r.dirty = false
 	}
 	c := &call{it: it, started: now, eventSeq: s.eventSeq, version: r.fn.app.reqVersion}
+	s.inFlightCalls.push(c)
 	stepID := it.stepID
 	if stepID == "" {
 		stepID = "step"
@@ -192,6 +207,7 @@ func parseRetryAfter(v string, now time.Time) time.Time {
 
 // complete applies a call's result. Called with s.mu held.
 func (s *Server) complete(c *call, res callResult) {
+	c.done = true
 	it := c.it
 	r := it.run
 	r.inFlight--

@@ -38,6 +38,9 @@ type Server struct {
 	busy     int
 	seq      uint64
 	eventSeq uint64
+	// inFlightCalls lists the calls in flight in the order they started, so in
+	// order of eventSeq; finished ones leave from the front.
+	inFlightCalls fifo[*call]
 
 	gates map[string]int
 	// throttles and rateLimits hold each key's GCRA state, its

@@ -15,8 +15,9 @@ import (
 // touching the executor.
 type store interface {
 	// putEvent stores an event; dup reports that its ID was seen before,
-	// in which case nothing changes.
-	putEvent(ev *eventRecord) (dup bool)
+	// in which case nothing changes. Recent events of its name received
+	// up to keepAfter may be forgotten: no call in flight can need them.
+	putEvent(ev *eventRecord, keepAfter uint64) (dup bool)
 	event(id string) *eventRecord
 	// recentEvents lists kept events of a name received after seq.
 	recentEvents(name string, afterSeq uint64) []*eventRecord
@@ -70,8 +71,11 @@ type eventRecord struct {
 	evicted    bool
 }
 
-// recentPerName bounds the events kept per name for late pause matching.
-const recentPerName = 64
+// recentPerName bounds the events kept per name for late pause matching,
+// in case a call stays in flight while a flood of events of one name
+// arrives; below it, events are kept exactly as long as a call in flight
+// may need them.
+const recentPerName = 16384
 
 type memStore struct {
 	keep     retention
@@ -111,21 +115,21 @@ func newMemStore(keep retention) *memStore {
 	}
 }
 
-func (m *memStore) putEvent(ev *eventRecord) bool {
+func (m *memStore) putEvent(ev *eventRecord, keepAfter uint64) bool {
 	if _, dup := m.events[ev.id]; dup {
 		return true
 	}
 	m.events[ev.id] = ev
 	m.eventQ.push(ev)
-	list := append(m.recent[ev.name], ev)
-	if len(list) > recentPerName {
-		copy(list, list[len(list)-recentPerName:])
-		for i := recentPerName; i < len(list); i++ {
-			list[i] = nil
-		}
-		list = list[:recentPerName]
+	list := m.recent[ev.name]
+	drop := 0
+	for drop < len(list) && (list[drop].seq <= keepAfter || len(list)-drop >= recentPerName) {
+		drop++
 	}
-	m.recent[ev.name] = list
+	// Dropped from the front without copying: append moves only the kept
+	// events when it next grows the array.
+	clear(list[:drop])
+	m.recent[ev.name] = append(list[drop:], ev)
 	return false
 }
 

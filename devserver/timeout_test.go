@@ -123,3 +123,45 @@ func TestUnreadableTimeoutsFailTheRun(t *testing.T) {
 		})
 	}
 }
+
+// A wait reported by a call catches a matching event that arrived while
+// the call was in flight, however many events of that name followed it.
+func TestWaitCatchesAnEventSentDuringTheCallAmongMany(t *testing.T) {
+	vc := devserver.NewVirtualClock(time.Time{})
+	srv := startServer(t, devserver.Config{NoListener: true, Clock: vc})
+	c := clientOn(t, srv)
+	_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, inngest.OnEvent("request/made"),
+		func(ctx context.Context, in inngest.Input[Data]) (string, error) {
+			ev, err := step.WaitForEvent(ctx, "decision", approved, step.WaitOpts{Timeout: time.Hour, Match: "data.id"})
+			if err != nil || ev == nil {
+				return "missed", err
+			}
+			return "caught", nil
+		})
+	require.NoError(t, err)
+	h := handler.New(c, nil)
+	var sent bool
+	wrapped := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &bufWriter{h: http.Header{}}
+		h.ServeHTTP(rec, r)
+		if r.Method == http.MethodPost && bytes.Contains(rec.body.Bytes(), []byte("WaitForEvent")) && !sent {
+			sent = true
+			evs := []devserver.Event{{Name: "approval/decided", Data: Data{"id": "r1", "ok": true}}}
+			for i := range 500 {
+				evs = append(evs, devserver.Event{Name: "approval/decided", Data: Data{"id": "other", "n": i}})
+			}
+			if _, err := srv.SendEvent(r.Context(), evs...); err != nil {
+				panic(err)
+			}
+		}
+		for k, v := range rec.h {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.code)
+		_, _ = w.Write(rec.body.Bytes())
+	})
+	require.NoError(t, srv.AddApp(ctxT(t), "http://app.local/api/inngest", wrapped))
+	r := oneRun(t, srv, send(t, srv, "request/made", Data{"id": "r1"}))
+	require.JSONEq(t, `"caught"`, string(r.Output), devserver.FormatTimeline(r))
+	require.Contains(t, devserver.FormatTimeline(r), "arrived during the call")
+}
