@@ -197,6 +197,9 @@ func TestRunAPI(t *testing.T) {
 	require.Equal(t, map[string]any{"ok": true}, got["output"])
 	require.NotEmpty(t, got["run_started_at"])
 	require.NotEmpty(t, got["ended_at"])
+	ended, err := time.Parse(time.RFC3339Nano, got["ended_at"].(string))
+	require.NoError(t, err)
+	require.Equal(t, r.EndedAt.UTC(), ended.UTC())
 
 	var one struct {
 		Data map[string]any `json:"data"`
@@ -220,4 +223,34 @@ func TestRunAPI(t *testing.T) {
 	require.Contains(t, e["error"], "no run")
 	getJSON(t, srv.URL()+"/v1/runs/nope", 400, &e)
 	require.Contains(t, e["error"], "invalid run ID")
+}
+
+// As on the real server, ended_at is null while a run goes on: clients
+// tell an ended run by it, not by its status.
+func TestRunAPIEndedAtIsNullWhileRunning(t *testing.T) {
+	srv := startServer(t, devserver.Config{Clock: devserver.NewVirtualClock(time.Time{})})
+	httpApp(t, srv, inngest.ClientConfig{AppID: "app"}, func(c *inngest.Client) {
+		_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, inngest.OnEvent("go"),
+			func(ctx context.Context, in inngest.Input[Data]) (string, error) {
+				return "done", step.Sleep(ctx, "nap", time.Hour)
+			})
+		require.NoError(t, err)
+	})
+	id := send(t, srv, "go", nil)
+	var runID string
+	require.NoError(t, srv.WaitFor(ctxT(t), func() bool {
+		runs := srv.Runs(id)
+		if len(runs) == 1 && len(runs[0].WaitingFor) == 0 && strings.Contains(devserver.FormatTimeline(runs[0]), "sleep") {
+			runID = runs[0].ID
+			return true
+		}
+		return false
+	}))
+	var one struct {
+		Data map[string]any `json:"data"`
+	}
+	getJSON(t, srv.URL()+"/v1/runs/"+runID, 200, &one)
+	require.Equal(t, "Running", one.Data["status"])
+	require.Contains(t, one.Data, "ended_at")
+	require.Nil(t, one.Data["ended_at"])
 }

@@ -60,6 +60,20 @@ type Run struct {
 	Timeline []TimelineEntry `json:"timeline,omitempty"`
 }
 
+// MarshalJSON writes the run as the real server's runs API does, with
+// ended_at null while the run goes on.
+func (r Run) MarshalJSON() ([]byte, error) {
+	type plain Run
+	out := struct {
+		plain
+		EndedAt *time.Time `json:"ended_at"`
+	}{plain: plain(r)}
+	if !r.EndedAt.IsZero() {
+		out.EndedAt = &r.EndedAt
+	}
+	return json.Marshal(out)
+}
+
 type discoveryState uint8
 
 const (

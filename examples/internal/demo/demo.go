@@ -498,8 +498,8 @@ func fetchRuns(ctx context.Context, hc *http.Client, url string) ([]Run, error) 
 		// The real server's status can read Completed or Failed while the
 		// run goes on (a parallel step done, a retry pending): only
 		// ended_at says it ended.
-		out[i] = Run{ID: d.RunID, FunctionID: d.FunctionID, Status: d.Status, Output: d.Output, ended: d.EndedAt != nil}
-		if d.StartedAt != nil && d.EndedAt != nil {
+		out[i] = Run{ID: d.RunID, FunctionID: d.FunctionID, Status: d.Status, Output: d.Output, ended: d.EndedAt != nil && !d.EndedAt.IsZero()}
+		if d.StartedAt != nil && out[i].ended {
 			out[i].Duration = d.EndedAt.Sub(*d.StartedAt)
 		}
 	}
