@@ -600,11 +600,11 @@ func invoke[T, R any](ctx context.Context, c *Client, spec *app.Function, call *
 	in := call.Engine
 	mws := spec.Middleware
 	mc := call.MW
-	if mc == nil {
-		mc = &middleware.Call{}
-	}
-	mc.FunctionID, mc.RunID, mc.Attempt = spec.Slug, req.Ctx.RunID, req.Ctx.Attempt
 	if len(mws) > 0 {
+		if mc == nil {
+			mc = &middleware.Call{}
+		}
+		mc.FunctionID, mc.RunID, mc.Attempt = spec.Slug, req.Ctx.RunID, req.Ctx.Attempt
 		var err error
 		if ctx, err = transformInput(ctx, mws, mc, req, &in); err != nil {
 			ue, noRetry, retry := classify(err, time.Now())
@@ -647,8 +647,7 @@ func invoke[T, R any](ctx context.Context, c *Client, spec *app.Function, call *
 	}
 	in.Logger = base
 	run := engine.New(in)
-	logger := newRunLogger(base.Handler(), run, []slog.Attr{
-		slog.String("function_id", spec.Slug), slog.String("run_id", req.Ctx.RunID), slog.Int("attempt", req.Ctx.Attempt)})
+	logger := newRunLogger(base.Handler(), run, spec.Slug, req.Ctx.RunID, req.Ctx.Attempt)
 	ctx = context.WithValue(ctx, loggerKey{}, logger)
 	res := run.Execute(ctx, func(ctx context.Context) (json.RawMessage, error) {
 		out, err := fn(ctx, Input[T]{Event: first, Events: events, RunID: req.Ctx.RunID, Attempt: req.Ctx.Attempt, Logger: logger})

@@ -26,7 +26,7 @@ func Logger(ctx context.Context) *slog.Logger {
 // runLog is what the loggers of one run share.
 type runLog struct {
 	inner slog.Handler
-	attrs []slog.Attr // the run's: function, run, attempt
+	attrs [3]slog.Attr // the run's: function, run, attempt
 	run   *engine.Run
 
 	once sync.Once
@@ -35,13 +35,20 @@ type runLog struct {
 
 // newRunLogger returns the logger of one run. Its attributes are applied
 // when it first logs, so a request that logs nothing pays nothing for
-// them.
-func newRunLogger(inner slog.Handler, run *engine.Run, attrs []slog.Attr) *slog.Logger {
-	return slog.New(&runHandler{log: &runLog{inner: inner, attrs: attrs, run: run}})
+// them; the run's state and its root handler are one allocation.
+func newRunLogger(inner slog.Handler, run *engine.Run, functionID, runID string, attempt int) *slog.Logger {
+	rl := &struct {
+		log  runLog
+		root runHandler
+	}{}
+	rl.log.inner, rl.log.run = inner, run
+	rl.log.attrs = [3]slog.Attr{slog.String("function_id", functionID), slog.String("run_id", runID), slog.Int("attempt", attempt)}
+	rl.root.log = &rl.log
+	return slog.New(&rl.root)
 }
 
 func (l *runLog) handler() slog.Handler {
-	l.once.Do(func() { l.base = l.inner.WithAttrs(l.attrs) })
+	l.once.Do(func() { l.base = l.inner.WithAttrs(l.attrs[:]) })
 	return l.base
 }
 

@@ -57,7 +57,10 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request) {
 		target = ""
 	}
 	immediate := target == "" && !req.Ctx.DisableImmediateExecution && r.Header.Get(wire.HeaderForceStepPlan) != "true"
-	mc := &middleware.Call{Request: r}
+	var mc *middleware.Call // only functions with middleware use it
+	if len(fn.Middleware) > 0 {
+		mc = &middleware.Call{Request: r}
+	}
 	res := fn.Invoke(r.Context(), &app.Call{
 		Req: &req,
 		MW:  mc,

@@ -174,15 +174,17 @@ type Run struct {
 	now func() time.Time
 
 	mu      sync.Mutex
-	cond    *sync.Cond
+	cond    sync.Cond // on mu
 	counts  map[string]int
 	stackIx map[string]int // hashed ID → position in the stack
 	used    []bool         // stack positions consumed
 	next    int            // first unconsumed stack position
 	unused  int            // stack entries not yet consumed
-	live0   *branch        // the function's own goroutine
-	holder  *branch        // the goroutine allowed to run user code
-	live    []*branch      // goroutines of this run that have not ended
+	live0   *branch        // the function's own goroutine: root
+	root    branch
+	live1   [1]*branch // backs live while only the root runs
+	holder  *branch    // the goroutine allowed to run user code
+	live    []*branch  // goroutines of this run that have not ended
 	warned  bool
 	aborted bool
 
@@ -368,7 +370,8 @@ func (r *Run) Execute(ctx context.Context, fn func(ctx context.Context) (json.Ra
 	done := make(chan struct{})
 	root := r.live0
 	r.mu.Lock()
-	r.live = []*branch{root}
+	r.live1[0] = root
+	r.live = r.live1[:1:1]
 	r.holder, root.state = root, running
 	r.mu.Unlock()
 	go func() {
@@ -432,8 +435,8 @@ func New(in Input) *Run {
 	if r.in.Logger == nil {
 		r.in.Logger = slog.New(slog.DiscardHandler)
 	}
-	r.cond = sync.NewCond(&r.mu)
-	r.live0 = &branch{}
+	r.cond.L = &r.mu
+	r.live0 = &r.root
 	for i, h := range in.Stack {
 		if _, dup := r.stackIx[h]; !dup {
 			if _, ok := in.Steps[h]; ok {
