@@ -216,8 +216,8 @@ func (s *Server) handleEventRuns(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	runs := []*Run{}
 	for _, rn := range s.Runs(id) {
-		if n := len(rn.EventIDs); n > 1 && rn.EventIDs[n-1] != id {
-			continue
+		if rn.EventID != id {
+			continue // a batch run, listed under its last event
 		}
 		rn.Timeline, rn.Steps = nil, nil
 		runs = append(runs, rn)

@@ -1,6 +1,7 @@
 package devserver_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -184,4 +185,53 @@ func newGatedApp(t *testing.T, srv *devserver.Server, opts inngest.FunctionOpts)
 		require.NoError(t, err)
 	})
 	return g
+}
+
+// clientOn returns a client for app "app" whose calls go to srv in
+// process.
+func clientOn(t *testing.T, srv *devserver.Server) *inngest.Client {
+	t.Helper()
+	c, err := inngest.NewClient(inngest.ClientConfig{AppID: "app", Dev: srv.URL(), HTTPClient: srv.HTTPClient(), Logger: quietLogger()})
+	require.NoError(t, err)
+	return c
+}
+
+// interceptedApp serves c's functions on srv through a wrapper: edit sees
+// each request and the body of the SDK's answer, and returns the body to
+// send instead, as another SDK might write it, or acts on the side.
+func interceptedApp(t *testing.T, srv *devserver.Server, c *inngest.Client, edit func(r *http.Request, body []byte) []byte) {
+	t.Helper()
+	h := handler.New(c, nil)
+	wrapped := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &bufWriter{h: http.Header{}}
+		h.ServeHTTP(rec, r)
+		body := edit(r, rec.body.Bytes())
+		for k, v := range rec.h {
+			w.Header()[k] = v
+		}
+		w.Header().Del("Content-Length")
+		w.WriteHeader(rec.code)
+		_, _ = w.Write(body)
+	})
+	require.NoError(t, srv.AddApp(ctxT(t), "http://app.local/api/inngest", wrapped))
+}
+
+// bufWriter is a ResponseWriter that keeps the answer.
+type bufWriter struct {
+	h    http.Header
+	code int
+	body bytes.Buffer
+}
+
+func (b *bufWriter) Header() http.Header { return b.h }
+func (b *bufWriter) WriteHeader(c int) {
+	if b.code == 0 {
+		b.code = c
+	}
+}
+func (b *bufWriter) Write(p []byte) (int, error) {
+	if b.code == 0 {
+		b.code = 200
+	}
+	return b.body.Write(p)
 }

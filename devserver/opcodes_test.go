@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"sync/atomic"
 	"testing"
@@ -14,7 +13,6 @@ import (
 
 	inngest "github.com/durablefn/inngest"
 	"github.com/durablefn/inngest/devserver"
-	"github.com/durablefn/inngest/handler"
 	"github.com/durablefn/inngest/step"
 )
 
@@ -283,11 +281,30 @@ func TestWaitForEventTimeoutSkipsTime(t *testing.T) {
 // while the call that reports the wait is still in flight: the server has
 // not filed the pause yet, and must still resume the run with it.
 func TestWaitForEventCatchesEventSentDuringTheCall(t *testing.T) {
-	vc := devserver.NewVirtualClock(time.Time{})
-	srv := startServer(t, devserver.Config{NoListener: true, Clock: vc})
-	c, err := inngest.NewClient(inngest.ClientConfig{AppID: "app", Dev: srv.URL(), HTTPClient: srv.HTTPClient(), Logger: quietLogger()})
-	require.NoError(t, err)
-	_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, inngest.OnEvent("request/made"),
+	srv := startServer(t, devserver.Config{NoListener: true, Clock: devserver.NewVirtualClock(time.Time{})})
+	c := clientOn(t, srv)
+	registerDecisionWait(t, c)
+	var sent atomic.Bool
+	interceptedApp(t, srv, c, func(r *http.Request, body []byte) []byte {
+		if r.Method == http.MethodPost && bytes.Contains(body, []byte("WaitForEvent")) && sent.CompareAndSwap(false, true) {
+			_, err := srv.SendEvent(r.Context(), devserver.Event{Name: "approval/decided", Data: Data{"id": "r1", "ok": true}})
+			if err != nil {
+				panic(err)
+			}
+		}
+		return body
+	})
+	r := oneRun(t, srv, send(t, srv, "request/made", Data{"id": "r1"}))
+	require.JSONEq(t, `"caught"`, string(r.Output), devserver.FormatTimeline(r))
+	require.Contains(t, devserver.FormatTimeline(r), "arrived during the call")
+}
+
+// registerDecisionWait creates a function that waits an hour for the
+// approval/decided event of its request, and returns "caught" or
+// "missed".
+func registerDecisionWait(t *testing.T, c *inngest.Client) {
+	t.Helper()
+	_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, inngest.OnEvent("request/made"),
 		func(ctx context.Context, in inngest.Input[Data]) (string, error) {
 			ev, err := step.WaitForEvent(ctx, "decision", approved, step.WaitOpts{Timeout: time.Hour, Match: "data.id"})
 			if err != nil || ev == nil {
@@ -296,46 +313,6 @@ func TestWaitForEventCatchesEventSentDuringTheCall(t *testing.T) {
 			return "caught", nil
 		})
 	require.NoError(t, err)
-	h := handler.New(c, nil)
-	var sent atomic.Bool
-	wrapped := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &bufWriter{h: http.Header{}}
-		h.ServeHTTP(rec, r)
-		if r.Method == http.MethodPost && bytes.Contains(rec.body.Bytes(), []byte("WaitForEvent")) && sent.CompareAndSwap(false, true) {
-			_, err := srv.SendEvent(r.Context(), devserver.Event{Name: "approval/decided", Data: Data{"id": "r1", "ok": true}})
-			if err != nil {
-				panic(err)
-			}
-		}
-		for k, v := range rec.h {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(rec.code)
-		_, _ = io.Copy(w, &rec.body)
-	})
-	require.NoError(t, srv.AddApp(ctxT(t), "http://app.local/api/inngest", wrapped))
-	r := oneRun(t, srv, send(t, srv, "request/made", Data{"id": "r1"}))
-	require.JSONEq(t, `"caught"`, string(r.Output), devserver.FormatTimeline(r))
-	require.Contains(t, devserver.FormatTimeline(r), "arrived during the call")
-}
-
-type bufWriter struct {
-	h    http.Header
-	code int
-	body bytes.Buffer
-}
-
-func (b *bufWriter) Header() http.Header { return b.h }
-func (b *bufWriter) WriteHeader(c int) {
-	if b.code == 0 {
-		b.code = c
-	}
-}
-func (b *bufWriter) Write(p []byte) (int, error) {
-	if b.code == 0 {
-		b.code = 200
-	}
-	return b.body.Write(p)
 }
 
 func TestInvoke(t *testing.T) {
@@ -378,25 +355,31 @@ func TestInvoke(t *testing.T) {
 
 func TestInvokeTimeout(t *testing.T) {
 	srv := skipping(t)
-	inProcApp(t, srv, "app", func(c *inngest.Client) {
-		slow, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "slow"}, inngest.OnEvent("never/sent"),
-			func(ctx context.Context, in inngest.Input[Data]) (string, error) {
-				return "late", step.Sleep(ctx, "long", 48*time.Hour)
-			})
-		require.NoError(t, err)
-		_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: "parent"}, inngest.OnEvent("go"),
-			func(ctx context.Context, in inngest.Input[Data]) (string, error) {
-				_, err := step.Invoke(ctx, "call-slow", slow, Data{}, &step.InvokeOpts{Timeout: time.Hour})
-				if err == nil {
-					return "no timeout", nil
-				}
-				return err.Error(), nil
-			})
-		require.NoError(t, err)
-	})
+	inProcApp(t, srv, "app", func(c *inngest.Client) { registerSlowInvoke(t, c) })
 	r := oneRun(t, srv, send(t, srv, "go", nil))
 	require.Contains(t, string(r.Output), "Timed out")
 	require.Equal(t, time.Hour, r.EndedAt.Sub(r.StartedAt))
+}
+
+// registerSlowInvoke creates a parent function, triggered by "go", that
+// invokes a function sleeping 48 hours with a timeout of an hour, and
+// returns the invoke's error message or "no timeout".
+func registerSlowInvoke(t *testing.T, c *inngest.Client) {
+	t.Helper()
+	slow, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "slow"}, inngest.OnEvent("never/sent"),
+		func(ctx context.Context, in inngest.Input[Data]) (string, error) {
+			return "late", step.Sleep(ctx, "long", 48*time.Hour)
+		})
+	require.NoError(t, err)
+	_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: "parent"}, inngest.OnEvent("go"),
+		func(ctx context.Context, in inngest.Input[Data]) (string, error) {
+			_, err := step.Invoke(ctx, "call-slow", slow, Data{}, &step.InvokeOpts{Timeout: time.Hour})
+			if err == nil {
+				return "no timeout", nil
+			}
+			return err.Error(), nil
+		})
+	require.NoError(t, err)
 }
 
 func TestInvokeUnknownFunction(t *testing.T) {

@@ -3,8 +3,8 @@ package devserver_test
 import (
 	"bytes"
 	"context"
-	"io"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,7 +12,6 @@ import (
 
 	inngest "github.com/durablefn/inngest"
 	"github.com/durablefn/inngest/devserver"
-	"github.com/durablefn/inngest/handler"
 	"github.com/durablefn/inngest/step"
 )
 
@@ -22,27 +21,10 @@ import (
 func rewritingApp(t *testing.T, vc *devserver.VirtualClock, c func(srv *devserver.Server) *inngest.Client, old, new string) *devserver.Server {
 	t.Helper()
 	srv := startServer(t, devserver.Config{NoListener: true, Clock: vc, TimeSkipping: true})
-	h := handler.New(c(srv), nil)
-	wrapped := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &bufWriter{h: http.Header{}}
-		h.ServeHTTP(rec, r)
-		body := bytes.ReplaceAll(rec.body.Bytes(), []byte(old), []byte(new))
-		for k, v := range rec.h {
-			w.Header()[k] = v
-		}
-		w.Header().Del("Content-Length")
-		w.WriteHeader(rec.code)
-		_, _ = io.Copy(w, bytes.NewReader(body))
+	interceptedApp(t, srv, c(srv), func(_ *http.Request, body []byte) []byte {
+		return bytes.ReplaceAll(body, []byte(old), []byte(new))
 	})
-	require.NoError(t, srv.AddApp(ctxT(t), "http://app.local/api/inngest", wrapped))
 	return srv
-}
-
-func clientOn(t *testing.T, srv *devserver.Server) *inngest.Client {
-	t.Helper()
-	c, err := inngest.NewClient(inngest.ClientConfig{AppID: "app", Dev: srv.URL(), HTTPClient: srv.HTTPClient(), Logger: quietLogger()})
-	require.NoError(t, err)
-	return c
 }
 
 // The real server reads a wait's timeout as a duration or an RFC 3339
@@ -73,20 +55,7 @@ func TestInvokeTimeoutAsTime(t *testing.T) {
 	vc := devserver.NewVirtualClock(start)
 	srv := rewritingApp(t, vc, func(srv *devserver.Server) *inngest.Client {
 		c := clientOn(t, srv)
-		slow, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "slow"}, inngest.OnEvent("never/sent"),
-			func(ctx context.Context, in inngest.Input[Data]) (string, error) {
-				return "late", step.Sleep(ctx, "long", 48*time.Hour)
-			})
-		require.NoError(t, err)
-		_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: "parent"}, inngest.OnEvent("go"),
-			func(ctx context.Context, in inngest.Input[Data]) (string, error) {
-				_, err := step.Invoke(ctx, "call-slow", slow, Data{}, &step.InvokeOpts{Timeout: time.Hour})
-				if err == nil {
-					return "no timeout", nil
-				}
-				return err.Error(), nil
-			})
-		require.NoError(t, err)
+		registerSlowInvoke(t, c)
 		return c
 	}, `"timeout":"1h"`, `"timeout":"`+start.Add(20*time.Minute).Format(time.RFC3339)+`"`)
 	r := oneRun(t, srv, send(t, srv, "go", nil))
@@ -127,25 +96,12 @@ func TestUnreadableTimeoutsFailTheRun(t *testing.T) {
 // A wait reported by a call catches a matching event that arrived while
 // the call was in flight, however many events of that name followed it.
 func TestWaitCatchesAnEventSentDuringTheCallAmongMany(t *testing.T) {
-	vc := devserver.NewVirtualClock(time.Time{})
-	srv := startServer(t, devserver.Config{NoListener: true, Clock: vc})
+	srv := startServer(t, devserver.Config{NoListener: true, Clock: devserver.NewVirtualClock(time.Time{})})
 	c := clientOn(t, srv)
-	_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, inngest.OnEvent("request/made"),
-		func(ctx context.Context, in inngest.Input[Data]) (string, error) {
-			ev, err := step.WaitForEvent(ctx, "decision", approved, step.WaitOpts{Timeout: time.Hour, Match: "data.id"})
-			if err != nil || ev == nil {
-				return "missed", err
-			}
-			return "caught", nil
-		})
-	require.NoError(t, err)
-	h := handler.New(c, nil)
-	var sent bool
-	wrapped := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &bufWriter{h: http.Header{}}
-		h.ServeHTTP(rec, r)
-		if r.Method == http.MethodPost && bytes.Contains(rec.body.Bytes(), []byte("WaitForEvent")) && !sent {
-			sent = true
+	registerDecisionWait(t, c)
+	var sent atomic.Bool
+	interceptedApp(t, srv, c, func(r *http.Request, body []byte) []byte {
+		if r.Method == http.MethodPost && bytes.Contains(body, []byte("WaitForEvent")) && sent.CompareAndSwap(false, true) {
 			evs := []devserver.Event{{Name: "approval/decided", Data: Data{"id": "r1", "ok": true}}}
 			for i := range 500 {
 				evs = append(evs, devserver.Event{Name: "approval/decided", Data: Data{"id": "other", "n": i}})
@@ -154,13 +110,8 @@ func TestWaitCatchesAnEventSentDuringTheCallAmongMany(t *testing.T) {
 				panic(err)
 			}
 		}
-		for k, v := range rec.h {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(rec.code)
-		_, _ = w.Write(rec.body.Bytes())
+		return body
 	})
-	require.NoError(t, srv.AddApp(ctxT(t), "http://app.local/api/inngest", wrapped))
 	r := oneRun(t, srv, send(t, srv, "request/made", Data{"id": "r1"}))
 	require.JSONEq(t, `"caught"`, string(r.Output), devserver.FormatTimeline(r))
 	require.Contains(t, devserver.FormatTimeline(r), "arrived during the call")

@@ -87,22 +87,16 @@ func (e *Env) Send(ctx context.Context, events ...inngest.Sendable) ([]string, e
 
 // WaitRuns waits until the event started n runs and all of them ended.
 func (e *Env) WaitRuns(ctx context.Context, eventID string, n int) ([]Run, error) {
-	var (
-		out []Run
-		err error
-	)
-	if e.Server != nil {
-		var runs []*devserver.Run
-		runs, err = e.Server.WaitForRuns(ctx, eventID, n)
-		out = make([]Run, len(runs))
-		for i, r := range runs {
-			out[i] = Run{ID: r.ID, FunctionID: r.FunctionID, Status: string(r.Status), Output: r.Output, Timeline: devserver.FormatTimeline(r), Duration: r.EndedAt.Sub(r.StartedAt)}
-		}
-	} else {
-		out, err = e.pollRuns(ctx, eventID, n)
+	if e.Server == nil {
+		return e.WaitRunsOf(ctx, []string{eventID}, n)
 	}
+	runs, err := e.Server.WaitForRuns(ctx, eventID, n)
 	if err != nil {
 		return nil, err
+	}
+	out := make([]Run, len(runs))
+	for i, r := range runs {
+		out[i] = fromServer(r)
 	}
 	e.record(out)
 	return out, nil
@@ -114,46 +108,64 @@ func (e *Env) WaitRuns(ctx context.Context, eventID string, n int) ([]Run, error
 // through the batch's last event, and which event that is depends on the
 // order the server took them in.
 func (e *Env) WaitRunsOf(ctx context.Context, eventIDs []string, n int) ([]Run, error) {
+	out, err := e.poll(ctx, eventIDs, n, true)
+	if err != nil {
+		return nil, err
+	}
+	e.record(out)
+	return out, nil
+}
+
+// poll reads the runs the events started until there are n distinct ones,
+// all ended if ended is set. A failed read (a real server restarting) is
+// tried again until ctx ends.
+func (e *Env) poll(ctx context.Context, eventIDs []string, n int, ended bool) ([]Run, error) {
 	for {
-		var out []Run
-		ended := true
-		for _, id := range eventIDs {
-			runs, err := e.runsNow(ctx, id)
-			if err != nil {
-				return nil, err
-			}
-			for _, r := range runs {
-				if slices.ContainsFunc(out, func(o Run) bool { return o.ID == r.ID }) {
-					continue
-				}
-				out = append(out, r)
-				ended = ended && r.ended
-			}
-		}
-		if len(out) >= n && ended {
-			e.record(out)
+		out, done, err := e.runsOf(ctx, eventIDs)
+		if err == nil && len(out) >= n && (done || !ended) {
 			return out, nil
 		}
 		select {
 		case <-ctx.Done():
+			if err != nil {
+				return nil, fmt.Errorf("%w (last read: %v)", ctx.Err(), err)
+			}
 			return nil, fmt.Errorf("%d of %d runs ended: %w", len(out), n, ctx.Err())
 		case <-time.After(e.pollEvery()):
 		}
 	}
 }
 
-// runsNow returns the runs an event started so far.
-func (e *Env) runsNow(ctx context.Context, eventID string) ([]Run, error) {
-	if e.Server == nil {
-		return fetchRuns(ctx, &http.Client{Timeout: 10 * time.Second}, apiOrigin()+"/v1/events/"+eventID+"/runs")
+// runsOf returns the distinct runs the events started so far, and whether
+// all of them ended.
+func (e *Env) runsOf(ctx context.Context, eventIDs []string) (out []Run, ended bool, err error) {
+	ended = true
+	for _, id := range eventIDs {
+		var runs []Run
+		if e.Server == nil {
+			runs, err = fetchRuns(ctx, &http.Client{Timeout: 10 * time.Second}, apiOrigin()+"/v1/events/"+id+"/runs")
+			if err != nil {
+				return nil, false, err
+			}
+		} else {
+			for _, r := range e.Server.Runs(id) {
+				runs = append(runs, fromServer(r))
+			}
+		}
+		for _, r := range runs {
+			if !slices.ContainsFunc(out, func(o Run) bool { return o.ID == r.ID }) {
+				out = append(out, r)
+				ended = ended && r.ended
+			}
+		}
 	}
-	runs := e.Server.Runs(eventID)
-	out := make([]Run, len(runs))
-	for i, r := range runs {
-		out[i] = Run{ID: r.ID, FunctionID: r.FunctionID, Status: string(r.Status), Output: r.Output, Timeline: devserver.FormatTimeline(r),
-			Duration: r.EndedAt.Sub(r.StartedAt), ended: r.Status.Ended()}
-	}
-	return out, nil
+	return out, ended, nil
+}
+
+// fromServer is a run of the embedded orchestrator as the examples see it.
+func fromServer(r *devserver.Run) Run {
+	return Run{ID: r.ID, FunctionID: r.FunctionID, Status: string(r.Status), Output: r.Output, Timeline: devserver.FormatTimeline(r),
+		Duration: r.EndedAt.Sub(r.StartedAt), ended: r.Status.Ended()}
 }
 
 // pollEvery is how often runs are read again: a real server is polled
@@ -207,7 +219,7 @@ func (e *Env) WaitRun(ctx context.Context, eventID string) (Run, error) {
 // gives them a moment to get there.
 func (e *Env) WaitPaused(ctx context.Context, eventID string, n int) error {
 	if e.Server == nil {
-		if _, err := e.pollStarted(ctx, eventID, n); err != nil {
+		if _, err := e.poll(ctx, []string{eventID}, n, false); err != nil {
 			return err
 		}
 		select {
@@ -423,39 +435,6 @@ func serve(ctx context.Context, ex Example) error {
 	case <-ctx.Done():
 	}
 	return nil
-}
-
-// pollRuns reads a real server's runs for an event until n have ended.
-func (e *Env) pollRuns(ctx context.Context, eventID string, n int) ([]Run, error) {
-	return e.poll(ctx, eventID, n, true)
-}
-
-// pollStarted reads a real server's runs for an event until n exist.
-func (e *Env) pollStarted(ctx context.Context, eventID string, n int) ([]Run, error) {
-	return e.poll(ctx, eventID, n, false)
-}
-
-func (e *Env) poll(ctx context.Context, eventID string, n int, ended bool) ([]Run, error) {
-	hc := &http.Client{Timeout: 10 * time.Second}
-	for {
-		runs, err := fetchRuns(ctx, hc, apiOrigin()+"/v1/events/"+eventID+"/runs")
-		if err == nil && len(runs) >= n {
-			done := true
-			for _, r := range runs {
-				if ended && !r.ended {
-					done = false
-				}
-			}
-			if done {
-				return runs, nil
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(time.Second):
-		}
-	}
 }
 
 // apiOrigin is the served-mode server's API origin.
