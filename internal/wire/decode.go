@@ -31,52 +31,29 @@ func DecodeCallRequest(body []byte, req *CallRequest) error {
 var errSyntax = errors.New("malformed JSON")
 
 func decodeFast(b []byte, req *CallRequest) error {
-	i := skipWS(b, 0)
-	if i >= len(b) || b[i] != '{' {
+	if i := skipWS(b, 0); i >= len(b) || b[i] != '{' {
 		return errors.New("call request is not a JSON object")
 	}
-	i++
-	first := true
-	for {
-		i = skipWS(b, i)
-		if i < len(b) && b[i] == '}' && first {
-			if skipWS(b, i+1) != len(b) {
-				return errors.New("data after the call request object")
-			}
-			return nil
-		}
-		first = false
-		keyEnd, err := skipString(b, i)
-		if i >= len(b) || b[i] != '"' || err != nil {
-			return errSyntax
-		}
-		field, plain := callField(b[i+1 : keyEnd-1])
+	return eachMember(b, func(rawKey, val []byte) error {
+		field, plain := callField(rawKey)
 		if !plain {
 			// A key with escapes, or in another case: resolve it as
 			// encoding/json would.
-			key, _, err := readKey(b, i)
+			key, err := keyString(rawKey)
 			if err != nil {
 				return err
 			}
 			field = canonicalKey(key)
 		}
-		i = skipWS(b, keyEnd)
-		if i >= len(b) || b[i] != ':' {
-			return errSyntax
-		}
-		i = skipWS(b, i+1)
-		end, err := skipValue(b, i)
-		if err != nil {
-			return err
-		}
-		val := b[i:end:end]
 		switch field {
 		case "event":
 			req.Event = json.RawMessage(val)
 		case "events":
-			if req.Events, err = splitArray(val); err != nil {
+			events, err := splitArray(val)
+			if err != nil {
 				return err
 			}
+			req.Events = events
 		case "steps":
 			steps, err := splitObject(val)
 			if err != nil {
@@ -91,9 +68,7 @@ func decodeFast(b []byte, req *CallRequest) error {
 				}
 			}
 		case "ctx":
-			if err := decodeCtx(val, &req.Ctx); err != nil {
-				return err
-			}
+			return decodeCtx(val, &req.Ctx)
 		case "version":
 			if !IsNull(val) {
 				n, err := strconv.Atoi(string(val))
@@ -105,22 +80,99 @@ func decodeFast(b []byte, req *CallRequest) error {
 		case "use_api":
 			req.UseAPI = string(val) == "true"
 		}
+		return nil
+	})
+}
+
+// eachMember calls fn with the raw key (between its quotes, escapes
+// untouched) and the raw value of each member of the JSON object that is
+// the whole of b, in order. Only the structure is checked: each value's
+// contents are checked by whoever decodes it.
+func eachMember(b []byte, fn func(rawKey, val []byte) error) error {
+	i := skipWS(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return errSyntax
+	}
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return atEnd(b, i+1)
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return errSyntax
+		}
+		keyEnd, err := skipString(b, i)
+		if err != nil {
+			return err
+		}
+		rawKey := b[i+1 : keyEnd-1]
+		i = skipWS(b, keyEnd)
+		if i >= len(b) || b[i] != ':' {
+			return errSyntax
+		}
+		i = skipWS(b, i+1)
+		end, err := skipValue(b, i)
+		if err != nil {
+			return err
+		}
+		if err := fn(rawKey, b[i:end:end]); err != nil {
+			return err
+		}
 		i = skipWS(b, end)
 		if i >= len(b) {
 			return errSyntax
 		}
 		switch b[i] {
 		case ',':
-			i++
+			i = skipWS(b, i+1)
 		case '}':
-			if skipWS(b, i+1) != len(b) {
-				return errors.New("data after the call request object")
-			}
-			return nil
+			return atEnd(b, i+1)
 		default:
 			return errSyntax
 		}
 	}
+}
+
+// eachElement calls fn with each element of the JSON array that is the
+// whole of b, in order, checking only the structure.
+func eachElement(b []byte, fn func(val []byte) error) error {
+	i := skipWS(b, 0)
+	if i >= len(b) || b[i] != '[' {
+		return errSyntax
+	}
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		return atEnd(b, i+1)
+	}
+	for {
+		end, err := skipValue(b, i)
+		if err != nil {
+			return err
+		}
+		if err := fn(b[i:end:end]); err != nil {
+			return err
+		}
+		i = skipWS(b, end)
+		if i >= len(b) {
+			return errSyntax
+		}
+		switch b[i] {
+		case ',':
+			i = skipWS(b, i+1)
+		case ']':
+			return atEnd(b, i+1)
+		default:
+			return errSyntax
+		}
+	}
+}
+
+// atEnd fails if anything but white space follows b[i:].
+func atEnd(b []byte, i int) error {
+	if skipWS(b, i) != len(b) {
+		return errSyntax
+	}
+	return nil
 }
 
 var callKeys = [...]string{"event", "events", "steps", "ctx", "version", "use_api"}
@@ -176,30 +228,15 @@ func splitArray(b []byte) ([]json.RawMessage, error) {
 	if b[0] != '[' {
 		return nil, errors.New("events is not an array")
 	}
-	var out []json.RawMessage
-	i := skipWS(b, 1)
-	if i < len(b) && b[i] == ']' {
-		return []json.RawMessage{}, nil
+	out := []json.RawMessage{}
+	err := eachElement(b, func(val []byte) error {
+		out = append(out, json.RawMessage(val))
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	for {
-		i = skipWS(b, i)
-		end, err := skipValue(b, i)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, json.RawMessage(b[i:end:end]))
-		i = skipWS(b, end)
-		if i >= len(b) {
-			return nil, errSyntax
-		}
-		if b[i] == ']' {
-			return out, nil
-		}
-		if b[i] != ',' {
-			return nil, errSyntax
-		}
-		i++
-	}
+	return out, nil
 }
 
 // splitObject returns the members of a JSON object (or nil for null).
@@ -211,38 +248,18 @@ func splitObject(b []byte) (map[string]json.RawMessage, error) {
 		return nil, errors.New("steps is not an object")
 	}
 	out := make(map[string]json.RawMessage, countMembers(b))
-	i := skipWS(b, 1)
-	if i < len(b) && b[i] == '}' {
-		return out, nil
-	}
-	for {
-		i = skipWS(b, i)
-		key, next, err := readKey(b, i)
+	err := eachMember(b, func(rawKey, val []byte) error {
+		key, err := keyString(rawKey)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		i = skipWS(b, next)
-		if i >= len(b) || b[i] != ':' {
-			return nil, errSyntax
-		}
-		i = skipWS(b, i+1)
-		end, err := skipValue(b, i)
-		if err != nil {
-			return nil, err
-		}
-		out[key] = json.RawMessage(b[i:end:end])
-		i = skipWS(b, end)
-		if i >= len(b) {
-			return nil, errSyntax
-		}
-		if b[i] == '}' {
-			return out, nil
-		}
-		if b[i] != ',' {
-			return nil, errSyntax
-		}
-		i++
+		out[key] = json.RawMessage(val)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // countMembers estimates the members of an object by its top-level commas,
@@ -259,27 +276,21 @@ func skipWS(b []byte, i int) int {
 	return i
 }
 
-// readKey reads an object key at b[i] and returns it and the index after
-// it. Keys with escapes are unquoted with encoding/json.
-func readKey(b []byte, i int) (string, int, error) {
-	if i >= len(b) || b[i] != '"' {
-		return "", 0, errSyntax
-	}
-	end, err := skipString(b, i)
-	if err != nil {
-		return "", 0, err
-	}
-	raw := b[i+1 : end-1]
+// keyString unquotes an object key given between its quotes. Keys with
+// escapes or non-ASCII bytes are unquoted with encoding/json.
+func keyString(raw []byte) (string, error) {
 	for _, c := range raw {
 		if c == '\\' || c >= utf8.RuneSelf {
+			quoted := make([]byte, 0, len(raw)+2)
+			quoted = append(append(append(quoted, '"'), raw...), '"')
 			var s string
-			if err := json.Unmarshal(b[i:end], &s); err != nil {
-				return "", 0, err
+			if err := json.Unmarshal(quoted, &s); err != nil {
+				return "", err
 			}
-			return s, end, nil
+			return s, nil
 		}
 	}
-	return string(raw), end, nil
+	return string(raw), nil
 }
 
 // skipString returns the index after the string starting at b[i].

@@ -18,56 +18,14 @@ import (
 var errNotPlain = errors.New("not in the plain form")
 
 // members calls fn with the key and raw value of each member of the JSON
-// object b, in order.
+// object b, in order, for keys in the plain form.
 func members(b []byte, fn func(key, val []byte) error) error {
-	i := skipWS(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return errNotPlain
-	}
-	i = skipWS(b, i+1)
-	if i < len(b) && b[i] == '}' {
-		if skipWS(b, i+1) != len(b) {
+	return eachMember(b, func(key, val []byte) error {
+		if !plainKey(key) {
 			return errNotPlain
 		}
-		return nil
-	}
-	for {
-		if i >= len(b) || b[i] != '"' {
-			return errNotPlain
-		}
-		keyEnd, err := skipString(b, i)
-		if err != nil || !plainKey(b[i+1:keyEnd-1]) {
-			return errNotPlain
-		}
-		key := b[i+1 : keyEnd-1]
-		i = skipWS(b, keyEnd)
-		if i >= len(b) || b[i] != ':' {
-			return errNotPlain
-		}
-		i = skipWS(b, i+1)
-		end, err := skipValue(b, i)
-		if err != nil {
-			return errNotPlain
-		}
-		if err := fn(key, b[i:end:end]); err != nil {
-			return err
-		}
-		i = skipWS(b, end)
-		if i >= len(b) {
-			return errNotPlain
-		}
-		switch b[i] {
-		case ',':
-			i = skipWS(b, i+1)
-		case '}':
-			if skipWS(b, i+1) != len(b) {
-				return errNotPlain
-			}
-			return nil
-		default:
-			return errNotPlain
-		}
-	}
+		return fn(key, val)
+	})
 }
 
 // plainKey reports whether a key needs neither unquoting nor case folding:
@@ -223,43 +181,27 @@ func plainStrings(b []byte, out *[]string) error {
 		*out = nil
 		return nil
 	}
-	if *out != nil || len(b) < 2 || b[0] != '[' {
+	if *out != nil {
 		return errNotPlain
 	}
 	// Room for as many step hashes (40 hex digits) as fit.
 	list := make([]string, 0, len(b)/43+1)
-	i := skipWS(b, 1)
-	if i < len(b) && b[i] == ']' {
-		*out = list
-		return nil
-	}
-	for {
-		end, err := skipValue(b, i)
-		if err != nil || b[i] != '"' {
+	err := eachElement(b, func(val []byte) error {
+		var s string
+		if val[0] != '"' {
 			return errNotPlain
 		}
-		var s string
-		if err := plainString(b[i:end], &s); err != nil {
+		if err := plainString(val, &s); err != nil {
 			return err
 		}
 		list = append(list, s)
-		i = skipWS(b, end)
-		if i >= len(b) {
-			return errNotPlain
-		}
-		switch b[i] {
-		case ',':
-			i = skipWS(b, i+1)
-		case ']':
-			if i != len(b)-1 {
-				return errNotPlain
-			}
-			*out = list
-			return nil
-		default:
-			return errNotPlain
-		}
+		return nil
+	})
+	if err != nil {
+		return errNotPlain
 	}
+	*out = list
+	return nil
 }
 
 // DecodePlainEvent decodes an event in the plain form into e, leaving data
