@@ -158,7 +158,7 @@ func (s *Server) compileFunction(app *appRecord, w wire.Function) (*function, er
 		if src == nil || strings.TrimSpace(*src) == "" {
 			return nil, nil
 		}
-		e, err := s.exprs.compile(*src)
+		e, err := s.exprs.Compile(*src)
 		if err != nil {
 			return nil, fmt.Errorf("function %q: %s: %w", w.ID, what, err)
 		}

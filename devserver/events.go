@@ -216,7 +216,7 @@ func (s *Server) act(ev *eventRecord) {
 		if async == nil && (tr.expr != nil || tr.fn.batch != nil || tr.fn.debounce != nil) {
 			async = decodeMap(ev.raw)
 		}
-		if tr.expr != nil && !tr.expr.match(async, nil) {
+		if tr.expr != nil && !tr.expr.Match(async, nil) {
 			continue
 		}
 		s.trigger(tr.fn, ev, async)

@@ -14,7 +14,7 @@ import (
 // held.
 func (s *Server) trigger(fn *function, ev *eventRecord, data map[string]any) {
 	now := s.clock.Now()
-	if b := fn.batch; b != nil && (b.cond == nil || b.cond.match(data, nil)) {
+	if b := fn.batch; b != nil && (b.cond == nil || b.cond.Match(data, nil)) {
 		s.addToBatch(fn, ev, data, now)
 		return
 	}
@@ -25,14 +25,6 @@ func (s *Server) trigger(fn *function, ev *eventRecord, data map[string]any) {
 		return
 	}
 	s.createRun(fn, []*eventRecord{ev}, now, nil)
-}
-
-// keyOf evaluates an optional key expression; nil gives "".
-func (e *expr) keyOf(data map[string]any) string {
-	if e == nil {
-		return ""
-	}
-	return e.key(data)
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
@@ -46,7 +38,7 @@ type batch struct {
 
 func (s *Server) addToBatch(fn *function, ev *eventRecord, data map[string]any, now time.Time) {
 	cfg := fn.batch
-	key := fn.id + "\x00" + cfg.key.keyOf(data)
+	key := fn.id + "\x00" + keyOf(cfg.key, data)
 	b := s.batches[key]
 	if b == nil {
 		b = &batch{key: key}
@@ -82,7 +74,7 @@ type debounce struct {
 
 func (s *Server) debounceEvent(fn *function, ev *eventRecord, data map[string]any, now time.Time) {
 	cfg := fn.debounce
-	key := fn.id + "\x00" + cfg.key.keyOf(data)
+	key := fn.id + "\x00" + keyOf(cfg.key, data)
 	d := s.debounces[key]
 	if d == nil {
 		d = &debounce{key: key, first: now}
@@ -112,38 +104,32 @@ func (s *Server) debounceEvent(fn *function, ev *eventRecord, data map[string]an
 // Called with s.mu held.
 func (s *Server) admitRate(fn *function, ev *eventRecord, data map[string]any, now time.Time) skipReason {
 	if e := fn.idempotency; e != nil {
-		if exempt(e, data) {
+		key, exempt := e.RateKey(data)
+		if exempt {
 			return notSkipped
 		}
-		if !s.st.idempotent("idem\x00"+fn.id+"\x00"+e.key(data), now, now.Add(IdempotencyPeriod)) {
+		if !s.st.idempotent("idem\x00"+fn.id+"\x00"+key, now, now.Add(IdempotencyPeriod)) {
 			s.log.Debug("devserver: run skipped by idempotency key", "function_id", fn.id, "event_id", ev.id)
 			return skippedByIdempotency
 		}
 		return notSkipped
 	}
 	rl := fn.rateLimit
-	if rl == nil || exempt(rl.key, data) {
+	if rl == nil {
 		return notSkipped
 	}
-	if !s.allowRate(fn.id+"\x00"+rl.key.keyOf(data), rl.limit, rl.period, now) {
+	key := ""
+	if rl.key != nil {
+		var exempt bool
+		if key, exempt = rl.key.RateKey(data); exempt {
+			return notSkipped
+		}
+	}
+	if !s.allowRate(fn.id+"\x00"+key, rl.limit, rl.period, now) {
 		s.log.Debug("devserver: run skipped by rate limit", "function_id", fn.id, "event_id", ev.id)
 		return skippedByRateLimit
 	}
 	return notSkipped
-}
-
-// exempt reports whether a rate-limit key expression evaluates to false,
-// which leaves the event out of the limit.
-func exempt(e *expr, data map[string]any) bool {
-	if e == nil {
-		return false
-	}
-	v, err := e.eval(data, nil)
-	if err != nil {
-		return false
-	}
-	b, ok := v.Value().(bool)
-	return ok && !b
 }
 
 // Throttle and rate limit follow the generic cell rate algorithm (GCRA),

@@ -64,7 +64,7 @@ func (s *Server) startRun(fn *function, events []*eventRecord, data map[string]a
 	}
 	singletonKey := ""
 	if sg := fn.singleton; sg != nil {
-		singletonKey = fn.id + "\x00" + sg.key.keyOf(first())
+		singletonKey = fn.id + "\x00" + keyOf(sg.key, first())
 		if cur := s.singletons[singletonKey]; cur != nil && !cur.ended() {
 			if sg.mode == "cancel" {
 				s.cancelRun(cur, &wire.UserError{Name: "FunctionCancelled", Message: "replaced by a newer run (singleton)"})
@@ -92,7 +92,7 @@ func (s *Server) startRun(fn *function, events []*eventRecord, data map[string]a
 		s.singletons[singletonKey] = r
 	}
 	if fn.priority != nil {
-		v, err := fn.priority.eval(first(), nil)
+		v, err := fn.priority.Eval(first(), nil)
 		if err == nil {
 			if n, ok := toInt(v.Value()); ok {
 				if n > 600 {
@@ -113,9 +113,9 @@ func (s *Server) startRun(fn *function, events []*eventRecord, data map[string]a
 			if c.scope == "env" || c.scope == "account" {
 				// Shared by every function using the same key in this
 				// scope, whatever its place in their lists.
-				g.key = "key\x00" + c.scope + "\x00" + c.key.key(first())
+				g.key = "key\x00" + c.scope + "\x00" + c.key.Key(first())
 			} else {
-				g.key = "key\x00" + fn.id + "\x00" + itoa(i) + "\x00" + c.key.key(first())
+				g.key = "key\x00" + fn.id + "\x00" + itoa(i) + "\x00" + c.key.Key(first())
 			}
 		}
 		r.gates = append(r.gates, g)
@@ -140,7 +140,7 @@ func (s *Server) startRun(fn *function, events []*eventRecord, data map[string]a
 	}
 	s.log.Debug("devserver: run created", "run_id", r.id, "function_id", fn.id, "event_id", events[0].id)
 	if th := fn.throttle; th != nil {
-		s.throttle(r, fn.id+"\x00"+th.key.keyOf(first()), th, now)
+		s.throttle(r, fn.id+"\x00"+keyOf(th.key, first()), th, now)
 	} else {
 		s.enqueue(r, "", 0, now)
 	}

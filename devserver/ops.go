@@ -211,7 +211,7 @@ func (s *Server) startWait(r *run, op *wire.Op, name string, now time.Time, afte
 	}
 	p := &pause{kind: pauseWait, run: r, stepID: op.ID, name: name, event: o.Event, started: now}
 	if o.If != nil && *o.If != "" {
-		e, err := s.exprs.compile(*o.If)
+		e, err := s.exprs.Compile(*o.If)
 		if err != nil {
 			return false, fmt.Errorf("wait %q: %w", name, err)
 		}

@@ -55,7 +55,7 @@ func (p *pause) matches(s *Server, async map[string]any) bool {
 	if p.expr == nil {
 		return true
 	}
-	return p.expr.match(decodeMap(p.run.events[0]), async)
+	return p.expr.Match(decodeMap(p.run.events[0]), async)
 }
 
 // decodeMap decodes a JSON object; anything else gives nil.

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	iexpr "github.com/durablefn/inngest/internal/expr"
 )
 
 // Server is an embedded Inngest orchestrator. Create one with New, start
@@ -19,7 +21,7 @@ type Server struct {
 	clock  Clock
 	vclock *VirtualClock // non-nil when time skipping is on
 	log    *slog.Logger
-	exprs  *exprCache
+	exprs  *iexpr.Cache
 	routes *router
 	client *http.Client
 
@@ -145,9 +147,9 @@ func New(cfg Config) (*Server, error) {
 	if s.clock == nil {
 		s.clock = RealClock{}
 	}
-	exprs, err := newExprCache()
+	exprs, err := iexpr.NewCache()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("devserver: %w", err)
 	}
 	s.exprs = exprs
 	base := cfg.HTTPClient

@@ -137,6 +137,24 @@ func (e *Expr) Key(event map[string]any) string {
 	if err != nil {
 		return ""
 	}
+	return keyOf(v)
+}
+
+// RateKey evaluates a rate-limit or idempotency key once: the key as Key
+// gives it, or exempt when the expression evaluates to false, which on the
+// server leaves the event out of the limit.
+func (e *Expr) RateKey(event map[string]any) (key string, exempt bool) {
+	v, err := e.Eval(event, nil)
+	if err != nil {
+		return "", false
+	}
+	if b, ok := v.Value().(bool); ok && !b {
+		return "", true
+	}
+	return keyOf(v), false
+}
+
+func keyOf(v ref.Val) string {
 	if s, ok := v.Value().(string); ok {
 		return s
 	}

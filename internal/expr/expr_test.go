@@ -138,6 +138,31 @@ func TestKey(t *testing.T) {
 	}
 }
 
+// A rate-limit key that evaluates to false exempts the event; any other
+// result is a key, as Key gives it.
+func TestRateKey(t *testing.T) {
+	t.Parallel()
+	c := newCache(t)
+	event := map[string]any{"data": map[string]any{"user": "u1", "vip": true}}
+	for src, want := range map[string]struct {
+		key    string
+		exempt bool
+	}{
+		"event.data.user":            {key: "u1"},
+		"event.data.vip":             {key: "true"},
+		"!event.data.vip":            {exempt: true},
+		"event.data.user == 'u2'":    {exempt: true},
+		"event.data.user > 1":        {}, // an evaluation error: the empty key, not exempt
+		"event.data.missing == null": {key: "true"},
+	} {
+		e, err := c.Compile(src)
+		require.NoError(t, err, src)
+		key, exempt := e.RateKey(event)
+		require.Equal(t, want.key, key, src)
+		require.Equal(t, want.exempt, exempt, src)
+	}
+}
+
 // An equality between an async field and an event field (or a literal)
 // gives an index under which equal values meet.
 func TestIndex(t *testing.T) {

@@ -128,7 +128,7 @@ func (e *Env) poll(ctx context.Context, eventIDs []string, n int, ended bool) ([
 		select {
 		case <-ctx.Done():
 			if err != nil {
-				return nil, fmt.Errorf("%w (last read: %v)", ctx.Err(), err)
+				return nil, fmt.Errorf("%w (last read: %w)", ctx.Err(), err)
 			}
 			return nil, fmt.Errorf("%d of %d runs ended: %w", len(out), n, ctx.Err())
 		case <-time.After(e.pollEvery()):
