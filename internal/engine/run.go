@@ -894,8 +894,8 @@ const spinTurns = 64
 // poll reports whether done closed within spinTurns yields of the
 // processor. A replay that needs no I/O finishes within them, and the
 // request's goroutine then never parks: that saves waking a thread to run
-// it again, about a fifth of the cost of a one-step call request on an
-// otherwise idle machine (handler BenchmarkCall). Yielding runs whatever
+// it again, about a tenth of the cost of a one-step call request on an
+// otherwise idle machine (handler BenchmarkCall, 27.1 to 24.6 µs). Yielding runs whatever
 // else is runnable, user code first, so on a busy machine polling only
 // costs a few scheduler passes.
 func poll(done <-chan struct{}) bool {
@@ -915,8 +915,8 @@ func poll(done <-chan struct{}) bool {
 // small; replaying a step decodes JSON, and encoding/json recurses deep
 // enough to double the stack two or three times, each time copying every
 // frame and adjusting its pointers. One copy of one frame is far cheaper:
-// about a quarter of the cost of a one-step call request (handler
-// BenchmarkCall). The large frame is what makes the runtime grow the stack
+// it saved about a fifth of the cost of a one-step call request (handler
+// BenchmarkCall, 39.7 to 31 µs). The large frame is what makes the runtime grow the stack
 // to fit it; the result is never used.
 //
 //go:noinline
