@@ -215,12 +215,10 @@ func (s *Server) handleActions(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleEventRuns(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	runs := []*Run{}
-	for _, rn := range s.Runs(id) {
-		if rn.EventID != id {
-			continue // a batch run, listed under its last event
+	for _, rn := range s.eventRuns(id, false) {
+		if rn.EventID == id { // else a batch run, listed under its last event
+			runs = append(runs, rn)
 		}
-		rn.Timeline, rn.Steps = nil, nil
-		runs = append(runs, rn)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": runs})
 }

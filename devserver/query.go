@@ -18,15 +18,13 @@ func (s *Server) Run(runID string) *Run {
 }
 
 // Runs returns snapshots of the runs an event started, oldest first.
-func (s *Server) Runs(eventID string) []*Run {
+func (s *Server) Runs(eventID string) []*Run { return s.eventRuns(eventID, true) }
+
+// eventRuns is Runs, with each run's timeline and steps or without.
+func (s *Server) eventRuns(eventID string, withDetail bool) []*Run {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	list := s.st.runsForEvent(eventID)
-	out := make([]*Run, 0, len(list))
-	for _, r := range list {
-		out = append(out, r.snapshot(true))
-	}
-	return out
+	return snapshots(s.st.runsForEvent(eventID), withDetail)
 }
 
 // FunctionRuns returns snapshots of a function's runs, oldest first.
@@ -34,10 +32,13 @@ func (s *Server) Runs(eventID string) []*Run {
 func (s *Server) FunctionRuns(functionID string) []*Run {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	list := s.st.runsForFunction(functionID)
+	return snapshots(s.st.runsForFunction(functionID), true)
+}
+
+func snapshots(list []*run, withDetail bool) []*Run {
 	out := make([]*Run, 0, len(list))
 	for _, r := range list {
-		out = append(out, r.snapshot(true))
+		out = append(out, r.snapshot(withDetail))
 	}
 	return out
 }
