@@ -17,19 +17,9 @@ import (
 // settled waits until fnID has n runs and all of them have ended.
 func settled(t *testing.T, srv *devserver.Server, fnID string, n int) []*devserver.Run {
 	t.Helper()
-	var runs []*devserver.Run
-	require.NoError(t, srv.WaitFor(ctxT(t), func() bool {
-		runs = srv.FunctionRuns(fnID)
-		if len(runs) != n {
-			return false
-		}
-		for _, r := range runs {
-			if !r.Status.Ended() {
-				return false
-			}
-		}
-		return true
-	}))
+	runs, err := srv.WaitForFunctionRuns(ctxT(t), fnID, n)
+	require.NoError(t, err)
+	require.Len(t, runs, n)
 	return runs
 }
 

@@ -84,9 +84,20 @@ func (s *Server) WaitForRun(ctx context.Context, runID string) (*Run, error) {
 // WaitForRuns waits until the event has started at least n runs and all
 // of them have ended, and returns them.
 func (s *Server) WaitForRuns(ctx context.Context, eventID string, n int) ([]*Run, error) {
+	return s.waitEnded(ctx, n, func() []*Run { return s.Runs(eventID) })
+}
+
+// WaitForFunctionRuns waits until the function has at least n runs and
+// all of them have ended, and returns them. functionID is the composite
+// ID ("<app id>-<fn id>").
+func (s *Server) WaitForFunctionRuns(ctx context.Context, functionID string, n int) ([]*Run, error) {
+	return s.waitEnded(ctx, n, func() []*Run { return s.FunctionRuns(functionID) })
+}
+
+func (s *Server) waitEnded(ctx context.Context, n int, list func() []*Run) ([]*Run, error) {
 	var out []*Run
 	err := s.WaitFor(ctx, func() bool {
-		out = s.Runs(eventID)
+		out = list()
 		if len(out) < n {
 			return false
 		}

@@ -373,22 +373,10 @@ func (e *Env) WaitFunctionRuns(functionID string, n int) []*EnvRun {
 	e.knownFunction(functionID)
 	ctx, cancel := e.ctx()
 	defer cancel()
-	var runs []*devserver.Run
-	err := e.srv.WaitFor(ctx, func() bool {
+	runs, err := e.srv.WaitForFunctionRuns(ctx, functionID, n)
+	if err != nil || len(runs) != n {
 		runs = e.srv.FunctionRuns(functionID)
-		if len(runs) != n {
-			return false
-		}
-		for _, r := range runs {
-			if !r.Status.Ended() {
-				return false
-			}
-		}
-		return true
-	})
-	if err != nil {
-		runs = e.srv.FunctionRuns(functionID)
-		e.tb.Fatalf("inngesttest: %s has %d run(s) after %s, want %d ended; its runs:\n%s", functionID, len(runs), e.timeout, n, describeRuns(runs))
+		e.tb.Fatalf("inngesttest: %s has %d run(s), want %d ended within %s; its runs:\n%s", functionID, len(runs), n, e.timeout, describeRuns(runs))
 	}
 	return envRuns(runs)
 }
