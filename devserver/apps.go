@@ -9,9 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -438,12 +439,7 @@ const maxCronCatchUp = time.Hour
 func (s *Server) Functions() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]string, 0, len(s.fns))
-	for id := range s.fns {
-		out = append(out, id)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(s.fns))
 }
 
 // AddApp serves the app at appURL with h, in-process (no socket), and

@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
-	"sort"
+	"slices"
 	"sync"
 
 	"github.com/invopop/jsonschema"
@@ -147,12 +148,7 @@ func (r *Registry) add(name string, t reflect.Type, raw []byte) error {
 func (r *Registry) Names() []string {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	out := make([]string, 0, len(r.events))
-	for name := range r.events {
-		out = append(out, name)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(r.events))
 }
 
 // Has reports whether an event named name is declared.
