@@ -1,7 +1,6 @@
 package devserver_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -203,35 +202,15 @@ func interceptedApp(t *testing.T, srv *devserver.Server, c *inngest.Client, edit
 	t.Helper()
 	h := handler.New(c, nil)
 	wrapped := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &bufWriter{h: http.Header{}}
+		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, r)
-		body := edit(r, rec.body.Bytes())
-		for k, v := range rec.h {
+		body := edit(r, rec.Body.Bytes())
+		for k, v := range rec.Header() {
 			w.Header()[k] = v
 		}
 		w.Header().Del("Content-Length")
-		w.WriteHeader(rec.code)
+		w.WriteHeader(rec.Code)
 		_, _ = w.Write(body)
 	})
 	require.NoError(t, srv.AddApp(ctxT(t), "http://app.local/api/inngest", wrapped))
-}
-
-// bufWriter is a ResponseWriter that keeps the answer.
-type bufWriter struct {
-	h    http.Header
-	code int
-	body bytes.Buffer
-}
-
-func (b *bufWriter) Header() http.Header { return b.h }
-func (b *bufWriter) WriteHeader(c int) {
-	if b.code == 0 {
-		b.code = c
-	}
-}
-func (b *bufWriter) Write(p []byte) (int, error) {
-	if b.code == 0 {
-		b.code = 200
-	}
-	return b.body.Write(p)
 }
