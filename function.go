@@ -605,6 +605,7 @@ func invoke[T, R any](ctx context.Context, c *Client, spec *app.Function, call *
 			mc = &middleware.Call{}
 		}
 		mc.FunctionID, mc.RunID, mc.Attempt = spec.Slug, req.Ctx.RunID, req.Ctx.Attempt
+		mc.Targeted = in.TargetHash != ""
 		var err error
 		if ctx, err = transformInput(ctx, mws, mc, req, &in); err != nil {
 			ue, noRetry, retry := classify(err, time.Now())

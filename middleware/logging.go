@@ -61,7 +61,7 @@ type logStateKey struct{}
 type logState struct {
 	m     *Logging
 	call  *Call
-	fresh bool // no memoized steps: the run starts in this call
+	fresh bool // nothing memoized and no step targeted: the run starts in this call
 
 	mu        sync.Mutex
 	stepStart time.Time
@@ -70,7 +70,9 @@ type logState struct {
 // TransformInput makes this middleware's logger and level the base of the
 // run's logger, and sets up the lifecycle lines.
 func (m *Logging) TransformInput(ctx context.Context, call *Call, in *Input) (context.Context, error) {
-	s := &logState{m: m, call: call, fresh: len(in.Steps) == 0}
+	// A targeted call (a parallel step, say) may also carry no memoized
+	// step, but the run started in the call that planned it.
+	s := &logState{m: m, call: call, fresh: len(in.Steps) == 0 && !call.Targeted}
 	ctx = WithBaseLogger(ctx, slog.New(levelHandler{inner: m.logger.Handler(), level: m.level}))
 	return context.WithValue(ctx, logStateKey{}, s), nil
 }

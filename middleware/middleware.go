@@ -64,6 +64,12 @@ type Call struct {
 	RunID string
 	// Attempt counts retries, from 0.
 	Attempt int
+	// Targeted is true when the call runs one step that an earlier call
+	// planned, such as each branch of step.Parallel: the server names
+	// the step in the request, and the run started in an earlier call
+	// even when nothing is memoized yet. False when the call runs the
+	// function from its start to find its next steps.
+	Targeted bool
 	// Request is the HTTP request, when the call came over HTTP.
 	Request *http.Request
 }
