@@ -27,6 +27,15 @@
 // [Registry.AllowAdditionalProperties] is set. [Registry.AddJSON] declares
 // an event from a JSON Schema instead of a Go type.
 //
+// invopop/jsonschema skips a tag it does not understand without a word, so
+// a misspelt `jsonschema:"minimun=1"` would leave the field unchecked. Add
+// reads the tags first and fails, naming the Go type, the field and the
+// tag, on a key invopop/jsonschema does not know, a key that does not
+// apply to the field's JSON type (minimum on a string), a value it cannot
+// parse, a pattern that does not compile, or a format this package does
+// not check (see below). The jsonschema_extras tag is passed through
+// unchecked.
+//
 // # Validating
 //
 // [Registry.Validate] checks an event's raw data and returns a
@@ -42,8 +51,8 @@
 // minLength, maxLength, pattern, minItems, maxItems, uniqueItems,
 // minProperties, maxProperties, local $ref into $defs, allOf, anyOf,
 // oneOf, not) and checks the formats email, date-time, date, time, uri,
-// uuid, ipv4 and ipv6. Other keywords and formats are treated as
-// annotations. Patterns use Go's regexp syntax (RE2), which agrees with
+// uuid, ipv4 and ipv6. In a schema given to [Registry.AddJSON], other
+// keywords and formats are treated as annotations. Patterns use Go's regexp syntax (RE2), which agrees with
 // the ECMAScript syntax JSON Schema names for everything but lookaround
 // and backreferences.
 //

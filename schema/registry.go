@@ -51,8 +51,11 @@ type entry struct {
 //
 //	schema.Add(reg, InvoiceApproved)
 //
-// Adding the same event type twice is a no-op; adding a name again with a
-// different data type is an error.
+// A jsonschema tag that invopop/jsonschema would skip or misread (an
+// unknown key, a key for another JSON type, an unparsable value, a format
+// the validator does not check) is an error naming the type, the field
+// and the tag. Adding the same event type twice is a no-op; adding a name
+// again with a different data type is an error.
 func Add[T any](r *Registry, event inngest.EventType[T]) (err error) {
 	name := event.Name()
 	if name == "" {
@@ -73,6 +76,9 @@ func Add[T any](r *Registry, event inngest.EventType[T]) (err error) {
 			err = fmt.Errorf("inngest: event %q: cannot generate a JSON Schema for %v: %v", name, t, p)
 		}
 	}()
+	if err := checkTags(t); err != nil {
+		return fmt.Errorf("inngest: event %q: %w", name, err)
+	}
 	reflector := &jsonschema.Reflector{
 		ExpandedStruct:            true,
 		Anonymous:                 true,
