@@ -600,6 +600,7 @@ func invoke[T, R any](ctx context.Context, c *Client, spec *app.Function, call *
 	in := call.Engine
 	mws := spec.Middleware
 	mc := call.MW
+	evs := eventsOf(req)
 	if len(mws) > 0 {
 		if mc == nil {
 			mc = &middleware.Call{}
@@ -607,19 +608,15 @@ func invoke[T, R any](ctx context.Context, c *Client, spec *app.Function, call *
 		mc.FunctionID, mc.RunID, mc.Attempt = spec.Slug, req.Ctx.RunID, req.Ctx.Attempt
 		mc.Targeted = in.TargetHash != ""
 		var err error
-		if ctx, err = transformInput(ctx, mws, mc, req, &in); err != nil {
+		if ctx, evs, err = transformInput(ctx, mws, mc, evs, &in); err != nil {
 			ue, noRetry, retry := classify(err, time.Now())
 			return engine.Result{Done: true, Err: err, Failure: &engine.Failure{Error: ue, NoRetry: noRetry, Retry: retry}}
 		}
 		in.Hooks = hooksFor(mws, mc)
 	}
 
-	raws := req.Events
-	if len(raws) == 0 && len(req.Event) > 0 {
-		raws = []json.RawMessage{req.Event}
-	}
-	events := make([]Event[T], 0, len(raws))
-	for i, raw := range raws {
+	events := make([]Event[T], 0, len(evs.all))
+	for i, raw := range evs.all {
 		ev, err := decodeEvent[T](raw)
 		if err != nil {
 			return badInput(fmt.Errorf("inngest: event %d does not decode into %T: %w", i, ev.Data, err))
@@ -627,8 +624,14 @@ func invoke[T, R any](ctx context.Context, c *Client, spec *app.Function, call *
 		events = append(events, ev)
 	}
 	var first Event[T]
-	if len(events) > 0 {
-		first = events[0]
+	switch {
+	case evs.first >= 0 && evs.first < len(events):
+		first = events[evs.first]
+	case len(evs.event) > 0:
+		var err error
+		if first, err = decodeEvent[T](evs.event); err != nil {
+			return badInput(fmt.Errorf("inngest: the event middleware set does not decode into %T: %w", first.Data, err))
+		}
 	}
 	in.Classify = classify
 	if in.Sender == nil {
@@ -676,16 +679,36 @@ func invoke[T, R any](ctx context.Context, c *Client, spec *app.Function, call *
 	return res
 }
 
-func transformInput(ctx context.Context, mws []middleware.Middleware, mc *middleware.Call, req *wire.CallRequest, in *engine.Input) (context.Context, error) {
-	raws := req.Events
-	if len(raws) == 0 && len(req.Event) > 0 {
-		raws = []json.RawMessage{req.Event}
+// callEvents are a call's events, encoded: all of them, and the
+// triggering one, which is all[first], or event when first is -1 (a
+// middleware set an event of its own; nil when none is left).
+type callEvents struct {
+	all   []json.RawMessage
+	first int
+	event json.RawMessage
+}
+
+// eventsOf returns the events of a call request.
+func eventsOf(req *wire.CallRequest) callEvents {
+	all := req.Events
+	if len(all) == 0 && len(req.Event) > 0 {
+		all = []json.RawMessage{req.Event}
 	}
-	mi := &middleware.Input{Events: make([]*middleware.Event, 0, len(raws)), Steps: in.Steps}
-	for _, raw := range raws {
+	if len(all) == 0 {
+		return callEvents{first: -1}
+	}
+	return callEvents{all: all}
+}
+
+// transformInput runs the middleware's TransformInput hooks in order and
+// returns the events they left. Each hook sees Input.Event and
+// Input.Events in step, as syncFirst keeps them.
+func transformInput(ctx context.Context, mws []middleware.Middleware, mc *middleware.Call, evs callEvents, in *engine.Input) (context.Context, callEvents, error) {
+	mi := &middleware.Input{Events: make([]*middleware.Event, 0, len(evs.all)), Steps: in.Steps}
+	for _, raw := range evs.all {
 		var ev middleware.Event
 		if err := json.Unmarshal(raw, &ev); err != nil {
-			return ctx, NonRetriable(fmt.Errorf("inngest: malformed event: %w", err))
+			return ctx, evs, NonRetriable(fmt.Errorf("inngest: malformed event: %w", err))
 		}
 		mi.Events = append(mi.Events, &ev)
 	}
@@ -693,27 +716,58 @@ func transformInput(ctx context.Context, mws []middleware.Middleware, mc *middle
 		mi.Event = mi.Events[0]
 	}
 	for _, m := range mws {
+		prev := mi.Event
 		var err error
 		if ctx, err = m.TransformInput(ctx, mc, mi); err != nil {
-			return ctx, err
+			return ctx, evs, err
 		}
+		syncFirst(mi, prev)
 	}
-	req.Events = req.Events[:0]
+	out := callEvents{all: make([]json.RawMessage, 0, len(mi.Events)), first: -1}
 	for _, ev := range mi.Events {
-		if ev == nil {
-			continue
-		}
 		raw, err := json.Marshal(ev)
 		if err != nil {
-			return ctx, fmt.Errorf("inngest: middleware produced an event that does not encode: %w", err)
+			return ctx, evs, fmt.Errorf("inngest: middleware produced an event that does not encode: %w", err)
 		}
-		req.Events = append(req.Events, raw)
+		if ev == mi.Event && out.first < 0 {
+			out.first = len(out.all)
+		}
+		out.all = append(out.all, raw)
 	}
-	if len(req.Events) > 0 {
-		req.Event = req.Events[0]
+	if out.first < 0 && mi.Event != nil {
+		raw, err := json.Marshal(mi.Event)
+		if err != nil {
+			return ctx, evs, fmt.Errorf("inngest: middleware produced an event that does not encode: %w", err)
+		}
+		out.event = raw
 	}
 	in.Steps = mi.Steps
-	return ctx, nil
+	return ctx, out, nil
+}
+
+// syncFirst keeps Input.Event the first of Input.Events after a hook that
+// was handed prev as Input.Event: a hook that set Event replaced the
+// first event (or removed it, setting nil); one that changed only Events
+// made their new first the Event, or nil when none is left. Nil events
+// are dropped.
+func syncFirst(mi *middleware.Input, prev *middleware.Event) {
+	set := mi.Event != prev
+	events := make([]*middleware.Event, 0, len(mi.Events))
+	for i, ev := range mi.Events {
+		if i == 0 && ev == prev && set {
+			ev = mi.Event
+		}
+		if ev != nil {
+			events = append(events, ev)
+		}
+	}
+	mi.Events = events
+	if !set || mi.Event == nil {
+		mi.Event = nil
+		if len(events) > 0 {
+			mi.Event = events[0]
+		}
+	}
 }
 
 func hooksFor(mws []middleware.Middleware, mc *middleware.Call) *engine.Hooks {

@@ -74,11 +74,17 @@ type Call struct {
 	Request *http.Request
 }
 
-// Input is what TransformInput may change.
+// Input is what TransformInput may change: edit an event in place, or
+// set Event or Events. The function receives what the last hook left,
+// and each hook sees Event as the first of Events: setting Event replaces
+// the first event (nil removes it); changing Events makes its first
+// element the Event. With every event removed, the function receives
+// none (a zero Input.Event and no Input.Events). An Event set together
+// with an Events that does not hold it is received as given.
 type Input struct {
 	// Event is the triggering event (the first of a batch).
 	Event *Event
-	// Events are all events of the call.
+	// Events are all events of the call. Nil elements are dropped.
 	Events []*Event
 	// Steps maps hashed step IDs to memoized results.
 	Steps map[string]json.RawMessage
