@@ -9,7 +9,6 @@ package validation
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -66,7 +65,9 @@ func (m *Middleware) TransformInput(ctx context.Context, call *middleware.Call, 
 	return ctx, nil
 }
 
-// BeforeSendEvents checks events before they are sent.
+// BeforeSendEvents checks events before they are sent. Its error is
+// wrapped by the send, whose message says that middleware refused the
+// events.
 func (m *Middleware) BeforeSendEvents(_ context.Context, events []*middleware.Event) error {
 	if err := m.check(events); err != nil {
 		return inngest.NonRetriable(err)
@@ -74,7 +75,7 @@ func (m *Middleware) BeforeSendEvents(_ context.Context, events []*middleware.Ev
 	return nil
 }
 
-// check validates events and joins the failures of each.
+// check validates events and returns the failures of each, or nil.
 func (m *Middleware) check(events []*middleware.Event) error {
 	var errs []error
 	for _, ev := range events {
@@ -82,12 +83,34 @@ func (m *Middleware) check(events []*middleware.Event) error {
 			continue
 		}
 		if m.require && !m.reg.Has(ev.Name) {
-			errs = append(errs, fmt.Errorf("inngest: event %q has no declared schema; declare it with schema.Add", ev.Name))
+			errs = append(errs, fmt.Errorf("event %q has no declared schema; declare it with schema.Add", ev.Name))
 			continue
 		}
 		if err := m.reg.Validate(ev.Name, ev.Data); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	return errors.Join(errs...)
+	if len(errs) == 0 {
+		return nil
+	}
+	return &checkError{errs: errs}
 }
+
+// checkError is the failures of a check, one a line. It is always wrapped
+// by a message that starts with the "inngest: " prefix, so the lines go
+// without the one their errors carry (a *schema.ValidationError has it).
+// errors.Is and errors.As reach each failure.
+type checkError struct {
+	errs []error
+}
+
+func (e *checkError) Error() string {
+	lines := make([]string, len(e.errs))
+	for i, err := range e.errs {
+		lines[i] = strings.TrimPrefix(err.Error(), "inngest: ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap returns the failures.
+func (e *checkError) Unwrap() []error { return e.errs }

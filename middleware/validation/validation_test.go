@@ -77,7 +77,7 @@ func TestInvalidEventFailsWithoutRetry(t *testing.T) {
 		Message string `json:"message"`
 	}
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body))
-	require.Equal(t, `inngest: function "fulfil" refused its event: inngest: event "shop/order.placed" does not match its schema: data.email: must be an email address; data.total: must be at least 1, got 0`, body.Message)
+	require.Equal(t, `inngest: function "fulfil" refused its event: event "shop/order.placed" does not match its schema: data.email: must be an email address; data.total: must be at least 1, got 0`, body.Message)
 	require.Zero(t, ran.Load(), "the function's code must not run")
 }
 
@@ -99,7 +99,11 @@ func TestRequireDeclared(t *testing.T) {
 	rec := call(t, handler.New(c, nil), "shop-forward", map[string]any{"name": "shop/forward", "data": map[string]any{}})
 	require.Equal(t, http.StatusBadRequest, rec.Code)
 	require.Equal(t, "true", rec.Header().Get("X-Inngest-No-Retry"))
-	require.Contains(t, rec.Body.String(), `event \"shop/forward\" has no declared schema`)
+	var body struct {
+		Message string `json:"message"`
+	}
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body))
+	require.Equal(t, `inngest: function "forward" refused its event: event "shop/forward" has no declared schema; declare it with schema.Add`, body.Message)
 }
 
 func TestOutgoingEvents(t *testing.T) {
@@ -119,6 +123,7 @@ func TestOutgoingEvents(t *testing.T) {
 		require.Equal(t, []schema.FieldError{{Field: "data.orderId", Message: "must be a UUID"}}, verr.Fields)
 		var nr *inngest.NonRetriableError
 		require.True(t, errors.As(err, &nr))
+		require.EqualError(t, err, `inngest: middleware refused the events: event "shop/order.placed" does not match its schema: data.orderId: must be a UUID`)
 		require.Zero(t, received.Load())
 	})
 	t.Run("ValidIsSent", func(t *testing.T) {
@@ -140,7 +145,7 @@ func TestOutgoingEvents(t *testing.T) {
 		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &ops))
 		require.Len(t, ops, 1)
 		require.Equal(t, "StepFailed", ops[0].Op)
-		require.Contains(t, ops[0].Error.Message, "data.orderId: must be a UUID")
+		require.Equal(t, `inngest: middleware refused the events: event "shop/order.placed" does not match its schema: data.orderId: must be a UUID`, ops[0].Error.Message)
 		require.Equal(t, before, received.Load())
 	})
 }
