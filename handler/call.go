@@ -83,6 +83,9 @@ func (h *Handler) respond(w http.ResponseWriter, fn *app.Function, target string
 		w.Header().Set(wire.HeaderRetryAfter, retryAfter(res.RetryAfter))
 	}
 	switch {
+	case res.Fatal != nil:
+		h.log.Error("inngest: the run cannot go on", "function_id", fn.Slug, "error", res.Fatal.Error.Message)
+		writeFailure(w, http.StatusBadRequest, true, res.Fatal.Error)
 	case res.Panic != nil:
 		h.log.Error("inngest: function panicked", "function_id", fn.Slug, "panic", fmt.Sprint(res.Panic.Value))
 		writeFailure(w, http.StatusInternalServerError, false, res.Failure.Error)

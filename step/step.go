@@ -7,11 +7,37 @@
 // example in a loop: the n-th repeat is told apart by its position.
 //
 // Steps only work with the ctx a function handler received (or one derived
-// from it). Called elsewhere they return an error; called inside another
-// step's code they return an error too, since steps do not nest. Call
-// steps from the function's own goroutine or from a Parallel branch, never
-// from a goroutine you start: when a step is new, the goroutine that
-// called it is stopped (runtime.Goexit) until the server calls again.
+// from it); called elsewhere they return an error.
+//
+// # One goroutine, one step at a time
+//
+// Call steps from the function's own goroutine or from a Parallel branch,
+// one at a time. When a step is new, the goroutine that called it is
+// stopped (runtime.Goexit) until the server calls again, and memoized
+// results are handed back in the order the steps are reached; a step
+// called from a goroutine you start (go, errgroup, sync.WaitGroup.Go),
+// concurrently with another step of the same branch, inside another
+// step's code, or after the function returned would break both. Such a
+// call returns an error matching ErrMisuse and fails the whole run at
+// once, without retries, whatever the function returns: never a wrong
+// result. To run steps concurrently, use Parallel:
+//
+//	results, err := step.Parallel(ctx,
+//		func(ctx context.Context) (int, error) { return step.Run(ctx, "a", fa) },
+//		func(ctx context.Context) (int, error) { return step.Run(ctx, "b", fb) },
+//	)
+//
+// Go cannot name the goroutine calling a step, so the engine catches
+// misuse by its effects, which every misuse has before a run can end: a
+// branch's steps are claimed one at a time, a step call on a branch whose
+// goroutine a step already stopped comes from another goroutine, and so
+// does the step of a branch that returned although one of its steps
+// stopped its goroutine. What it cannot see within one request: a
+// goroutine that calls a step after the function returned (the call fails
+// and is logged as an error, but the answer may be sent by then), and
+// goroutines whose steps all return results saved by an earlier version
+// of the code.
+// cmd/inngest-vet finds all of these before the code runs.
 //
 // Each call below is one step on the server, as billed: Run, Sleep,
 // SleepUntil, WaitForEvent, SendEvent and Invoke are one step each;
@@ -33,15 +59,23 @@ import (
 )
 
 func start(ctx context.Context, kind, id string) (*engine.Run, error) {
-	r, err := engine.FromContext(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("inngest: %s(%q) %w", kind, id, err)
-	}
 	if id == "" {
 		return nil, fmt.Errorf("inngest: %s needs a step ID", kind)
 	}
-	return r, nil
+	r, err := engine.FromContext(ctx, kind, id)
+	if errors.Is(err, engine.ErrNotInFunction) {
+		return nil, fmt.Errorf("inngest: %s(%q) %w", kind, id, err)
+	}
+	return r, err
 }
+
+// ErrMisuse is matched (errors.Is) by the error of a step called where
+// steps cannot run: from a goroutine other than the function's own or a
+// Parallel branch, concurrently with another step of the same branch,
+// inside another step's code, or after the function returned. Such a call
+// could hand a memoized result to the wrong step, so the run fails at
+// once, without retries, whatever the function returns.
+var ErrMisuse = engine.ErrMisuse
 
 // Run runs fn once as a step and returns its result, which must encode as
 // JSON. If fn fails, the step is retried with backoff; after its last
@@ -57,9 +91,12 @@ func Run[T any](ctx context.Context, id string, fn func(ctx context.Context) (T,
 	if fn == nil {
 		return zero, fmt.Errorf("inngest: step.Run(%q) has no function", id)
 	}
-	ref, raw, ok := r.Lookup(ctx, id)
+	ref, raw, ok, err := r.Lookup(ctx, "step.Run", id)
+	if err != nil {
+		return zero, err
+	}
 	if ok {
-		return decodeOutcome[T](id, raw)
+		return decodeOutcome[T](r, id, raw)
 	}
 	r.RunStep(ctx, ref, "step.run", func(ctx context.Context) (json.RawMessage, error) {
 		v, err := fn(ctx)
@@ -75,11 +112,11 @@ func Run[T any](ctx context.Context, id string, fn func(ctx context.Context) (T,
 	panic("unreachable")
 }
 
-func decodeOutcome[T any](id string, raw json.RawMessage) (T, error) {
+func decodeOutcome[T any](r *engine.Run, id string, raw json.RawMessage) (T, error) {
 	var v T
 	out, err := wire.ParseStepOutcome(raw)
 	if err != nil {
-		return v, fmt.Errorf("inngest: step %q: %w", id, err)
+		return v, unusable(r, fmt.Errorf("inngest: step %q: %w", id, err))
 	}
 	if out.Error != nil {
 		return v, &inngest.StepError{Name: out.Error.Name, Message: out.Error.Message, Stack: out.Error.Stack, StepID: id}
@@ -88,9 +125,16 @@ func decodeOutcome[T any](id string, raw json.RawMessage) (T, error) {
 		return v, nil
 	}
 	if err := json.Unmarshal(out.Data, &v); err != nil {
-		return v, fmt.Errorf("inngest: step %q: saved result does not decode into %T: %w", id, v, err)
+		return v, unusable(r, fmt.Errorf("inngest: step %q: its saved result does not decode into %T: %w", id, v, err))
 	}
 	return v, nil
+}
+
+// unusable fails the run for good with err, a memoized result that cannot
+// be used: retrying would read the same bytes again.
+func unusable(r *engine.Run, err error) error {
+	r.Fail(&engine.Failure{Error: wire.UserError{Name: "UnusableStepResult", Message: err.Error()}, NoRetry: true})
+	return inngest.NonRetriable(err)
 }
 
 // Sleep pauses the run for d. The process does not wait: the server calls
@@ -103,9 +147,9 @@ func Sleep(ctx context.Context, id string, d time.Duration) error {
 	if d < 0 {
 		return fmt.Errorf("inngest: step.Sleep(%q): negative duration %s", id, d)
 	}
-	ref, _, ok := r.Lookup(ctx, id)
-	if ok {
-		return nil
+	ref, _, ok, err := r.Lookup(ctx, "step.Sleep", id)
+	if err != nil || ok {
+		return err
 	}
 	r.Report(ctx, ref, wire.OpSleep, wire.SleepOpts{Duration: timestr.Format(d)})
 	panic("unreachable")
@@ -120,9 +164,9 @@ func SleepUntil(ctx context.Context, id string, t time.Time) error {
 	if t.IsZero() {
 		return fmt.Errorf("inngest: step.SleepUntil(%q): zero time", id)
 	}
-	ref, _, ok := r.Lookup(ctx, id)
-	if ok {
-		return nil
+	ref, _, ok, err := r.Lookup(ctx, "step.SleepUntil", id)
+	if err != nil || ok {
+		return err
 	}
 	r.Report(ctx, ref, wire.OpSleep, wire.SleepOpts{Duration: t.UTC().Format(time.RFC3339)})
 	panic("unreachable")
@@ -165,14 +209,17 @@ func WaitForEvent[T any](ctx context.Context, id string, ev inngest.EventType[T]
 		}
 		expr = m
 	}
-	ref, raw, ok := r.Lookup(ctx, id)
+	ref, raw, ok, err := r.Lookup(ctx, "step.WaitForEvent", id)
+	if err != nil {
+		return nil, err
+	}
 	if ok {
 		if wire.IsNull(raw) {
 			return nil, nil
 		}
 		var got inngest.Event[T]
 		if err := json.Unmarshal(raw, &got); err != nil {
-			return nil, fmt.Errorf("inngest: step.WaitForEvent(%q): event does not decode into %T: %w", id, got.Data, err)
+			return nil, unusable(r, fmt.Errorf("inngest: step.WaitForEvent(%q): the event it received does not decode into %T: %w", id, got.Data, err))
 		}
 		return &got, nil
 	}
@@ -203,12 +250,16 @@ func SendEvent(ctx context.Context, id string, events ...inngest.Sendable) ([]st
 			return nil, fmt.Errorf("inngest: step.SendEvent(%q): %w", id, err)
 		}
 	}
-	ref, raw, ok := r.Lookup(ctx, id)
+	ref, raw, ok, err := r.Lookup(ctx, "step.SendEvent", id)
+	if err != nil {
+		return nil, err
+	}
 	if ok {
-		return decodeOutcome[[]string](id, raw)
+		return decodeOutcome[[]string](r, id, raw)
 	}
 	sender := r.Sender()
 	if sender == nil {
+		r.Drop(ref)
 		return nil, fmt.Errorf("inngest: step.SendEvent(%q): no event sender configured", id)
 	}
 	r.RunStep(ctx, ref, "step.sendEvent", func(ctx context.Context) (json.RawMessage, error) {
@@ -260,10 +311,6 @@ func InvokeByID[R any](ctx context.Context, id string, functionID string, data a
 	if raw[0] != '{' {
 		return zero, fmt.Errorf("inngest: step.Invoke(%q): data must encode as a JSON object", id)
 	}
-	ref, memo, ok := r.Lookup(ctx, id)
-	if ok {
-		return decodeOutcome[R](id, memo)
-	}
 	o := wire.InvokeOpts{FunctionID: functionID, Payload: wire.Event{Data: raw}}
 	if opts != nil {
 		if opts.Timeout < 0 {
@@ -277,6 +324,13 @@ func InvokeByID[R any](ctx context.Context, id string, functionID string, data a
 				return zero, fmt.Errorf("inngest: step.Invoke(%q): encoding user: %w", id, err)
 			}
 		}
+	}
+	ref, memo, ok, err := r.Lookup(ctx, "step.Invoke", id)
+	if err != nil {
+		return zero, err
+	}
+	if ok {
+		return decodeOutcome[R](r, id, memo)
 	}
 	r.Report(ctx, ref, wire.OpInvokeFunction, o)
 	panic("unreachable")
@@ -296,19 +350,25 @@ func InvokeByID[R any](ctx context.Context, id string, functionID string, data a
 //
 // Each branch should use the ctx it is given.
 func Parallel[T any](ctx context.Context, fns ...func(ctx context.Context) (T, error)) ([]T, error) {
-	r, err := engine.FromContext(ctx)
-	if err != nil {
+	r, err := engine.FromContext(ctx, "step.Parallel", "")
+	if errors.Is(err, engine.ErrNotInFunction) {
 		return nil, fmt.Errorf("inngest: step.Parallel %w", err)
+	}
+	if err != nil {
+		return nil, err
 	}
 	out := make([]T, len(fns))
 	errs := make([]error, len(fns))
-	r.Parallel(ctx, len(fns), func(ctx context.Context, i int) {
+	err = r.Parallel(ctx, len(fns), func(ctx context.Context, i int) {
 		if fns[i] == nil {
 			errs[i] = fmt.Errorf("inngest: step.Parallel: branch %d is nil", i)
 			return
 		}
 		out[i], errs[i] = fns[i](ctx)
 	})
+	if err != nil {
+		return nil, err
+	}
 	return out, errors.Join(errs...)
 }
 

@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -143,6 +144,10 @@ type Result struct {
 	Panic *PanicError
 	// TargetFound reports whether a targeted step was found.
 	TargetFound bool
+	// Fatal is set when the run cannot go on whatever the function did:
+	// steps were misused (see MisuseError), or a memoized result cannot be
+	// used. It is never retried, and it outranks everything else.
+	Fatal *Failure
 }
 
 // PanicError is a panic in user code, turned into an error.
@@ -165,28 +170,27 @@ var AbortGrace = 5 * time.Second
 // not belong to a running function.
 var ErrNotInFunction = errors.New("called outside an Inngest function: pass the ctx your function handler received")
 
-// ErrNestedStep is returned by a step called inside another step's code.
-var ErrNestedStep = errors.New("called inside another step's code: steps cannot be nested")
-
 // Run is the state of one function execution for one call request.
 type Run struct {
 	in  Input
 	now func() time.Time
 
-	mu      sync.Mutex
-	cond    sync.Cond // on mu
-	counts  map[string]int
-	stackIx map[string]int // hashed ID → position in the stack
-	used    []bool         // stack positions consumed
-	next    int            // first unconsumed stack position
-	unused  int            // stack entries not yet consumed
-	live0   *branch        // the function's own goroutine: root
-	root    branch
-	live1   [1]*branch // backs live while only the root runs
-	holder  *branch    // the goroutine allowed to run user code
-	live    []*branch  // goroutines of this run that have not ended
-	warned  bool
-	aborted bool
+	mu       sync.Mutex
+	cond     sync.Cond // on mu
+	counts   map[string]int
+	stackIx  map[string]int // hashed ID → position in the stack
+	used     []bool         // stack positions consumed
+	next     int            // first unconsumed stack position
+	unused   int            // stack entries not yet consumed
+	live0    *branch        // the function's own goroutine: root
+	root     branch
+	live1    [1]*branch // backs live while only the root runs
+	holder   *branch    // the goroutine allowed to run user code
+	live     []*branch  // goroutines of this run that have not ended
+	warned   bool
+	aborted  bool
+	finished bool     // the function returned (or halted) and Execute is answering
+	fatal    *Failure // the first fatal failure
 
 	parallel    int // open parallel groups
 	seq         int
@@ -211,12 +215,27 @@ type pendingOp struct {
 // the others wait. The token passes, in branch-path order, whenever its
 // holder blocks, so steps are discovered in the same order on every
 // request, and repeat indexes (:n) always name the same step.
+//
+// A branch is also the unit of step ownership: its steps are called one
+// at a time, by its own goroutine. busy is set from a step call's start
+// until it returns or halts the branch; halted is set when a step stopped
+// the branch's goroutine. A step call that finds either set, or a branch
+// that returned while either is set, proves that a goroutine other than
+// the branch's own called a step (see misuse.go).
 type branch struct {
 	path    []int
 	state   branchState
 	pos     int     // stack position awaited when state is waitingMemo
 	parent  *branch // the branch that started this one in step.Parallel
 	pending int     // live children while parked
+
+	busy       bool   // a step call of this branch is in progress
+	inCode     bool   // that step's own code is running
+	kind       string // that step's kind ("step.Run")
+	current    string // and its user ID
+	halted     bool   // a step stopped the branch's goroutine
+	haltedKind string // that step's kind
+	haltedAt   string // and its user ID
 }
 
 type branchState int
@@ -338,17 +357,21 @@ func StepFromContext(ctx context.Context) (StepInfo, bool) {
 	return info, ok
 }
 
-// FromContext returns the run a step's ctx belongs to.
-func FromContext(ctx context.Context) (*Run, error) {
+// FromContext returns the run a step's ctx belongs to. kind and stepID
+// name the step being called ("step.Run", "charge"), for errors. A step
+// called with the ctx of another step's code is misuse: it fails the run.
+func FromContext(ctx context.Context, kind, stepID string) (*Run, error) {
 	if ctx == nil {
 		return nil, ErrNotInFunction
-	}
-	if ctx.Value(inStepKey{}) != nil {
-		return nil, ErrNestedStep
 	}
 	r, _ := ctx.Value(ctxKey{}).(*Run)
 	if r == nil {
 		return nil, ErrNotInFunction
+	}
+	if outer, ok := ctx.Value(inStepKey{}).(StepInfo); ok {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return nil, r.misused(&MisuseError{Kind: kind, StepID: stepID, reason: fmt.Sprintf("was called inside step %q's code: steps cannot be nested; call it after that step returns", outer.ID)})
 	}
 	return r, nil
 }
@@ -377,7 +400,7 @@ func (r *Run) Execute(ctx context.Context, fn func(ctx context.Context) (json.Ra
 	go func() {
 		growStack(0)
 		defer close(done)
-		defer r.exit(root)
+		defer func() { r.exit(root, finished) }()
 		defer func() {
 			if p := recover(); p != nil {
 				res.Panic = asPanicError(p)
@@ -394,7 +417,13 @@ func (r *Run) Execute(ctx context.Context, fn func(ctx context.Context) (json.Ra
 	}()
 
 	if !r.wait(ctx, done) {
+		if f := r.finish(); f != nil {
+			return Result{Fatal: f}
+		}
 		return Result{Failure: &Failure{Error: wire.UserError{Name: "Aborted", Message: "the request ended before the function returned"}}}
+	}
+	if f := r.finish(); f != nil {
+		return Result{Fatal: f}
 	}
 
 	r.mu.Lock()
@@ -495,26 +524,35 @@ type Ref struct {
 	ID    string
 	Index int
 	Hash  string
+	b     *branch // the branch that called it
 }
 
-// Lookup registers the next occurrence of the user's step ID and returns
-// its memoized result, if any, after waiting for its turn in stack order.
-func (r *Run) Lookup(ctx context.Context, id string) (Ref, json.RawMessage, bool) {
+// Lookup starts a step call: it registers the next occurrence of the
+// user's step ID and returns its memoized result, if any, after waiting
+// for its turn in stack order. A step found memoized is done; one that is
+// not must be ended with RunStep, Report or Drop. The error is a
+// *MisuseError when the step was called where steps cannot run.
+func (r *Run) Lookup(ctx context.Context, kind, id string) (Ref, json.RawMessage, bool, error) {
 	r.mu.Lock()
+	b := r.branchOf(ctx)
+	if err := r.claim(b, kind, id); err != nil {
+		r.mu.Unlock()
+		return Ref{}, nil, false, err
+	}
 	n := r.counts[id]
 	r.counts[id] = n + 1
 	var h [40]byte
 	wire.HashIndexed(&h, id, n)
-	ref := Ref{ID: id, Index: n}
+	ref := Ref{ID: id, Index: n, b: b}
 	raw, ok := r.in.Steps[string(h[:])]
 	if !ok {
 		r.mu.Unlock()
 		ref.Hash = string(h[:])
-		return ref, nil, false
+		return ref, nil, false, nil
 	}
 	pos, inStack := r.stackIx[string(h[:])]
 	if inStack && !r.used[pos] {
-		r.waitTurn(r.branchOf(ctx), pos)
+		r.waitTurn(b, pos)
 		r.used[pos] = true
 		r.unused--
 		if r.onConsume != nil {
@@ -523,13 +561,23 @@ func (r *Run) Lookup(ctx context.Context, id string) (Ref, json.RawMessage, bool
 		r.advance()
 		r.wakeNext()
 		if r.unused == 0 {
+			b.busy = false
 			r.mu.Unlock()
 			r.enterNewCode(ctx)
-			return ref, raw, true
+			return ref, raw, true, nil
 		}
 	}
+	b.busy = false
 	r.mu.Unlock()
-	return ref, raw, true
+	return ref, raw, true, nil
+}
+
+// Drop ends a step call that Lookup found no memoized result for and that
+// will neither run nor be reported: its arguments were invalid.
+func (r *Run) Drop(ref Ref) {
+	r.mu.Lock()
+	ref.b.busy = false
+	r.mu.Unlock()
 }
 
 // waitTurn blocks until pos is the next stack position. While it waits,
@@ -561,8 +609,13 @@ func safeIndex(s []string, i int) string {
 	return ""
 }
 
-func (r *Run) exit(b *branch) {
+// exit ends branch b; returned says whether its code returned rather
+// than halted or panicked.
+func (r *Run) exit(b *branch, returned bool) {
 	r.mu.Lock()
+	if returned {
+		r.checkReturn(b)
+	}
 	r.release(b, ended)
 	r.mu.Unlock()
 }
@@ -602,9 +655,15 @@ func (r *Run) enterNewCode(ctx context.Context) {
 	}
 }
 
-// Halt ends the calling goroutine: the function cannot go on in this
-// request. It never returns.
-func (r *Run) Halt() {
+// halt ends the calling goroutine, which called the current step of branch b:
+// the branch cannot go on in this request. It never returns. Called with
+// r.mu held; it releases it.
+func (r *Run) halt(b *branch) {
+	if !b.halted {
+		b.halted, b.haltedKind, b.haltedAt = true, b.kind, b.current
+	}
+	b.busy, b.inCode = false, false
+	r.mu.Unlock()
 	runtime.Goexit()
 }
 
@@ -616,12 +675,11 @@ func (r *Run) Report(ctx context.Context, ref Ref, op wire.Opcode, opts any) {
 	if r.in.TargetHash == "" {
 		raw, err := json.Marshal(opts)
 		if err != nil {
-			raw = nil
+			r.fail(&Failure{Error: wire.UserError{Name: "Error", Message: fmt.Sprintf("inngest: step %q: encoding its options: %v", ref.ID, err)}, NoRetry: true})
 		}
 		r.addOp(ctx, wire.Op{ID: ref.Hash, Op: op, Name: ref.ID, DisplayName: ref.ID, Opts: raw, Userland: userland(ref)})
 	}
-	r.mu.Unlock()
-	r.Halt()
+	r.halt(ref.b)
 }
 
 var (
@@ -637,8 +695,7 @@ func kindOpts(kind string) json.RawMessage {
 	case "step.sendEvent":
 		return optsSendEvent
 	}
-	b, _ := json.Marshal(wire.RunOpts{Type: kind})
-	return b
+	return json.RawMessage(`{"type":` + strconv.Quote(kind) + `}`)
 }
 
 func userland(ref Ref) *wire.Userland {
@@ -656,23 +713,19 @@ func (r *Run) RunStep(ctx context.Context, ref Ref, kind string, fn RunFunc) {
 	target := r.in.TargetHash
 	switch {
 	case target != "" && target != ref.Hash:
-		r.mu.Unlock()
-		r.Halt()
 	case target == ref.Hash || (r.in.Immediate && r.parallel == 0 && len(r.ops) == 0):
 		if target != "" {
 			r.targetFound = true
 		}
+		ref.b.inCode = true
 		r.mu.Unlock()
 		op := r.execute(ctx, ref, kind, fn)
 		r.mu.Lock()
 		r.addOp(ctx, op)
-		r.mu.Unlock()
-		r.Halt()
 	default:
 		r.addOp(ctx, wire.Op{ID: ref.Hash, Op: wire.OpStepPlanned, Name: ref.ID, DisplayName: ref.ID, Opts: kindOpts(kind), Userland: userland(ref)})
-		r.mu.Unlock()
-		r.Halt()
 	}
+	r.halt(ref.b)
 }
 
 // execute runs a step's code and builds its op.
@@ -766,12 +819,16 @@ func (r *Run) sortedOps() []wire.Op {
 // ctx naming its branch. It returns when every branch has returned or
 // halted. If any branch halted, the caller halts too; a panic in a branch
 // is re-raised in the caller.
-func (r *Run) Parallel(ctx context.Context, n int, fn func(ctx context.Context, i int)) {
+func (r *Run) Parallel(ctx context.Context, n int, fn func(ctx context.Context, i int)) error {
 	if n == 0 {
-		return
+		return nil
 	}
 	r.mu.Lock()
 	parent := r.branchOf(ctx)
+	if err := r.claim(parent, "step.Parallel", ""); err != nil {
+		r.mu.Unlock()
+		return err
+	}
 	r.parallel++
 	children := make([]*branch, n)
 	for i := range children {
@@ -799,7 +856,7 @@ func (r *Run) Parallel(ctx context.Context, n int, fn func(ctx context.Context, 
 			growStack(0)
 			completed := false
 			defer wg.Done()
-			defer r.exit(b)
+			defer func() { r.exit(b, completed) }()
 			defer func() {
 				p := recover()
 				mu.Lock()
@@ -824,13 +881,17 @@ func (r *Run) Parallel(ctx context.Context, n int, fn func(ctx context.Context, 
 	r.mu.Lock()
 	r.parallel--
 	r.acquire(parent)
-	r.mu.Unlock()
 	if panicked != nil {
+		parent.busy = false
+		r.mu.Unlock()
 		panic(panicked)
 	}
 	if halted {
-		r.Halt()
+		r.halt(parent)
 	}
+	parent.busy = false
+	r.mu.Unlock()
+	return nil
 }
 
 // trimStack drops the runtime and engine frames from a panic stack so the

@@ -73,9 +73,12 @@ func ParseStepOutcome(raw json.RawMessage) (StepOutcome, error) {
 			return StepOutcome{Data: json.RawMessage(inner)}, nil
 		}
 	}
+	// Data is not a pointer, so a present null reaches RawMessage's
+	// UnmarshalJSON and is kept as the literal, while an absent key
+	// leaves it nil: presence is decided by the top-level key alone.
 	var out struct {
-		Data  *json.RawMessage `json:"data"`
-		Error *UserError       `json:"error"`
+		Data  json.RawMessage `json:"data"`
+		Error *UserError      `json:"error"`
 	}
 	if len(raw) == 0 || bytes.Equal(bytes.TrimSpace(raw), nullJSON) {
 		return StepOutcome{Data: json.RawMessage(nullJSON)}, nil
@@ -87,13 +90,8 @@ func ParseStepOutcome(raw json.RawMessage) (StepOutcome, error) {
 	case out.Error != nil:
 		return StepOutcome{Error: out.Error}, nil
 	case out.Data != nil:
-		return StepOutcome{Data: *out.Data}, nil
+		return StepOutcome{Data: out.Data}, nil
 	default:
-		// "data": null decodes to a nil pointer: treat a present-but-null data
-		// key as null data.
-		if bytes.Contains(raw, []byte(`"data"`)) {
-			return StepOutcome{Data: json.RawMessage(nullJSON)}, nil
-		}
 		return StepOutcome{}, errNoValue
 	}
 }

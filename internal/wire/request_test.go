@@ -74,3 +74,15 @@ func FuzzParseStepOutcome(f *testing.F) {
 		}
 	})
 }
+
+func TestParseStepOutcomeReadsTheTopLevelKey(t *testing.T) {
+	for _, raw := range []string{`{"foo":"data"}`, `{"x":{"data":1}}`, `{"note":"the \"data\" key"}`, `{}`} {
+		_, err := ParseStepOutcome(json.RawMessage(raw))
+		require.Error(t, err, "%s holds no data key at its top level", raw)
+	}
+	for raw, want := range map[string]string{`{"data":null}`: "null", `{ "data" : null }`: "null", `{"data":{"data":1}}`: `{"data":1}`, `{"x":1,"data":2}`: "2"} {
+		out, err := ParseStepOutcome(json.RawMessage(raw))
+		require.NoError(t, err, raw)
+		require.JSONEq(t, want, string(out.Data), raw)
+	}
+}
