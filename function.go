@@ -610,6 +610,7 @@ func invoke[T, R any](ctx context.Context, c *Client, spec *app.Function, call *
 		var err error
 		if ctx, evs, err = transformInput(ctx, mws, mc, evs, &in); err != nil {
 			ue, noRetry, retry := classify(err, time.Now())
+			logRefusal(ctx, c, in.Logger, mc, noRetry, err)
 			return engine.Result{Done: true, Err: err, Failure: &engine.Failure{Error: ue, NoRetry: noRetry, Retry: retry}}
 		}
 		in.Hooks = hooksFor(mws, mc)
@@ -677,6 +678,22 @@ func invoke[T, R any](ctx context.Context, c *Client, spec *app.Function, call *
 		}
 	}
 	return res
+}
+
+// logRefusal logs, at the app's logger, a call that middleware refused:
+// the function's code did not run, and no other line would say why. A
+// refusal that fails the run (a NonRetriable error, as the validation
+// middleware's) is an error; one the server may retry, a warning.
+func logRefusal(ctx context.Context, c *Client, l *slog.Logger, mc *middleware.Call, final bool, err error) {
+	if l == nil {
+		l = c.app.Config.Logger
+	}
+	level := slog.LevelWarn
+	if final {
+		level = slog.LevelError
+	}
+	l.Log(ctx, level, "inngest: middleware refused the call, so the function did not run",
+		"function_id", mc.FunctionID, "run_id", mc.RunID, "attempt", mc.Attempt, "error", err.Error())
 }
 
 // callEvents are a call's events, encoded: all of them, and the

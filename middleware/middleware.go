@@ -8,8 +8,9 @@
 //
 //  1. TransformInput: may change the events and memoized step data, and
 //     return a context the function runs with (to add a database handle,
-//     say). An error fails the call; wrap it with inngest.NonRetriable to
-//     fail the run without retries.
+//     say). An error fails the call, and is logged at the app's logger
+//     (an error line when it fails the run, a warning otherwise); wrap it
+//     with inngest.NonRetriable to fail the run without retries.
 //  2. AfterMemoization: once every memoized step has been handed back.
 //  3. BeforeExecution: when the function first reaches code that was not
 //     memoized (at most once per request).

@@ -32,8 +32,10 @@ type Config struct {
 // An incoming event that fails fails the run at once, before any of the
 // function's code runs, with an inngest.NonRetriable error wrapping a
 // *schema.ValidationError that names each bad field: the server is told
-// not to retry, since the same event would fail again. The check runs on
-// a run's first call only; later calls carry the same event.
+// not to retry, since the same event would fail again. The SDK logs the
+// refusal once, as an error line at the app's logger (ClientConfig.Logger)
+// naming the function and the reason. The check runs on a run's first
+// call only; later calls carry the same event.
 //
 // An outgoing event that fails (Client.Send, step.SendEvent) is not sent;
 // the send returns the same kind of error. Register it on the client for
