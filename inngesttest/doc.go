@@ -53,8 +53,21 @@
 //     [StepRecord.Unmatched] holds the event, and the test's log names
 //     the step, the expression and both events. An expression that does
 //     not compile fails the test.
+//   - Trigger expressions: an event for which the if expression of the
+//     function's trigger does not hold starts no run, as on the server.
+//     The function does not run; the result's Status is
+//     [StatusNotTriggered] and its Err a [*NotTriggeredError] naming the
+//     event and the expression, so a test that expects a run fails at
+//     require.NoError(t, res.Err) with the reason, and a test of the
+//     filter asserts the status. In a batch, rejected events are left out
+//     of Input.Events. The test's log shows each rejected event.
 //   - step.Invoke of a function served by the same client runs it in
-//     process as a nested run; [MockInvoke] answers it instead.
+//     process as a nested run; [MockInvoke] answers it instead. When the
+//     invoked run outlasts the step's timeout on the virtual clock (a
+//     nested run's sleeps and waits, or the duration given to
+//     [MockInvokeAfter]), the step resumes at the timeout with the
+//     server's error, an *inngest.StepError named
+//     InngestInvokeTimeoutError.
 //   - step.SendEvent and Client.Send are captured by the client's
 //     transport (see [NewClient] and [HTTPClient]), never sent;
 //     [MockSendEvent] answers them.
@@ -62,9 +75,9 @@
 //     handler, the engine runs it with the inngest/function.failed event
 //     and records it in RunRecord.OnFailure.
 //
-// Trigger expressions, concurrency, throttling, batching windows,
-// debounce, cancellation and timeouts belong to the orchestrator and are
-// not modelled in unit mode: test them in integration mode.
+// Concurrency, throttling, batching windows, debounce, cancellation and
+// function timeouts belong to the orchestrator and are not modelled in
+// unit mode: test them in integration mode.
 //
 // # Wiring the client
 //

@@ -26,7 +26,7 @@ type config struct {
 
 	steps   map[string]func(attempt int) (json.RawMessage, error)
 	sends   map[string]func(events []inngest.GenericEvent) ([]string, error)
-	invokes map[string]func(data json.RawMessage) (json.RawMessage, error)
+	invokes map[string]invokeMock
 	waits   map[string]json.RawMessage // a nil value: the wait times out
 
 	errs []error
@@ -36,7 +36,7 @@ func newConfig(opts []Option) *config {
 	c := &config{
 		steps:   map[string]func(int) (json.RawMessage, error){},
 		sends:   map[string]func([]inngest.GenericEvent) ([]string, error){},
-		invokes: map[string]func(json.RawMessage) (json.RawMessage, error){},
+		invokes: map[string]invokeMock{},
 		waits:   map[string]json.RawMessage{},
 	}
 	for _, o := range opts {
@@ -168,16 +168,44 @@ func MockSendEvent(stepID string, fn func(events []inngest.GenericEvent) ([]stri
 // MockInvoke answers the step.Invoke step stepID with fn, which receives
 // the invocation's data decoded into T and returns the invoked function's
 // result, or an error that the step returns as an *inngest.StepError (an
-// invoked run's failure is final: it is not retried). Without a mock, an
-// invoked function served by the same client runs in process as a nested
-// run, recorded in the step's Invoked field.
+// invoked run's failure is final: it is not retried). The invoked run
+// takes no time; use MockInvokeAfter to test the invoke's timeout.
+// Without a mock, an invoked function served by the same client runs in
+// process as a nested run, recorded in the step's Invoked field.
 func MockInvoke[T, R any](stepID string, fn func(data T) (R, error)) Option {
+	return mockInvoke("MockInvoke", stepID, 0, fn)
+}
+
+// MockInvokeAfter answers the step.Invoke step stepID as MockInvoke does,
+// as if the invoked run took d on the virtual clock. When d is longer than
+// the step's timeout (a year when it has none, as on the server), the
+// step gets the error the server gives at the timeout, an
+// *inngest.StepError named "InngestInvokeTimeoutError" with the message
+// "Timed out waiting for invoked function to complete", once the timeout
+// has passed; fn still runs, as the invoked run does, but its result is
+// dropped. Otherwise the step gets fn's result after d.
+func MockInvokeAfter[T, R any](stepID string, d time.Duration, fn func(data T) (R, error)) Option {
+	return mockInvoke("MockInvokeAfter", stepID, d, fn)
+}
+
+// invokeMock is the mock of one invoke step: how long the invoked run
+// takes, and its outcome.
+type invokeMock struct {
+	took time.Duration
+	fn   func(data json.RawMessage) (json.RawMessage, error)
+}
+
+func mockInvoke[T, R any](name, stepID string, d time.Duration, fn func(data T) (R, error)) Option {
 	return func(c *config) {
 		if fn == nil {
-			c.errs = append(c.errs, fmt.Errorf("inngesttest.MockInvoke(%q): nil function", stepID))
+			c.errs = append(c.errs, fmt.Errorf("inngesttest.%s(%q): nil function", name, stepID))
 			return
 		}
-		c.invokes[stepID] = func(raw json.RawMessage) (json.RawMessage, error) {
+		if d < 0 {
+			c.errs = append(c.errs, fmt.Errorf("inngesttest.%s(%q): negative duration %s", name, stepID, d))
+			return
+		}
+		c.invokes[stepID] = invokeMock{took: d, fn: func(raw json.RawMessage) (json.RawMessage, error) {
 			var data T
 			if err := json.Unmarshal(raw, &data); err != nil {
 				return nil, fmt.Errorf("inngesttest: mock of invoke step %q: data %s does not decode into %T: %w", stepID, raw, data, err)
@@ -191,7 +219,7 @@ func MockInvoke[T, R any](stepID string, fn func(data T) (R, error)) Option {
 				return nil, fmt.Errorf("inngesttest: mock of invoke step %q: encoding %T: %w", stepID, v, err)
 			}
 			return out, nil
-		}
+		}}
 	}
 }
 

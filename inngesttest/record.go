@@ -42,6 +42,10 @@ const (
 	StatusFailed Status = "Failed"
 	// StatusStopped: the run was stopped at the step named by StopAt.
 	StatusStopped Status = "Stopped"
+	// StatusNotTriggered: no run started, because the if expression of
+	// the function's trigger rejected the events, as the server would;
+	// Err is a *NotTriggeredError saying which expression and event.
+	StatusNotTriggered Status = "NotTriggered"
 )
 
 // RunRecord is the history of one function run, in the order the engine
@@ -50,18 +54,22 @@ const (
 type RunRecord struct {
 	// FunctionID is the function's full ID ("<app id>-<function id>").
 	FunctionID string
-	// RunID is the run's ID, as the function saw it in Input.RunID.
+	// RunID is the run's ID, as the function saw it in Input.RunID; empty
+	// when no run started (StatusNotTriggered).
 	RunID string
 	// Events are the events the run was started with, as sent to the
-	// function.
+	// function: those its trigger accepted. When none was
+	// (StatusNotTriggered), the events given to Run.
 	Events []inngest.GenericEvent
 	// Status says how the run ended.
 	Status Status
 	// RawOutput is the function's JSON result; nil unless Status is
 	// StatusCompleted.
 	RawOutput json.RawMessage
-	// Err is the error the run failed with, a *RunError; nil unless Status
-	// is StatusFailed.
+	// Err is the error the run failed with, a *RunError, when Status is
+	// StatusFailed; a *NotTriggeredError when it is StatusNotTriggered, so
+	// that a test expecting a run fails on require.NoError(t, res.Err)
+	// with the reason; nil otherwise.
 	Err error
 	// Steps lists every step the run completed, in the order their
 	// results were saved. Each step appears once, with its attempts.
@@ -175,7 +183,9 @@ type StepRecord struct {
 	// Err is the step's final error, after its last attempt; nil when it
 	// succeeded.
 	Err *inngest.StepError
-	// TimedOut is true for a waitForEvent step that got no event.
+	// TimedOut is true for a waitForEvent step that got no event, and for
+	// an invoke step whose invoked run did not end within the step's
+	// timeout (Err is then the server's InngestInvokeTimeoutError).
 	TimedOut bool
 	// Unmatched is the event mocked for a waitForEvent step that does not
 	// match it: another name, or an If expression that does not hold for

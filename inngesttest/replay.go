@@ -92,6 +92,9 @@ func Record[T, R any](t testing.TB, c *inngest.Client, fn *inngest.Function[T, R
 	if _, err := os.Stat(path); err == nil && !*updateHistories {
 		return res
 	}
+	if res.Status == StatusNotTriggered {
+		t.Fatalf("inngesttest.Record: %v; record a run that starts", res.Err)
+	}
 	if res.Status == StatusStopped {
 		t.Fatalf("inngesttest.Record: the run of %s was stopped at step %q; record a run that ends (drop StopAt)", res.FunctionID, res.Next[0].ID)
 	}

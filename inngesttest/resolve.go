@@ -113,9 +113,10 @@ func (r *runner) sleep(rec *StepRecord) {
 	r.memo(rec, json.RawMessage("null"))
 }
 
-// waitExprs compiles the If expressions of waits, with the semantics the
-// embedded orchestrator gives them; one cache serves every Run.
-var waitExprs = sync.OnceValues(expr.NewCache)
+// exprs compiles the expressions of triggers and waits, with the
+// semantics the embedded orchestrator gives them; one cache serves every
+// Run.
+var exprs = sync.OnceValues(expr.NewCache)
 
 // wait answers a waitForEvent step from its mock. A mocked event resumes
 // the wait only when the step's If expression matches it, with the run's
@@ -183,11 +184,11 @@ func (r *runner) waitCondition(rec *StepRecord) *expr.Expr {
 	if rec.Wait.If == "" {
 		return nil
 	}
-	exprs, err := waitExprs()
+	cache, err := exprs()
 	if err != nil {
 		e.fatalf("%v", err)
 	}
-	cond, err := exprs.Compile(rec.Wait.If)
+	cond, err := cache.Compile(rec.Wait.If)
 	if err != nil {
 		e.fatalf("step %q of %s waits for event %q with an If expression that does not compile, so the server would fail the run: %v",
 			rec.ID, r.fnID, rec.Wait.Event, err)
@@ -213,6 +214,17 @@ func decodeObject(raw json.RawMessage) map[string]any {
 	return m
 }
 
+// The error the server resumes an invoke step with when the invoked run
+// did not end within the step's timeout.
+const (
+	invokeTimeoutName    = "InngestInvokeTimeoutError"
+	invokeTimeoutMessage = "Timed out waiting for invoked function to complete"
+)
+
+// invoke answers an invoke step from its mock, or by running the invoked
+// function in process. As on the server, the step gets the invoked run's
+// outcome when the run ends within the step's timeout, and the timeout
+// error when the timeout passes first; the invoked run goes on regardless.
 func (r *runner) invoke(rec *StepRecord) {
 	e := r.e
 	e.tb.Helper()
@@ -220,10 +232,21 @@ func (r *runner) invoke(rec *StepRecord) {
 	if wire.IsNull(data) {
 		data = json.RawMessage("{}")
 	}
+	expires := e.now.AddDate(1, 0, 0) // the server's default
+	if rec.Invoke.Timeout > 0 {
+		expires = e.now.Add(rec.Invoke.Timeout)
+	}
 	if mock, ok := e.cfg.invokes[rec.ID]; ok {
 		e.use(rec.ID)
 		rec.Mocked = true
-		out, err := mock(data)
+		out, err := mock.fn(data)
+		ended := e.now.Add(mock.took)
+		if ended.After(expires) {
+			e.now = expires
+			r.invokeTimedOut(rec)
+			return
+		}
+		e.now = ended
 		if err != nil {
 			ue, _, _ := classify(err)
 			r.invokeFailed(rec, &RunError{Name: ue.Name, Message: ue.Message})
@@ -250,6 +273,13 @@ func (r *runner) invoke(rec *StepRecord) {
 	child := e.newRunner(rec.Invoke.FunctionID, []wire.Event{{Name: wire.EventFunctionInvoked, Data: evData}}, "")
 	child.run()
 	rec.Invoked = child.rec
+	if child.rec.Ended.After(expires) {
+		// The nested run played out at once, moving the shared clock; the
+		// invoking run resumed at its timeout, while the child went on.
+		e.now = expires
+		r.invokeTimedOut(rec)
+		return
+	}
 	if child.rec.Status == StatusCompleted {
 		out := child.rec.RawOutput
 		if wire.IsNull(out) {
@@ -264,6 +294,12 @@ func (r *runner) invoke(rec *StepRecord) {
 		err = &RunError{Name: "Error", Message: fmt.Sprintf("invoked run %s did not complete", child.rec.RunID)}
 	}
 	r.invokeFailed(rec, err)
+}
+
+// invokeTimedOut resolves an invoke step with the server's timeout error.
+func (r *runner) invokeTimedOut(rec *StepRecord) {
+	rec.TimedOut = true
+	r.invokeFailed(rec, &RunError{Name: invokeTimeoutName, Message: invokeTimeoutMessage})
 }
 
 func (r *runner) invokeFailed(rec *StepRecord, err *RunError) {

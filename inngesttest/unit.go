@@ -34,9 +34,10 @@ const unitURL = "http://inngesttest.invalid/api/inngest"
 // from mocks (or runs an invoked function of the same client in process),
 // retries failed steps and function errors up to the function's retries,
 // and runs the function's onFailure handler when the run fails. The
-// function's own error is in the result, not a test failure; misuse (an
-// unmocked WaitForEvent, a wait's If expression that does not compile, a
-// function not served by c) fails the test.
+// function's own error is in the result, not a test failure; so is an
+// event the trigger's if expression rejects (StatusNotTriggered, with a
+// *NotTriggeredError). Misuse (an unmocked WaitForEvent, an expression
+// that does not compile, a function not served by c) fails the test.
 func Run[T, R any](t testing.TB, c *inngest.Client, fn *inngest.Function[T, R], opts ...Option) *Result[R] {
 	t.Helper()
 	if c == nil || fn == nil {
@@ -148,11 +149,26 @@ func (e *engine) start(fnID string) *RunRecord {
 	if !ok {
 		e.fatalf("function %q is not served by client %q; create it on the client passed to Run", fnID, e.app.Config.AppID)
 	}
-	events := e.cfg.events
-	if len(events) == 0 {
+	events, defaulted := e.cfg.events, len(e.cfg.events) == 0
+	if defaulted {
 		events = []wire.Event{defaultEvent(f)}
 	}
-	r := e.newRunner(fnID, events, e.cfg.runID)
+	for i := range events {
+		events[i] = e.fillEvent(events[i])
+	}
+	// As on the server, the trigger's if expression decides whether the
+	// events start a run at all; a rejected event is left out of a batch.
+	kept, rejected := e.triggered(fnID, f, events)
+	if len(kept) == 0 {
+		for _, j := range rejected {
+			j.log(e.tb, "no run starts")
+		}
+		return e.notTriggered(fnID, events, rejected[0].err, defaulted)
+	}
+	for _, j := range rejected {
+		j.log(e.tb, "the server would leave it out of the run's events")
+	}
+	r := e.newRunner(fnID, kept, e.cfg.runID)
 	r.stopAt = e.cfg.stopAt
 	r.run()
 	return r.rec
