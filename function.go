@@ -374,13 +374,28 @@ func onFailureSpec(c *Client, opts FunctionOpts, parent wire.Function) (*app.Fun
 			fin := FailureInput{Input: in}
 			d := in.Event.Data
 			fin.Error = &StepError{Name: d.Error.Name, Message: d.Error.Message, Stack: d.Error.Stack}
-			if len(d.Event) > 0 {
-				_ = json.Unmarshal(d.Event, &fin.OriginalEvent)
+			if err := originalEvent(d.Event, &fin.OriginalEvent); err != nil {
+				return nil, NonRetriable(fmt.Errorf("inngest: function %q: %w", fopts.ID, err))
 			}
 			return nil, handler(ctx, fin)
 		})
 	}
 	return spec, nil
+}
+
+// originalEvent decodes the event that started a failed run, from the
+// data of its inngest/function.failed event. Servers always send it; an
+// OnFailure handler must not run with a zero event in its place.
+func originalEvent(raw json.RawMessage, ev *GenericEvent) error {
+	if wire.IsNull(raw) {
+		return fmt.Errorf("%s has no original event (data.event)", wire.EventFunctionFailed)
+	}
+	got, err := decodeEvent[map[string]any](raw)
+	if err != nil {
+		return fmt.Errorf("the original event of %s does not decode: %w", wire.EventFunctionFailed, err)
+	}
+	*ev = got
+	return nil
 }
 
 func strPtr(s string) *string {
