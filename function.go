@@ -9,9 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/robfig/cron/v3"
-
 	"github.com/durablefn/inngest/internal/app"
+	"github.com/durablefn/inngest/internal/cronspec"
 	"github.com/durablefn/inngest/internal/engine"
 	"github.com/durablefn/inngest/internal/timestr"
 	"github.com/durablefn/inngest/internal/wire"
@@ -199,8 +198,11 @@ type CronData struct {
 	Cron string `json:"cron"`
 }
 
-// OnCron triggers on a cron schedule ("*/5 * * * *", "@hourly"). Prefix
-// "TZ=Europe/Paris " to choose a time zone.
+// OnCron triggers on a cron schedule of five fields: minute, hour, day of
+// month, month and day of week ("*/5 * * * *", "0 9 * * MON-FRI"). Prefix
+// "TZ=Europe/Paris " to choose a time zone. As on the Inngest server,
+// descriptors such as "@hourly" and "@every 5m" are refused: CreateFunction
+// returns an error giving the five fields to write instead.
 func OnCron(schedule string) Trigger[CronData] {
 	return Trigger[CronData]{list: []wire.Trigger{{Cron: schedule}}}
 }
@@ -412,10 +414,6 @@ func positive(field string, d time.Duration) error {
 	return nil
 }
 
-// cronParser accepts the cron forms the server accepts: five fields,
-// descriptors such as @hourly, and a TZ= or CRON_TZ= prefix.
-var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-
 func buildConfig(c *Client, o FunctionOpts, triggers []wire.Trigger) (wire.Function, error) {
 	fail := func(format string, args ...any) (wire.Function, error) {
 		return wire.Function{}, fmt.Errorf("inngest: function %q: "+format, append([]any{o.ID}, args...)...)
@@ -464,7 +462,7 @@ func buildConfig(c *Client, o FunctionOpts, triggers []wire.Trigger) (wire.Funct
 				return fail("trigger on %q has an empty If expression", t.Event)
 			}
 		case t.Cron != "":
-			if _, err := cronParser.Parse(t.Cron); err != nil {
+			if _, err := cronspec.Parse(t.Cron); err != nil {
 				return fail("invalid cron %q: %v", t.Cron, err)
 			}
 		default:

@@ -16,8 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/robfig/cron/v3"
-
+	"github.com/durablefn/inngest/internal/cronspec"
 	"github.com/durablefn/inngest/internal/sign"
 	"github.com/durablefn/inngest/internal/timestr"
 	"github.com/durablefn/inngest/internal/wire"
@@ -104,13 +103,10 @@ type cancelCfg struct {
 	timeout time.Duration
 }
 
-// cronParser accepts five fields, descriptors and a TZ=/CRON_TZ= prefix.
-var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-
 type cronEntry struct {
 	fn    *function
 	spec  string
-	sched cron.Schedule
+	sched cronspec.Schedule
 	timer *timer
 }
 
@@ -182,7 +178,9 @@ func (s *Server) compileFunction(app *appRecord, w wire.Function) (*function, er
 			}
 			fn.triggers = append(fn.triggers, tr)
 		case t.Cron != "":
-			sched, err := cronParser.Parse(t.Cron)
+			// The SDK's own rule, the real server's: a schedule it
+			// refuses at sync is refused here too.
+			sched, err := cronspec.Parse(t.Cron)
 			if err != nil {
 				return fail("invalid cron %q: %v", t.Cron, err)
 			}
