@@ -82,7 +82,9 @@ type ClientConfig struct {
 }
 
 // Client sends events and holds an app's functions. Create one per app
-// with NewClient and share it; it is safe for concurrent use.
+// with NewClient and share it; it is safe for concurrent use. A nil or zero
+// Client has no configuration: Send and CreateFunction return an error
+// saying to use NewClient, and handler.New serves an error.
 type Client struct {
 	app *app.App
 }
@@ -90,7 +92,7 @@ type Client struct {
 func init() {
 	app.Of = func(c any) (*app.App, bool) {
 		cl, ok := c.(*Client)
-		if !ok || cl == nil {
+		if !ok || cl == nil || cl.app == nil {
 			return nil, false
 		}
 		return cl.app, true
@@ -115,11 +117,27 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	return c, nil
 }
 
-// AppID returns the client's app ID.
-func (c *Client) AppID() string { return c.app.Config.AppID }
+// AppID returns the client's app ID, or "" for a client not made by
+// NewClient.
+func (c *Client) AppID() string {
+	if c.usable("AppID") != nil {
+		return ""
+	}
+	return c.app.Config.AppID
+}
 
-// Dev reports whether the client runs in dev mode.
-func (c *Client) Dev() bool { return c.app.Config.Dev }
+// Dev reports whether the client runs in dev mode; false for a client not
+// made by NewClient.
+func (c *Client) Dev() bool { return c.usable("Dev") == nil && c.app.Config.Dev }
+
+// usable returns an error naming op when c was not made by NewClient (a
+// nil or zero Client), which has no configuration to work with.
+func (c *Client) usable(op string) error {
+	if c == nil || c.app == nil {
+		return fmt.Errorf("inngest: %s needs a client made by inngest.NewClient; a nil or zero Client has no configuration", op)
+	}
+	return nil
+}
 
 func resolveConfig(cfg ClientConfig, getenv func(string) string) (app.Config, error) {
 	pick := func(v string, envs ...string) string {
@@ -149,13 +167,8 @@ func resolveConfig(cfg ClientConfig, getenv func(string) string) (app.Config, er
 	if out.AppID == "" {
 		out.AppID = "go-app"
 	}
-	for name, key := range map[string]string{"signing key": out.SigningKey, "fallback signing key": out.SigningKeyFallback} {
-		if key == "" {
-			continue
-		}
-		if _, err := sign.HashedKey(key); err != nil {
-			return out, fmt.Errorf("inngest: the %s is not a signing key: after its signkey-<env>- prefix it must be hex, as the keys Inngest issues are", name)
-		}
+	if err := checkSigningKeys(out.SigningKey, out.SigningKeyFallback); err != nil {
+		return out, err
 	}
 	if strings.ContainsAny(out.AppID, " \t\r\n") {
 		return out, fmt.Errorf("inngest: app ID %q contains whitespace; use a slug such as \"billing-service\"", out.AppID)
@@ -214,6 +227,27 @@ func resolveConfig(cfg ClientConfig, getenv func(string) string) (app.Config, er
 	return out, nil
 }
 
+// checkSigningKeys reports the malformed keys among the signing key and its
+// fallback, the signing key first, without showing either key.
+func checkSigningKeys(key, fallback string) error {
+	var bad []string
+	for _, k := range []struct{ name, key string }{{"signing key", key}, {"fallback signing key", fallback}} {
+		if k.key == "" {
+			continue
+		}
+		if _, err := sign.HashedKey(k.key); err != nil {
+			bad = append(bad, k.name)
+		}
+	}
+	switch len(bad) {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("inngest: the %s is not a signing key: after its signkey-<env>- prefix it must be hex, as the keys Inngest issues are", bad[0])
+	}
+	return fmt.Errorf("inngest: the %s and the %s are not signing keys: after their signkey-<env>- prefix they must be hex, as the keys Inngest issues are", bad[0], bad[1])
+}
+
 // SendOpts tune Client.Send. A nil *SendOpts uses the defaults.
 type SendOpts struct {
 	// MaxAttempts bounds attempts on network errors and 5xx answers.
@@ -223,25 +257,45 @@ type SendOpts struct {
 	Backoff time.Duration
 }
 
-// SendError is a failed Send. errors.Is and errors.As reach the network
-// or context error behind it, if any, through Unwrap.
+// SendError is a failed Send: the event API could not be reached, refused
+// the events, or gave an answer the client could not use. The events may
+// have been received anyway (an answer can be lost after the server took
+// them), so send them again with the IDs in IDs: an event whose ID the
+// server received in the last 24 hours starts no function again, so the
+// re-send cannot run anything twice. Send's doc shows how.
+//
+// errors.Is and errors.As reach Err, the error behind a failure without a
+// usable answer, through Unwrap.
 type SendError struct {
-	// Status is the HTTP status of the last answer, 0 for network errors.
+	// Status is the HTTP status of the last answer, 0 when the last
+	// attempt got none (a network error).
 	Status int
-	// Message is the server's message or the network error.
+	// Message is the server's message, or what went wrong with the last
+	// attempt.
 	Message string
 	// Attempts is the number of attempts made.
 	Attempts int
-	// Err is the network or context error, when there was no answer.
+	// IDs are the events' IDs (Event.ID), in the order the events were
+	// given to Send: the caller's own, or the ones the client assigned
+	// before the first attempt and sent with every attempt. Give them to
+	// the same events to send them again without duplicates.
+	IDs []string
+	// Err is the error behind a failure without a usable answer: the
+	// network error, the context error (also when ctx ended while Send
+	// waited to retry), or the error decoding a 2xx answer. Nil when the
+	// server refused the events.
 	Err error
 }
 
-// Unwrap returns the network or context error, if any.
+// Unwrap returns Err.
 func (e *SendError) Unwrap() error { return e.Err }
 
 func (e *SendError) Error() string {
-	if e.Status == 0 {
+	switch {
+	case e.Status == 0:
 		return fmt.Sprintf("inngest: sending events failed after %d attempt(s): %s", e.Attempts, e.Message)
+	case e.Status >= 200 && e.Status < 300:
+		return fmt.Sprintf("inngest: sending events: the event API answered HTTP %d but %s; the events may have been received: send them again with the same IDs (SendError.IDs)", e.Status, e.Message)
 	}
 	hint := ""
 	switch e.Status {
@@ -251,16 +305,42 @@ func (e *SendError) Error() string {
 	return fmt.Sprintf("inngest: sending events failed with HTTP %d%s: %s", e.Status, hint, e.Message)
 }
 
-// Send sends events and returns their IDs, in order. Events without an ID
-// get one before the first attempt, so a retried send is one logical event
-// on the server. Network errors, 429 and 5xx answers are retried with
-// backoff, up to SendOpts.MaxAttempts (5) or until ctx ends.
+// Send sends events and returns the IDs the event API answered with, in
+// order.
+//
+// Each event without an ID gets one before the first attempt, and every
+// attempt sends the same IDs, so a retried attempt is the same logical
+// event on the server. Network errors, 429 and 5xx answers are retried
+// with backoff, up to SendOpts.MaxAttempts (5) or until ctx ends.
+//
+// When the events were not sent for sure, Send returns a *SendError (also
+// when ctx ends while it waits to retry); errors found before sending,
+// such as an event without a name or a missing event key, are plain
+// errors. Some events of a failed send may have been received anyway, so
+// to send the same logical events again, give them the IDs the error
+// carries: the server starts no function again for an event ID it received
+// in the last 24 hours.
+//
+//	ev := OrderPlaced.New(order)
+//	_, err := client.Send(ctx, ev)
+//	var serr *inngest.SendError
+//	if errors.As(err, &serr) {
+//		ev.ID = serr.IDs[0] // the same logical event, not a new one
+//		_, err = client.Send(ctx, ev) // now, or later from a retry queue
+//	}
+//
+// For several events, serr.IDs[i] belongs to the i-th event given to Send.
+// An app can also set Event.ID itself, from something that names the
+// event in its domain (an order ID), before the first send.
 func (c *Client) Send(ctx context.Context, events ...Sendable) ([]string, error) {
 	return c.SendWith(ctx, nil, events...)
 }
 
 // SendWith is Send with options.
 func (c *Client) SendWith(ctx context.Context, opts *SendOpts, events ...Sendable) ([]string, error) {
+	if err := c.usable("Send"); err != nil {
+		return nil, err
+	}
 	if len(events) == 0 {
 		return nil, nil
 	}
@@ -290,6 +370,7 @@ func (c *Client) sendWire(ctx context.Context, opts *SendOpts, events []wire.Eve
 		return nil, err
 	}
 	now := time.Now()
+	ids := make([]string, len(events))
 	for i := range events {
 		if events[i].Name == "" {
 			return nil, fmt.Errorf("inngest: event %d has no name", i)
@@ -303,9 +384,17 @@ func (c *Client) sendWire(ctx context.Context, opts *SendOpts, events []wire.Eve
 		if len(events[i].Data) == 0 {
 			events[i].Data = json.RawMessage("{}")
 		}
+		ids[i] = events[i].ID
 	}
 	return withSendHooks(ctx, c.app.Config.Middleware, events, func(events []wire.Event) ([]string, error) {
-		return c.post(ctx, opts, key, events)
+		out, err := c.post(ctx, opts, key, events)
+		var serr *SendError
+		if errors.As(err, &serr) {
+			// The IDs as given to Send, before middleware: the ones to
+			// give the same events when sending them again.
+			serr.IDs = ids
+		}
+		return out, err
 	})
 }
 
@@ -362,6 +451,8 @@ func fromMWEvents(events []*middleware.Event) []wire.Event {
 	return out
 }
 
+// post sends the events, retrying as SendOpts say. Once it made an
+// attempt, its error is a *SendError.
 func (c *Client) post(ctx context.Context, opts *SendOpts, key string, events []wire.Event) ([]string, error) {
 	cfg := c.app.Config
 	body, err := json.Marshal(events)
@@ -393,7 +484,9 @@ func (c *Client) post(ctx context.Context, opts *SendOpts, key string, events []
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, fmt.Errorf("inngest: sending events: %w (last error: %s)", ctx.Err(), last.Message)
+			last.Message = fmt.Sprintf("%s; then %v before attempt %d", last.Message, ctx.Err(), attempt+1)
+			last.Err = ctx.Err()
+			return nil, last
 		case <-t.C:
 		}
 		backoff *= 2
@@ -422,14 +515,27 @@ func (c *Client) sendOnce(ctx context.Context, endpoint string, body []byte, n i
 		return nil, &SendError{Message: scrubURL(err), Err: scrubbedError{msg: scrubURL(err), err: err}}, true
 	}
 	defer resp.Body.Close()
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	var out wire.SendResponse
-	_ = json.Unmarshal(raw, &out)
+	raw, readErr := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		// The events were accepted; an answer that cannot be read leaves
+		// their fate unknown, which the caller must hear about.
+		if readErr != nil {
+			msg := "reading its answer failed: " + scrubURL(readErr)
+			return nil, &SendError{Status: resp.StatusCode, Message: msg, Err: scrubbedError{msg: msg, err: readErr}}, false
+		}
+		var out wire.SendResponse
+		if err := json.Unmarshal(raw, &out); err != nil {
+			return nil, &SendError{Status: resp.StatusCode, Message: `decoding its answer as {"ids": [...], "status": 200} failed: ` + err.Error(), Err: err}, false
+		}
 		if len(out.IDs) != n {
-			return nil, &SendError{Status: resp.StatusCode, Message: fmt.Sprintf("server returned %d IDs for %d events", len(out.IDs), n)}, false
+			return nil, &SendError{Status: resp.StatusCode, Message: fmt.Sprintf("it returned %d IDs for %d events", len(out.IDs), n)}, false
 		}
 		return out.IDs, nil, false
+	}
+	// A refusal: its JSON error message if it has one, else its text.
+	var out wire.SendResponse
+	if json.Unmarshal(raw, &out) != nil {
+		out.Error = ""
 	}
 	msg := out.Error
 	if msg == "" {
