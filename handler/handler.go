@@ -13,6 +13,17 @@
 // with the signing key (or the fallback key); requests that fail
 // verification are answered 401 and never reach user code. In dev mode
 // verification is skipped.
+//
+// # Mistakes reported at start-up
+//
+// New cannot fail, so it reports what would make the handler useless when
+// it is built, with a logged error, and [Handler.Sync] fails with the same
+// advice:
+//
+//   - cloud mode without a signing key (INNGEST_SIGNING_KEY): call and sync
+//     requests are answered 500, since none can be verified;
+//   - a nil or zero *inngest.Client, not made by inngest.NewClient: every
+//     request is answered 500, and the error is logged with slog.Default.
 package handler
 
 import (
@@ -53,7 +64,8 @@ type Config struct {
 // Handler is the http.Handler serving a client's functions.
 type Handler struct {
 	devWarn      atomic.Bool
-	app          *app.App
+	app          *app.App // nil when New got no client from inngest.NewClient
+	noClient     error    // why app is nil
 	cfg          Config
 	log          *slog.Logger
 	framework    string
@@ -62,12 +74,22 @@ type Handler struct {
 
 // New returns a handler serving every function created on client.
 // Functions created after New are served too.
+//
+// New does not panic. It logs an error when the handler cannot work: in
+// cloud mode without a signing key (call and sync requests will be
+// answered 500), or when client was not made by inngest.NewClient (every
+// request will be answered 500; logged with slog.Default). Handler.Sync
+// fails in both cases, so an app that syncs at start-up stops there.
 func New(client *inngest.Client, cfg *Config) *Handler {
+	h := &Handler{}
 	a, ok := app.Of(client)
-	if !ok {
-		panic("inngest: handler.New needs a client from inngest.NewClient")
+	if ok {
+		h.app, h.log = a, a.Config.Logger
+	} else {
+		h.noClient = errors.New("handler.New needs a client made by inngest.NewClient; a nil or zero Client has no configuration")
+		h.log = slog.Default()
+		h.log.Error("inngest: " + h.noClient.Error() + "; the handler answers every request 500")
 	}
-	h := &Handler{app: a, log: a.Config.Logger}
 	if cfg != nil {
 		h.cfg = *cfg
 	}
@@ -82,12 +104,39 @@ func New(client *inngest.Client, cfg *Config) *Handler {
 		h.framework = "nethttp"
 	}
 	h.frameworkHdr = []string{h.framework}
+	if h.app != nil && h.missingSigningKey() {
+		h.log.Error("inngest: " + noSigningKey + "; until then the server's call and sync requests are answered 500")
+	}
 	return h
+}
+
+// noSigningKey says what to do about cloud mode without a signing key.
+const noSigningKey = "no signing key configured: set ClientConfig.SigningKey or INNGEST_SIGNING_KEY, or INNGEST_DEV=1 for local development"
+
+// missingSigningKey reports cloud mode without a key to verify requests.
+func (h *Handler) missingSigningKey() bool {
+	cfg := h.app.Config
+	return !cfg.Dev && cfg.SigningKey == "" && cfg.SigningKeyFallback == ""
+}
+
+// startupError is why the handler cannot serve or sync at all, if any.
+func (h *Handler) startupError() error {
+	switch {
+	case h.app == nil:
+		return h.noClient
+	case h.missingSigningKey():
+		return errors.New(noSigningKey)
+	}
+	return nil
 }
 
 // ServeHTTP dispatches on the method.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	setHeaders(w, h.frameworkHdr)
+	if h.app == nil {
+		writeError(w, http.StatusInternalServerError, h.noClient.Error())
+		return
+	}
 	switch r.Method {
 	case http.MethodGet:
 		h.inspect(w, r)
@@ -198,8 +247,8 @@ func (h *Handler) checkSignature(r *http.Request, body []byte) (bool, error) {
 // could help an attacker, and without any key material.
 func (h *Handler) writeVerifyError(w http.ResponseWriter, err error) {
 	if errors.Is(err, sign.ErrNoKey) {
-		h.log.Error("inngest: no signing key configured; set INNGEST_SIGNING_KEY, or INNGEST_DEV=1 for local development")
-		writeError(w, http.StatusInternalServerError, "no signing key configured: set INNGEST_SIGNING_KEY, or INNGEST_DEV=1 for local development")
+		h.log.Error("inngest: " + noSigningKey)
+		writeError(w, http.StatusInternalServerError, noSigningKey)
 		return
 	}
 	writeError(w, http.StatusUnauthorized, "request signature verification failed: "+err.Error())

@@ -179,7 +179,14 @@ func (h *Handler) payload(appURL string) wire.RegisterRequest {
 // the functions at appURL (the public URL of this handler). Use it at
 // start-up when no server will send a sync request, for example against a
 // self-hosted server that was not given the app's URL.
+//
+// Sync fails without calling out when the handler could not serve the
+// server's requests: in cloud mode without a signing key, or when New got
+// a client not made by inngest.NewClient.
 func (h *Handler) Sync(ctx context.Context, appURL string) error {
+	if err := h.startupError(); err != nil {
+		return fmt.Errorf("inngest: sync: %w", err)
+	}
 	if u, err := url.Parse(appURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("inngest: sync: app URL %q must be absolute, such as https://app.example.com/api/inngest", appURL)
 	}
