@@ -1,0 +1,2 @@
+// Package selftest stands for one of the SDK's examples.
+package selftest

@@ -1,0 +1,59 @@
+// Package step is a stub of the SDK's step package for the checker's
+// tests, with the real signatures (stubs_test.go compares them).
+package step
+
+import (
+	"context"
+	"time"
+
+	inngest "github.com/durablefn/inngest"
+)
+
+func Run[T any](ctx context.Context, id string, fn func(ctx context.Context) (T, error)) (T, error) {
+	return fn(ctx)
+}
+
+func Sleep(ctx context.Context, id string, d time.Duration) error { return nil }
+
+func SleepUntil(ctx context.Context, id string, t time.Time) error { return nil }
+
+type WaitOpts struct {
+	Timeout time.Duration
+	If      string
+	Match   string
+}
+
+func WaitForEvent[T any](ctx context.Context, id string, ev inngest.EventType[T], opts WaitOpts) (*inngest.Event[T], error) {
+	return nil, nil
+}
+
+func SendEvent(ctx context.Context, id string, events ...inngest.Sendable) ([]string, error) {
+	return nil, nil
+}
+
+type InvokeOpts struct {
+	Timeout time.Duration
+	User    map[string]any
+}
+
+func Invoke[T, R any](ctx context.Context, id string, fn *inngest.Function[T, R], data T, opts *InvokeOpts) (R, error) {
+	var zero R
+	return zero, nil
+}
+
+func InvokeByID[R any](ctx context.Context, id string, functionID string, data any, opts *InvokeOpts) (R, error) {
+	var zero R
+	return zero, nil
+}
+
+func Parallel[T any](ctx context.Context, fns ...func(ctx context.Context) (T, error)) ([]T, error) {
+	return nil, nil
+}
+
+func Parallel2[A, B any](ctx context.Context, fa func(ctx context.Context) (A, error), fb func(ctx context.Context) (B, error)) (A, B, error) {
+	var (
+		a A
+		b B
+	)
+	return a, b, nil
+}
