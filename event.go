@@ -2,9 +2,14 @@ package inngest
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
 
 	"github.com/durablefn/inngest/internal/wire"
 )
@@ -93,6 +98,277 @@ func (e EventType[T]) Trigger() Trigger[T] {
 // expression holds, with the incoming event as `event`.
 func (e EventType[T]) If(expression string) Trigger[T] {
 	return Trigger[T]{list: []wire.Trigger{{Event: string(e), Expression: &expression}}}
+}
+
+func (e EventType[T]) dataType() reflect.Type { return reflect.TypeFor[T]() }
+
+// DeclaredEvent is an event name declared together with the Go type of its
+// data: an EventType. Options that name an event accept one (such as
+// CancelOn.Type) so that the SDK can check field paths against the data
+// type. Only EventType implements it.
+type DeclaredEvent interface {
+	// Name returns the event name.
+	Name() string
+	dataType() reflect.Type
+}
+
+var _ DeclaredEvent = EventType[struct{}]("")
+
+// MatchExpressionFor returns the CEL expression that a Match field path
+// stands for in a wait for an event of type async: "data.invoiceId"
+// becomes "event.data.invoiceId == async.data.invoiceId". Besides
+// MatchExpression's checks, the path must be a JSON field of async's data
+// type where that is a struct; maps and interfaces allow anything below
+// them. step.WaitForEvent uses it for WaitOpts.Match.
+func MatchExpressionFor[T any](async EventType[T], field string) (string, error) {
+	p, err := parseMatch(field)
+	if err != nil {
+		return "", err
+	}
+	if err := p.check(async.dataType(), "the awaited event"); err != nil {
+		return "", err
+	}
+	return p.expr(), nil
+}
+
+// matchPath is a Match field path that names a member of an event.
+type matchPath struct {
+	field string    // as written
+	segs  []pathSeg // without a leading "event."
+}
+
+// pathSeg is one dotted segment of a field path: a name and the list
+// indexes after it ("items[0]").
+type pathSeg struct {
+	name    string
+	indexes int
+	text    string
+}
+
+// eventMembers are the members of an event a Match path may start with;
+// only data and user have members of their own.
+var eventMembers = []string{"data", "user", "id", "name", "ts", "v"}
+
+// parseMatch checks that field is a field path into an event: dotted
+// identifiers, each optionally indexed ("data.items[0].sku"), starting
+// with a member of the event.
+func parseMatch(field string) (matchPath, error) {
+	p := matchPath{field: field}
+	notPath := fmt.Errorf("Match %q is not a field path such as \"data.userId\"; write other conditions in If", field)
+	rest := strings.TrimPrefix(field, "event.")
+	if rest == "" {
+		return p, notPath
+	}
+	for _, text := range strings.Split(rest, ".") {
+		seg, ok := parseSeg(text)
+		if !ok {
+			return p, notPath
+		}
+		p.segs = append(p.segs, seg)
+	}
+	first := p.segs[0]
+	if !slices.Contains(eventMembers, first.name) {
+		return p, fmt.Errorf("Match %q must start with \"data.\", \"user.\", \"id\", \"name\", \"ts\" or \"v\"; did you mean \"data.%s\"?", field, rest)
+	}
+	if first.indexes > 0 {
+		return p, fmt.Errorf("Match %q: %s is an object, not a list", field, first.name)
+	}
+	if len(p.segs) > 1 && first.name != "data" && first.name != "user" {
+		kind := map[string]string{"id": "ID, a string", "name": "name, a string", "ts": "timestamp, a number", "v": "version, a string"}[first.name]
+		return p, fmt.Errorf("Match %q: %s is the event's %s, not an object", field, first.name, kind)
+	}
+	return p, nil
+}
+
+// parseSeg parses "name" or "name[0][1]", name being a CEL identifier.
+func parseSeg(text string) (pathSeg, bool) {
+	seg := pathSeg{text: text}
+	name, idx, _ := strings.Cut(text, "[")
+	if !isIdent(name) {
+		return seg, false
+	}
+	seg.name = name
+	if idx == "" && !strings.Contains(text, "[") {
+		return seg, true
+	}
+	for _, part := range strings.Split("["+idx, "]") {
+		if part == "" {
+			continue
+		}
+		digits, ok := strings.CutPrefix(part, "[")
+		if !ok || digits == "" || strings.Trim(digits, "0123456789") != "" {
+			return seg, false
+		}
+		seg.indexes++
+	}
+	return seg, strings.HasSuffix(text, "]")
+}
+
+func isIdent(s string) bool {
+	for i, r := range s {
+		switch {
+		case r == '_', 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z':
+		case '0' <= r && r <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
+
+// expr returns the CEL expression the path stands for.
+func (p matchPath) expr() string {
+	m := strings.TrimPrefix(p.field, "event.")
+	return "event." + m + " == async." + m
+}
+
+var (
+	jsonMarshaler = reflect.TypeFor[json.Marshaler]()
+	textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
+)
+
+// check checks a path into data against data's Go type: each name must
+// be a JSON field of a struct, each index must apply to a list. Maps,
+// interfaces and types that encode themselves allow anything below them.
+// which names the event for errors ("the triggering event").
+func (p matchPath) check(data reflect.Type, which string) error {
+	if data == nil || len(p.segs) < 2 || p.segs[0].name != "data" {
+		return nil
+	}
+	t, at := data, "data"
+	for i, seg := range p.segs[1:] {
+		t = deref(t)
+		if opaque(t) {
+			return nil
+		}
+		if t.Kind() != reflect.Struct {
+			return fmt.Errorf("Match %q: %s of %s is a %v, not an object", p.field, at, which, t)
+		}
+		fields := jsonFields(t)
+		ft, ok := fields[seg.name]
+		if !ok {
+			msg := fmt.Sprintf("Match %q: %s of %s is a %v, which has no JSON field %q", p.field, at, which, t, seg.name)
+			for _, name := range slices.Sorted(maps.Keys(fields)) {
+				if strings.EqualFold(name, seg.name) || fieldNamed(t, seg.name, name) {
+					msg += fmt.Sprintf("; did you mean %q?", p.renamed(i+1, name))
+					break
+				}
+			}
+			return errors.New(msg)
+		}
+		t, at = ft, at+"."+seg.name
+		for range seg.indexes {
+			t = deref(t)
+			if opaque(t) {
+				return nil
+			}
+			if (t.Kind() != reflect.Slice && t.Kind() != reflect.Array) || t.Elem().Kind() == reflect.Uint8 {
+				return fmt.Errorf("Match %q: %s of %s is a %v, not a list", p.field, at, which, t)
+			}
+			t = t.Elem()
+		}
+		at = strings.TrimSuffix(at, seg.name) + seg.text
+	}
+	return nil
+}
+
+func deref(t reflect.Type) reflect.Type {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
+}
+
+// renamed returns the path as written with segment i named name.
+func (p matchPath) renamed(i int, name string) string {
+	texts := make([]string, len(p.segs))
+	for j, seg := range p.segs {
+		texts[j] = seg.text
+	}
+	texts[i] = name + p.segs[i].text[len(p.segs[i].name):]
+	out := strings.Join(texts, ".")
+	if strings.HasPrefix(p.field, "event.") {
+		out = "event." + out
+	}
+	return out
+}
+
+// fieldNamed reports whether the Go field of t that encodes as jsonName is
+// called goName: a path that used the Go name of a tagged field.
+func fieldNamed(t reflect.Type, goName, jsonName string) bool {
+	f, ok := t.FieldByName(goName)
+	if !ok {
+		return false
+	}
+	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	return name == jsonName
+}
+
+// opaque reports whether a path may go anywhere below a value of type t:
+// maps and interfaces hold any keys, and a type that encodes itself has
+// a shape the SDK cannot see.
+func opaque(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Map, reflect.Interface:
+		return true
+	}
+	for _, m := range []reflect.Type{jsonMarshaler, textMarshaler} {
+		if t.Implements(m) || reflect.PointerTo(t).Implements(m) {
+			return true
+		}
+	}
+	return false
+}
+
+// jsonFields returns the JSON field names of struct type t and their
+// types, as encoding/json names them: the json tag's name or the Go name,
+// without "-" and unexported fields, with the fields of embedded structs
+// promoted unless a shallower field has their name.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := make(map[string]reflect.Type)
+	level := []reflect.Type{t}
+	seen := map[reflect.Type]bool{t: true}
+	for len(level) > 0 {
+		var next []reflect.Type
+		found := make(map[string]reflect.Type)
+		for _, st := range level {
+			for i := 0; i < st.NumField(); i++ {
+				f := st.Field(i)
+				tag := f.Tag.Get("json")
+				if tag == "-" {
+					continue
+				}
+				name, _, _ := strings.Cut(tag, ",")
+				ft := f.Type
+				if f.Anonymous {
+					et := deref(ft)
+					if !f.IsExported() && et.Kind() != reflect.Struct {
+						continue
+					}
+					if name == "" && et.Kind() == reflect.Struct {
+						if !seen[et] {
+							seen[et] = true
+							next = append(next, et)
+						}
+						continue
+					}
+				} else if !f.IsExported() {
+					continue
+				}
+				if name == "" {
+					name = f.Name
+				}
+				if _, shallower := out[name]; !shallower {
+					found[name] = ft
+				}
+			}
+		}
+		for name, ft := range found {
+			out[name] = ft
+		}
+		level = next
+	}
+	return out
 }
 
 // decodeEvent decodes a raw event into Event[T], as json.Unmarshal would:

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strings"
 	"time"
 
@@ -135,13 +136,22 @@ type BatchEvents struct {
 
 // CancelOn cancels a run when Event arrives and If holds, with the
 // triggering event as `event` and the new one as `async`.
+//
+//	CancelOn: []inngest.CancelOn{{Type: ReminderCancelled, Match: "data.reminderId"}}
 type CancelOn struct {
-	// Event is the name of the cancelling event. Required.
+	// Event is the name of the cancelling event. Set Event or Type.
 	Event string
+	// Type is the cancelling event declared with EventType, in place of
+	// Event: Match is then also checked against its data type.
+	Type DeclaredEvent
 	// If is an optional CEL expression; both If and Match must hold.
 	If string
 	// Match is shorthand for If: a field path such as "data.userId" that
-	// must be equal in both events.
+	// must be equal in both events. It must start with "data.", "user.",
+	// "id", "name", "ts" or "v", and where the function's event data
+	// type, or Type's, is a struct, name its JSON fields (a map or an
+	// interface allows anything below it): CreateFunction returns an
+	// error for a path that could never match.
 	Match string
 	// Timeout bounds how long the cancellation stays armed. 0: the life
 	// of the run.
@@ -330,7 +340,7 @@ func CreateFunction[T, R any](c *Client, opts FunctionOpts, trigger Trigger[T], 
 	if trigger.err != nil {
 		return nil, trigger.err
 	}
-	cfg, err := buildConfig(c, opts, trigger.list)
+	cfg, err := buildConfig(c, opts, trigger.list, reflect.TypeFor[T]())
 	if err != nil {
 		return nil, err
 	}
@@ -365,7 +375,7 @@ func onFailureSpec(c *Client, opts FunctionOpts, parent wire.Function) (*app.Fun
 	handler := opts.OnFailure
 	expr := fmt.Sprintf("event.data.function_id == %q", parent.ID)
 	fopts := FunctionOpts{ID: opts.ID + "-failure", Name: parent.Name + " (failure)", Retries: opts.Retries}
-	cfg, err := buildConfig(c, fopts, []wire.Trigger{{Event: wire.EventFunctionFailed, Expression: &expr}})
+	cfg, err := buildConfig(c, fopts, []wire.Trigger{{Event: wire.EventFunctionFailed, Expression: &expr}}, reflect.TypeFor[FailureData]())
 	if err != nil {
 		return nil, err
 	}
@@ -414,7 +424,9 @@ func positive(field string, d time.Duration) error {
 	return nil
 }
 
-func buildConfig(c *Client, o FunctionOpts, triggers []wire.Trigger) (wire.Function, error) {
+// buildConfig checks o and returns the function's sync config. data is
+// the data type of the events that trigger it.
+func buildConfig(c *Client, o FunctionOpts, triggers []wire.Trigger, data reflect.Type) (wire.Function, error) {
 	fail := func(format string, args ...any) (wire.Function, error) {
 		return wire.Function{}, fmt.Errorf("inngest: function %q: "+format, append([]any{o.ID}, args...)...)
 	}
@@ -539,20 +551,9 @@ func buildConfig(c *Client, o FunctionOpts, triggers []wire.Trigger) (wire.Funct
 		cfg.BatchEvents = &wire.BatchEvents{MaxSize: b.MaxSize, Timeout: timestr.Format(b.Timeout), Key: strPtr(b.Key), If: strPtr(b.If)}
 	}
 	for _, co := range o.CancelOn {
-		if co.Event == "" {
-			return fail("CancelOn needs an Event")
-		}
-		expr, err := matchExpr(co.If, co.Match)
+		wc, err := co.build(data)
 		if err != nil {
-			return fail("CancelOn %q: %v", co.Event, err)
-		}
-		wc := wire.Cancel{Event: co.Event, If: strPtr(expr)}
-		if co.Timeout < 0 {
-			return fail("CancelOn.Timeout must not be negative")
-		}
-		if co.Timeout > 0 {
-			s := timestr.Format(co.Timeout)
-			wc.Timeout = &s
+			return fail("%v", err)
 		}
 		cfg.Cancel = append(cfg.Cancel, wc)
 	}
@@ -587,25 +588,61 @@ func buildConfig(c *Client, o FunctionOpts, triggers []wire.Trigger) (wire.Funct
 	return cfg, nil
 }
 
-// matchExpr combines an If expression with a Match field shorthand.
-func matchExpr(ifExpr, match string) (string, error) {
-	if match == "" {
-		return ifExpr, nil
+// build checks a cancellation and returns its wire form. data is the
+// data type of the function's triggering events, which Match is checked
+// against as well as the cancelling event's, when Type gives it.
+func (co CancelOn) build(data reflect.Type) (wire.Cancel, error) {
+	name := co.Event
+	var async reflect.Type
+	if co.Type != nil {
+		if co.Event != "" && co.Event != co.Type.Name() {
+			return wire.Cancel{}, fmt.Errorf("CancelOn has Event %q and Type %q; set one of them", co.Event, co.Type.Name())
+		}
+		name, async = co.Type.Name(), co.Type.dataType()
 	}
-	m := strings.TrimPrefix(match, "event.")
-	if m == "" || strings.ContainsAny(m, " ()=!<>&|'\"") {
-		return "", fmt.Errorf("the Match field must be a field path such as \"data.userId\", got %q", match)
+	if name == "" {
+		return wire.Cancel{}, errors.New("CancelOn needs an Event (or a Type)")
 	}
-	expr := "event." + m + " == async." + m
-	if ifExpr != "" {
-		expr = "(" + ifExpr + ") && " + expr
+	wc := wire.Cancel{Event: name, If: strPtr(co.If)}
+	if co.Match != "" {
+		p, err := parseMatch(co.Match)
+		if err == nil {
+			err = p.check(data, "the triggering event")
+		}
+		if err == nil {
+			err = p.check(async, "the cancelling event")
+		}
+		if err != nil {
+			return wire.Cancel{}, fmt.Errorf("CancelOn %q: %w", name, err)
+		}
+		expr := p.expr()
+		if co.If != "" {
+			expr = "(" + co.If + ") && " + expr
+		}
+		wc.If = &expr
 	}
-	return expr, nil
+	if co.Timeout < 0 {
+		return wire.Cancel{}, errors.New("CancelOn.Timeout must not be negative")
+	}
+	if co.Timeout > 0 {
+		s := timestr.Format(co.Timeout)
+		wc.Timeout = &s
+	}
+	return wc, nil
 }
 
 // MatchExpression returns the CEL expression that a Match field path
-// stands for: "data.id" becomes "event.data.id == async.data.id".
-func MatchExpression(field string) (string, error) { return matchExpr("", field) }
+// stands for: "data.id" becomes "event.data.id == async.data.id". The
+// path must start with a member of an event: "data.", "user.", "id",
+// "name", "ts" or "v". To check it against an event's data type too, use
+// MatchExpressionFor.
+func MatchExpression(field string) (string, error) {
+	p, err := parseMatch(field)
+	if err != nil {
+		return "", err
+	}
+	return p.expr(), nil
+}
 
 // invoke runs a typed function for one call request.
 func invoke[T, R any](ctx context.Context, c *Client, spec *app.Function, call *app.Call, fn HandlerFunc[T, R]) engine.Result {
