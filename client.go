@@ -100,7 +100,7 @@ func init() {
 	app.EncodeEvent = func(e any) (wire.Event, error) {
 		s, ok := e.(Sendable)
 		if !ok {
-			return wire.Event{}, fmt.Errorf("inngest: %T is not an event", e)
+			return wire.Event{}, fmt.Errorf("%T is not an event", e)
 		}
 		return s.toWire()
 	}
@@ -351,7 +351,7 @@ func (c *Client) SendWith(ctx context.Context, opts *SendOpts, events ...Sendabl
 		}
 		w, err := e.toWire()
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("inngest: %w", err)
 		}
 		ws[i] = w
 	}

@@ -42,22 +42,24 @@ type Sendable interface {
 	toWire() (wire.Event, error)
 }
 
+// toWire encodes e. Its errors carry no "inngest:" prefix: each caller
+// adds its own context (Client.Send, step.SendEvent, inngesttest).
 func (e Event[T]) toWire() (wire.Event, error) {
 	if e.Name == "" {
-		return wire.Event{}, errors.New("inngest: event has no name; every event needs a name such as \"app/user.created\"")
+		return wire.Event{}, errors.New("event has no name; every event needs a name such as \"app/user.created\"")
 	}
 	data, err := json.Marshal(e.Data)
 	if err != nil {
-		return wire.Event{}, fmt.Errorf("inngest: event %q: encoding data: %w", e.Name, err)
+		return wire.Event{}, fmt.Errorf("event %q: encoding data: %w", e.Name, err)
 	}
 	data, err = objectData(data)
 	if err != nil {
-		return wire.Event{}, fmt.Errorf("inngest: event %q: %w", e.Name, err)
+		return wire.Event{}, fmt.Errorf("event %q: %w", e.Name, err)
 	}
 	w := wire.Event{ID: e.ID, Name: e.Name, Data: data, Timestamp: e.Timestamp, Version: e.Version}
 	if len(e.User) > 0 {
 		if w.User, err = json.Marshal(e.User); err != nil {
-			return wire.Event{}, fmt.Errorf("inngest: event %q: encoding user: %w", e.Name, err)
+			return wire.Event{}, fmt.Errorf("event %q: encoding user: %w", e.Name, err)
 		}
 	}
 	return w, nil

@@ -328,11 +328,12 @@ func (f *Function[T, R]) FullID() string { return f.spec.CompositeID }
 // Name returns the function's display name.
 func (f *Function[T, R]) Name() string { return f.spec.Config.Name }
 
-// CreateFunction registers a function on c. Invalid options fail here,
+// CreateFunction registers a function on c, which must be made by
+// NewClient (a nil or zero Client is an error). Invalid options fail here,
 // with an error saying what to change.
 func CreateFunction[T, R any](c *Client, opts FunctionOpts, trigger Trigger[T], fn HandlerFunc[T, R]) (*Function[T, R], error) {
-	if c == nil {
-		return nil, errors.New("inngest: CreateFunction needs a client from NewClient")
+	if err := c.usable("CreateFunction"); err != nil {
+		return nil, err
 	}
 	if fn == nil {
 		return nil, fmt.Errorf("inngest: function %q has no handler", opts.ID)

@@ -86,7 +86,7 @@ func TestMisuseFailsWithAMessageSayingWhatToDo(t *testing.T) {
 			run: func(tb testing.TB) {
 				inngesttest.Run(tb, c, fn, inngesttest.Event(inngest.Event[string]{Name: "x", Data: "not an object"}))
 			},
-			want: "inngesttest.Event: inngest: event \"x\": event data must encode as a JSON object",
+			want: "inngesttest.Event: event \"x\": event data must encode as a JSON object",
 		},
 	}
 	for name, tc := range cases {

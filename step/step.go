@@ -200,7 +200,7 @@ func WaitForEvent[T any](ctx context.Context, id string, ev inngest.EventType[T]
 	}
 	expr := opts.If
 	if opts.Match != "" {
-		m, err := inngest.MatchExpression(opts.Match)
+		m, err := inngest.MatchExpressionFor(ev, opts.Match)
 		if err != nil {
 			return nil, fmt.Errorf("inngest: step.WaitForEvent(%q): %w", id, err)
 		}
