@@ -30,7 +30,7 @@
 //		return err
 //	})
 //
-// Use [step.Parallel] or [step.Parallel2] instead: their branches are the
+// Use step.Parallel or step.Parallel2 instead: their branches are the
 // function's own code and may call steps.
 //
 // # Nested steps
@@ -63,10 +63,11 @@
 //
 // # Non-determinism outside steps
 //
-// In a function handler (a function given to [inngest.CreateFunction] or
-// as [inngest.FunctionOpts].OnFailure, and the functions of the package it
-// calls) the code outside step callbacks runs again on every call, so it
-// must compute the same values each time. The checker reports there:
+// In a function handler (a function given to inngest.CreateFunction, or
+// to any function as an inngest.HandlerFunc, or as FunctionOpts.OnFailure;
+// any function taking a context.Context and an inngest.Input; and the
+// functions of the package these call) the code outside step callbacks
+// runs again on every call, so it must compute the same values each time. The checker reports there:
 // time.Now, time.Since and time.Until; the functions of math/rand and
 // math/rand/v2 that use the shared source; crypto/rand; and fresh IDs from
 // github.com/google/uuid (New, NewString, NewRandom, NewV7, ...) and
