@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -183,6 +184,10 @@ func unwrapURLError(err error) error {
 	return err
 }
 
+// maxRetryAfterSeconds is the largest number of seconds a time.Duration
+// holds (about 292 years).
+const maxRetryAfterSeconds = math.MaxInt64 / int64(time.Second)
+
 // parseRetryAfter reads seconds, an RFC 3339 time or an HTTP date.
 func parseRetryAfter(v string, now time.Time) time.Time {
 	v = strings.TrimSpace(v)
@@ -193,8 +198,10 @@ func parseRetryAfter(v string, now time.Time) time.Time {
 		if n < 0 {
 			return time.Time{}
 		}
-		// As the real server does: the current whole second plus n.
-		return now.Truncate(time.Second).Add(time.Duration(n) * time.Second)
+		// As the real server does: the current whole second plus n, with n
+		// bounded so that the duration cannot overflow into the past.
+		secs := min(int64(n), maxRetryAfterSeconds)
+		return now.Truncate(time.Second).Add(time.Duration(secs) * time.Second)
 	}
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
 		return t
