@@ -255,8 +255,10 @@ func MockWaitTimeout(stepID string) Option {
 }
 
 // classify turns a mock's error into its wire form and retry policy, as
-// the SDK does for a step's own error.
-func classify(err error) (ue wire.UserError, noRetry bool, retryAt time.Time) {
+// the SDK does for a step's own error. A RetryAfter error gives its delay
+// (exact, read from the error rather than the wall clock) or, made with
+// inngest.RetryAt, its time.
+func classify(err error) (ue wire.UserError, noRetry bool, retry retryWhen) {
 	ue = wire.UserError{Name: "Error", Message: err.Error()}
 	var (
 		nr *inngest.NonRetriableError
@@ -264,11 +266,30 @@ func classify(err error) (ue wire.UserError, noRetry bool, retryAt time.Time) {
 	)
 	if errors.As(err, &nr) {
 		ue.Name, ue.NoRetry = "NonRetriableError", true
-		return ue, true, time.Time{}
+		return ue, true, retryWhen{}
 	}
 	if errors.As(err, &ra) {
 		ue.Name = "RetryAfterError"
-		return ue, false, ra.At
+		return ue, false, retryWhen{after: ra.Delay, at: ra.At}
 	}
-	return ue, false, time.Time{}
+	return ue, false, retryWhen{}
+}
+
+// retryWhen is when a failed attempt asked to be retried: after a delay,
+// or at a time; zero for no preference.
+type retryWhen struct {
+	after time.Duration
+	at    time.Time
+}
+
+// delay is the wait before the next attempt. A time is measured against
+// the wall clock, which the error was made with.
+func (w retryWhen) delay() time.Duration {
+	switch {
+	case w.after > 0:
+		return w.after
+	case !w.at.IsZero():
+		return max(time.Until(w.at).Round(time.Millisecond), 0)
+	}
+	return 0
 }

@@ -108,6 +108,27 @@ func TestMockStepNonRetriableAndRetryAfter(t *testing.T) {
 	require.Zero(t, ran)
 }
 
+// A mock's RetryAfter delay is the one asked for, however long the mock
+// (or a loaded machine) takes between making the error and returning it.
+func TestMockStepRetryAfterIsExactOnASlowMachine(t *testing.T) {
+	t.Parallel()
+	ran := 0
+	c, fn := chargeFunction(t, &ran)
+
+	res := inngesttest.Run(t, c, fn, inngesttest.MockStep("charge", func(attempt int) (Receipt, error) {
+		if attempt == 0 {
+			err := inngest.RetryAfter(errors.New("slow down"), time.Hour)
+			time.Sleep(5 * time.Millisecond) // as a preempted goroutine would
+			return Receipt{}, err
+		}
+		return Receipt{ID: "later"}, nil
+	}))
+
+	require.Equal(t, "later", res.Output)
+	require.Equal(t, time.Hour, res.Step("charge").Attempts[0].RetryAfter)
+	require.Equal(t, time.Hour, res.Duration())
+}
+
 func TestMockResultMustDecodeIntoTheStepType(t *testing.T) {
 	t.Parallel()
 	ran := 0

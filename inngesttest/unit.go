@@ -406,16 +406,12 @@ func (r *runner) mockRun(rec *StepRecord, mock func(int) (json.RawMessage, error
 	if err == nil {
 		return &wire.Op{ID: rec.Hash, Op: wire.OpStepRun, Data: data}, 0
 	}
-	ue, noRetry, at := classify(err)
+	ue, noRetry, when := classify(err)
 	op := &wire.Op{ID: rec.Hash, Op: wire.OpStepError, Error: &ue}
 	if noRetry {
 		op.Op = wire.OpStepFailed
 	}
-	var delay time.Duration
-	if !at.IsZero() {
-		delay = max(time.Until(at).Round(time.Millisecond), 0)
-	}
-	return op, delay
+	return op, when.delay()
 }
 
 func runError(ue wire.UserError, noRetry bool) *RunError {
