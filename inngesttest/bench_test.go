@@ -31,3 +31,17 @@ func BenchmarkRunSevenDayWait(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRunSevenDaySleep measures a run that sleeps seven days, then
+// runs a step: the wall time a week of virtual time costs.
+func BenchmarkRunSevenDaySleep(b *testing.B) {
+	c := inngesttest.NewClient(b, inngest.ClientConfig{AppID: "bench"})
+	fn := sevenDaySleep(b, c)
+	b.ReportAllocs()
+	for b.Loop() {
+		res := inngesttest.Run(b, c, fn)
+		if res.Output != "ended" {
+			b.Fatalf("output %q", res.Output)
+		}
+	}
+}

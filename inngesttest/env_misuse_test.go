@@ -57,7 +57,10 @@ func TestEnvServesAClientBuiltWithItsURLAndHTTPClient(t *testing.T) {
 
 func TestEnvWaitThatTimesOutShowsTheTimeline(t *testing.T) {
 	t.Parallel()
-	env, fails := recordingEnv(t, inngesttest.EnvConfig{NoTimeSkipping: true, WaitTimeout: 50 * time.Millisecond})
+	// WaitTimeout bounds every wait of the Env, serving and sending
+	// included, so it leaves a loaded machine seconds for those; the run
+	// never ends, so WaitRun always takes all of it.
+	env, fails := recordingEnv(t, inngesttest.EnvConfig{NoTimeSkipping: true, WaitTimeout: 3 * time.Second})
 	c := env.NewClient(inngest.ClientConfig{AppID: "billing"})
 	create(t, c, inngest.FunctionOpts{ID: "approve"}, InvoiceSubmitted.Trigger(),
 		func(ctx context.Context, in inngest.Input[Invoice]) (string, error) {
@@ -65,9 +68,10 @@ func TestEnvWaitThatTimesOutShowsTheTimeline(t *testing.T) {
 			return "", err
 		})
 	id := env.Send(InvoiceSubmitted.New(Invoice{ID: "inv-1"}))[0]
+	env.WaitIdle() // the run has reached its wait: the timeline shows it
 
 	got := fails(func() { env.WaitRun(id) })
-	require.Contains(t, got, "started 1 run(s) within 50ms, want 1 ended")
+	require.Contains(t, got, "started 1 run(s) within 3s, want 1 ended")
 	require.Contains(t, got, `wait          "wait-approval"`)
 
 	got = failures(t, func(tb testing.TB) { inngesttest.Output[string](tb, env.Runs(id)[0]) })
