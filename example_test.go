@@ -68,8 +68,8 @@ var errBadInput = errors.New("bad input")
 func ExampleRetryAfter() {
 	err := inngest.RetryAfter(errors.New("rate limited"), 30*time.Second)
 	var ra *inngest.RetryAfterError
-	fmt.Println(errors.As(err, &ra), time.Until(ra.At) > 29*time.Second)
-	// Output: true true
+	fmt.Println(errors.As(err, &ra), ra.Delay)
+	// Output: true 30s
 }
 
 func ExampleTrigger_OrCron() {
