@@ -467,8 +467,8 @@ func TestStepsOutsideAFunction(t *testing.T) {
 	ctx := context.Background()
 	_, err := step.Run(ctx, "x", func(ctx context.Context) (int, error) { return 1, nil })
 	require.ErrorContains(t, err, "outside an Inngest function")
-	require.ErrorContains(t, step.Sleep(ctx, "x", time.Second), "outside an Inngest function")
-	_, err = step.SendEvent(ctx, "x", inngest.GenericEvent{Name: "a"})
+	require.ErrorContains(t, step.Sleep(ctx, "x", time.Second), "outside an Inngest function") //stepcheck:ignore misuse on purpose
+	_, err = step.SendEvent(ctx, "x", inngest.GenericEvent{Name: "a"})                         //stepcheck:ignore misuse on purpose
 	require.ErrorContains(t, err, "outside an Inngest function")
 
 	c := devClient(t)
@@ -476,7 +476,7 @@ func TestStepsOutsideAFunction(t *testing.T) {
 	_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, inngest.OnEvent("test/event"),
 		func(ctx context.Context, in inngest.Input[anyData]) (int, error) {
 			return step.Run(ctx, "outer", func(ctx context.Context) (int, error) {
-				_, nested = step.Run(ctx, "inner", func(ctx context.Context) (int, error) { return 1, nil })
+				_, nested = step.Run(ctx, "inner", func(ctx context.Context) (int, error) { return 1, nil }) //stepcheck:ignore misuse on purpose
 				return 2, nil
 			})
 		})

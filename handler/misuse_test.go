@@ -68,7 +68,7 @@ func TestGoroutineStepIsANonRetriableFailureOnTheWire(t *testing.T) {
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
-				v, _ = step.Run(ctx, "in-goroutine", func(ctx context.Context) (int, error) { return 1, nil })
+				v, _ = step.Run(ctx, "in-goroutine", func(ctx context.Context) (int, error) { return 1, nil }) //stepcheck:ignore misuse on purpose
 			}()
 			<-done
 			return v, nil

@@ -37,7 +37,7 @@ var misuses = []misuse{
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				out[i], _ = double(ctx, fmt.Sprintf("double-%d", i), i)
+				out[i], _ = double(ctx, fmt.Sprintf("double-%d", i), i) //stepcheck:ignore misuse on purpose
 			}()
 		}
 		wg.Wait()
@@ -50,7 +50,7 @@ var misuses = []misuse{
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				out[i], _ = double(ctx, "double", i)
+				out[i], _ = double(ctx, "double", i) //stepcheck:ignore misuse on purpose
 			}()
 		}
 		wg.Wait()
@@ -62,7 +62,7 @@ var misuses = []misuse{
 		for i := range out {
 			g.Go(func() error {
 				var err error
-				out[i], err = double(ctx, fmt.Sprintf("double-%d", i), i)
+				out[i], err = double(ctx, fmt.Sprintf("double-%d", i), i) //stepcheck:ignore misuse on purpose
 				return err
 			})
 		}
@@ -73,7 +73,7 @@ var misuses = []misuse{
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			v, _ = double(ctx, "double", 1)
+			v, _ = double(ctx, "double", 1) //stepcheck:ignore misuse on purpose
 		}()
 		<-done
 		return []int{v}, nil
@@ -83,7 +83,7 @@ var misuses = []misuse{
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			v, _ = double(ctx, "double", 1)
+			v, _ = double(ctx, "double", 1) //stepcheck:ignore misuse on purpose
 		}()
 		<-done
 		w, err := double(ctx, "after", 2)
@@ -91,14 +91,14 @@ var misuses = []misuse{
 	}},
 	{name: "StepInStepOuterCtx", stepID: "inner", fn: func(ctx context.Context) ([]int, error) {
 		v, err := step.Run(ctx, "outer", func(context.Context) (int, error) {
-			n, _ := double(ctx, "inner", 1)
+			n, _ := double(ctx, "inner", 1) //stepcheck:ignore misuse on purpose
 			return n + 1, nil
 		})
 		return []int{v}, err
 	}},
 	{name: "StepInStepInnerCtx", stepID: "inner", fn: func(ctx context.Context) ([]int, error) {
 		v, err := step.Run(ctx, "outer", func(ctx context.Context) (int, error) {
-			n, _ := double(ctx, "inner", 1)
+			n, _ := double(ctx, "inner", 1) //stepcheck:ignore misuse on purpose
 			return n + 1, nil
 		})
 		return []int{v}, err
@@ -111,7 +111,7 @@ var misuses = []misuse{
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					res[i], _ = double(ctx, fmt.Sprintf("double-%d", i), i)
+					res[i], _ = double(ctx, fmt.Sprintf("double-%d", i), i) //stepcheck:ignore misuse on purpose
 				}()
 			}
 			wg.Wait()

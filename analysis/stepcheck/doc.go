@@ -96,8 +96,6 @@
 //
 // A comment //stepcheck:ignore at the end of the reported line, or alone
 // on the line above it, silences the findings on that line.
-//
-// The test files of the SDK's own packages, other than its examples, are
-// not reported on: they break these rules on purpose, to check the errors
-// users get when the code runs.
+// The SDK's own tests that break a rule on purpose, to check the error a
+// user gets when the code runs, are marked this way.
 package stepcheck

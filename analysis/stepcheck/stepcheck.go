@@ -82,10 +82,6 @@ type checker struct {
 	// lits maps variables to the function literals assigned to them, for
 	// handlers and callbacks passed by variable; built on first use.
 	lits map[*types.Var][]*ast.FuncLit
-	// selfTest is set in the SDK's own packages, other than its examples,
-	// whose tests break the rules on purpose to check the errors users
-	// get at run time: findings in their test files are dropped.
-	selfTest bool
 	// ignored holds "file:line" keys silenced by ignoreDirective.
 	ignored  map[string]bool
 	reported map[string]bool
@@ -101,7 +97,6 @@ func newChecker(pass *analysis.Pass) *checker {
 		callbackLits: make(map[*ast.FuncLit]*ast.CallExpr),
 		ignored:      make(map[string]bool),
 		reported:     make(map[string]bool),
-		selfTest:     sdkPackage(pass.Pkg.Path()),
 	}
 	for _, f := range pass.Files {
 		for _, d := range f.Decls {
@@ -144,25 +139,12 @@ func (c *checker) onOwnLine(cm *ast.Comment) bool {
 	return strings.TrimSpace(string(src[from:to])) == ""
 }
 
-// sdkPackage reports whether path is one of the SDK's own packages (or
-// their external test packages), other than its examples.
-func sdkPackage(path string) bool {
-	path = strings.TrimSuffix(path, "_test")
-	if path == inngestPath {
-		return true
-	}
-	return strings.HasPrefix(path, inngestPath+"/") && !strings.HasPrefix(path, inngestPath+"/examples/")
-}
-
 func lineKey(file string, line int) string { return fmt.Sprintf("%s:%d", file, line) }
 
 // report files a diagnostic at pos unless it is silenced or was filed
 // already.
 func (c *checker) report(pos token.Pos, format string, args ...any) {
 	p := c.pass.Fset.Position(pos)
-	if c.selfTest && strings.HasSuffix(p.Filename, "_test.go") {
-		return
-	}
 	key := lineKey(p.Filename, p.Line)
 	msg := fmt.Sprintf(format, args...)
 	if c.ignored[key] || c.reported[key+msg] {
