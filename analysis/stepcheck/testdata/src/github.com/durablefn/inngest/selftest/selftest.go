@@ -1,5 +1,5 @@
 // Package selftest stands for one of the SDK's own packages: findings in
-// its code are reported, findings in its tests are not.
+// its code and in its tests are reported alike.
 package selftest
 
 import (
