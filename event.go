@@ -156,7 +156,7 @@ var eventMembers = []string{"data", "user", "id", "name", "ts", "v"}
 // with a member of the event.
 func parseMatch(field string) (matchPath, error) {
 	p := matchPath{field: field}
-	notPath := fmt.Errorf("Match %q is not a field path such as \"data.userId\"; write other conditions in If", field)
+	notPath := fmt.Errorf("match path %q is not a field path such as \"data.userId\"; write other conditions in If", field)
 	rest := strings.TrimPrefix(field, "event.")
 	if rest == "" {
 		return p, notPath
@@ -170,14 +170,14 @@ func parseMatch(field string) (matchPath, error) {
 	}
 	first := p.segs[0]
 	if !slices.Contains(eventMembers, first.name) {
-		return p, fmt.Errorf("Match %q must start with \"data.\", \"user.\", \"id\", \"name\", \"ts\" or \"v\"; did you mean \"data.%s\"?", field, rest)
+		return p, fmt.Errorf("match path %q must start with \"data.\", \"user.\", \"id\", \"name\", \"ts\" or \"v\"; did you mean \"data.%s\"?", field, rest)
 	}
 	if first.indexes > 0 {
-		return p, fmt.Errorf("Match %q: %s is an object, not a list", field, first.name)
+		return p, fmt.Errorf("match path %q: %s is an object, not a list", field, first.name)
 	}
 	if len(p.segs) > 1 && first.name != "data" && first.name != "user" {
 		kind := map[string]string{"id": "ID, a string", "name": "name, a string", "ts": "timestamp, a number", "v": "version, a string"}[first.name]
-		return p, fmt.Errorf("Match %q: %s is the event's %s, not an object", field, first.name, kind)
+		return p, fmt.Errorf("match path %q: %s is the event's %s, not an object", field, first.name, kind)
 	}
 	return p, nil
 }
@@ -244,12 +244,12 @@ func (p matchPath) check(data reflect.Type, which string) error {
 			return nil
 		}
 		if t.Kind() != reflect.Struct {
-			return fmt.Errorf("Match %q: %s of %s is a %v, not an object", p.field, at, which, t)
+			return fmt.Errorf("match path %q: %s of %s (%v) is not an object", p.field, at, which, t)
 		}
 		fields := jsonFields(t)
 		ft, ok := fields[seg.name]
 		if !ok {
-			msg := fmt.Sprintf("Match %q: %s of %s is a %v, which has no JSON field %q", p.field, at, which, t, seg.name)
+			msg := fmt.Sprintf("match path %q: %s of %s (%v) has no JSON field %q", p.field, at, which, t, seg.name)
 			for _, name := range slices.Sorted(maps.Keys(fields)) {
 				if strings.EqualFold(name, seg.name) || fieldNamed(t, seg.name, name) {
 					msg += fmt.Sprintf("; did you mean %q?", p.renamed(i+1, name))
@@ -265,7 +265,7 @@ func (p matchPath) check(data reflect.Type, which string) error {
 				return nil
 			}
 			if (t.Kind() != reflect.Slice && t.Kind() != reflect.Array) || t.Elem().Kind() == reflect.Uint8 {
-				return fmt.Errorf("Match %q: %s of %s is a %v, not a list", p.field, at, which, t)
+				return fmt.Errorf("match path %q: %s of %s (%v) is not a list", p.field, at, which, t)
 			}
 			t = t.Elem()
 		}

@@ -23,6 +23,6 @@ func ExampleCancelOn() {
 	}, InvoiceCreated.Trigger(), remind)
 	fmt.Println(err)
 	// Output:
-	// inngest: function "remind": CancelOn "invoice/approved": Match "invoiceId" must start with "data.", "user.", "id", "name", "ts" or "v"; did you mean "data.invoiceId"?
+	// inngest: function "remind": CancelOn "invoice/approved": match path "invoiceId" must start with "data.", "user.", "id", "name", "ts" or "v"; did you mean "data.invoiceId"?
 	// <nil>
 }

@@ -21,7 +21,7 @@ type reminderData struct {
 	Raw      json.RawMessage
 	At       time.Time `json:"at"`
 	Hidden   string    `json:"-"`
-	internal string
+	internal string    //nolint:unused // an unexported field, which a Match path cannot name
 	reminderBase
 	*reminderAudit
 	Named reminderNamed `json:"named"`
@@ -69,41 +69,41 @@ func TestCancelOnMatchIsChecked(t *testing.T) {
 		want   string
 	}{
 		{"MissingDataPrefix", CancelOn{Event: "app/reminder.cancelled", Match: "reminderId"}, true,
-			`inngest: function "fn": CancelOn "app/reminder.cancelled": Match "reminderId" must start with "data.", "user.", "id", "name", "ts" or "v"; did you mean "data.reminderId"?`},
+			`inngest: function "fn": CancelOn "app/reminder.cancelled": match path "reminderId" must start with "data.", "user.", "id", "name", "ts" or "v"; did you mean "data.reminderId"?`},
 		{"MissingDataPrefixUntyped", CancelOn{Event: "app/reminder.cancelled", Match: "reminderId"}, false,
-			`inngest: function "fn": CancelOn "app/reminder.cancelled": Match "reminderId" must start with "data.", "user.", "id", "name", "ts" or "v"; did you mean "data.reminderId"?`},
+			`inngest: function "fn": CancelOn "app/reminder.cancelled": match path "reminderId" must start with "data.", "user.", "id", "name", "ts" or "v"; did you mean "data.reminderId"?`},
 		{"WrongCase", CancelOn{Event: "app/reminder.cancelled", Match: "data.reminderID"}, true,
-			`inngest: function "fn": CancelOn "app/reminder.cancelled": Match "data.reminderID": data of the triggering event is a inngest.reminderData, which has no JSON field "reminderID"; did you mean "data.reminderId"?`},
+			`inngest: function "fn": CancelOn "app/reminder.cancelled": match path "data.reminderID": data of the triggering event (inngest.reminderData) has no JSON field "reminderID"; did you mean "data.reminderId"?`},
 		{"UnknownField", CancelOn{Event: "app/reminder.cancelled", Match: "data.nope"}, true,
-			`inngest: function "fn": CancelOn "app/reminder.cancelled": Match "data.nope": data of the triggering event is a inngest.reminderData, which has no JSON field "nope"`},
+			`inngest: function "fn": CancelOn "app/reminder.cancelled": match path "data.nope": data of the triggering event (inngest.reminderData) has no JSON field "nope"`},
 		{"GoNameOfTaggedField", CancelOn{Event: "app/reminder.cancelled", Match: "data.ReminderID"}, true,
-			`inngest: function "fn": CancelOn "app/reminder.cancelled": Match "data.ReminderID": data of the triggering event is a inngest.reminderData, which has no JSON field "ReminderID"; did you mean "data.reminderId"?`},
+			`inngest: function "fn": CancelOn "app/reminder.cancelled": match path "data.ReminderID": data of the triggering event (inngest.reminderData) has no JSON field "ReminderID"; did you mean "data.reminderId"?`},
 		{"SkippedField", CancelOn{Event: "e", Match: "data.Hidden"}, true,
-			`inngest: function "fn": CancelOn "e": Match "data.Hidden": data of the triggering event is a inngest.reminderData, which has no JSON field "Hidden"`},
+			`inngest: function "fn": CancelOn "e": match path "data.Hidden": data of the triggering event (inngest.reminderData) has no JSON field "Hidden"`},
 		{"UnexportedField", CancelOn{Event: "e", Match: "data.internal"}, true,
-			`inngest: function "fn": CancelOn "e": Match "data.internal": data of the triggering event is a inngest.reminderData, which has no JSON field "internal"`},
+			`inngest: function "fn": CancelOn "e": match path "data.internal": data of the triggering event (inngest.reminderData) has no JSON field "internal"`},
 		{"NestedUnknown", CancelOn{Event: "e", Match: "data.user.mail"}, true,
-			`inngest: function "fn": CancelOn "e": Match "data.user.mail": data.user of the triggering event is a struct { Email string "json:\"email\"" }, which has no JSON field "mail"`},
+			`inngest: function "fn": CancelOn "e": match path "data.user.mail": data.user of the triggering event (struct { Email string "json:\"email\"" }) has no JSON field "mail"`},
 		{"IntoAScalar", CancelOn{Event: "e", Match: "data.reminderId.x"}, true,
-			`inngest: function "fn": CancelOn "e": Match "data.reminderId.x": data.reminderId of the triggering event is a string, not an object`},
+			`inngest: function "fn": CancelOn "e": match path "data.reminderId.x": data.reminderId of the triggering event (string) is not an object`},
 		{"IndexIntoAnObject", CancelOn{Event: "e", Match: "data.user[0]"}, true,
-			`inngest: function "fn": CancelOn "e": Match "data.user[0]": data.user of the triggering event is a struct { Email string "json:\"email\"" }, not a list`},
+			`inngest: function "fn": CancelOn "e": match path "data.user[0]": data.user of the triggering event (struct { Email string "json:\"email\"" }) is not a list`},
 		{"ListElementUnknown", CancelOn{Event: "e", Match: "data.tags[0].name"}, true,
-			`inngest: function "fn": CancelOn "e": Match "data.tags[0].name": data.tags[0] of the triggering event is a inngest.reminderTag, which has no JSON field "name"`},
+			`inngest: function "fn": CancelOn "e": match path "data.tags[0].name": data.tags[0] of the triggering event (inngest.reminderTag) has no JSON field "name"`},
 		{"MissingInCancellingEvent", CancelOn{Type: reminderCancelled, Match: "data.accountId"}, true,
-			`inngest: function "fn": CancelOn "app/reminder.cancelled": Match "data.accountId": data of the cancelling event is a inngest.cancelData, which has no JSON field "accountId"`},
+			`inngest: function "fn": CancelOn "app/reminder.cancelled": match path "data.accountId": data of the cancelling event (inngest.cancelData) has no JSON field "accountId"`},
 		{"MissingInCancellingEventUntypedTrigger", CancelOn{Type: reminderCancelled, Match: "data.userId"}, false,
-			`inngest: function "fn": CancelOn "app/reminder.cancelled": Match "data.userId": data of the cancelling event is a inngest.cancelData, which has no JSON field "userId"`},
+			`inngest: function "fn": CancelOn "app/reminder.cancelled": match path "data.userId": data of the cancelling event (inngest.cancelData) has no JSON field "userId"`},
 		{"EventAndTypeDisagree", CancelOn{Event: "app/other", Type: reminderCancelled, Match: "data.reminderId"}, true,
 			`inngest: function "fn": CancelOn has Event "app/other" and Type "app/reminder.cancelled"; set one of them`},
 		{"SubfieldOfName", CancelOn{Event: "e", Match: "name.first"}, true,
-			`inngest: function "fn": CancelOn "e": Match "name.first": name is the event's name, a string, not an object`},
+			`inngest: function "fn": CancelOn "e": match path "name.first": name is the event's name, a string, not an object`},
 		{"NotAPath", CancelOn{Event: "e", Match: "data.a == 1"}, true,
-			`inngest: function "fn": CancelOn "e": Match "data.a == 1" is not a field path such as "data.userId"; write other conditions in If`},
+			`inngest: function "fn": CancelOn "e": match path "data.a == 1" is not a field path such as "data.userId"; write other conditions in If`},
 		{"DashedKey", CancelOn{Event: "e", Match: "data.user-id"}, false,
-			`inngest: function "fn": CancelOn "e": Match "data.user-id" is not a field path such as "data.userId"; write other conditions in If`},
+			`inngest: function "fn": CancelOn "e": match path "data.user-id" is not a field path such as "data.userId"; write other conditions in If`},
 		{"EmptySegment", CancelOn{Event: "e", Match: "data..a"}, false,
-			`inngest: function "fn": CancelOn "e": Match "data..a" is not a field path such as "data.userId"; write other conditions in If`},
+			`inngest: function "fn": CancelOn "e": match path "data..a" is not a field path such as "data.userId"; write other conditions in If`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,9 +158,9 @@ func TestMatchExpressionFor(t *testing.T) {
 	require.Equal(t, "event.data.reminderId == async.data.reminderId", expr)
 
 	_, err = MatchExpressionFor(reminderCancelled, "data.reminderID")
-	require.EqualError(t, err, `Match "data.reminderID": data of the awaited event is a inngest.cancelData, which has no JSON field "reminderID"; did you mean "data.reminderId"?`)
+	require.EqualError(t, err, `match path "data.reminderID": data of the awaited event (inngest.cancelData) has no JSON field "reminderID"; did you mean "data.reminderId"?`)
 	_, err = MatchExpressionFor(reminderCancelled, "reminderId")
-	require.EqualError(t, err, `Match "reminderId" must start with "data.", "user.", "id", "name", "ts" or "v"; did you mean "data.reminderId"?`)
+	require.EqualError(t, err, `match path "reminderId" must start with "data.", "user.", "id", "name", "ts" or "v"; did you mean "data.reminderId"?`)
 	_, err = MatchExpressionFor(EventType[map[string]any]("any/thing"), "data.whatever.below")
 	require.NoError(t, err)
 }

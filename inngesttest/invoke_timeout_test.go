@@ -2,6 +2,7 @@ package inngesttest_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -27,7 +28,7 @@ func invokeWithTimeout(t *testing.T, childSleeps time.Duration) (*inngest.Client
 	parent := create(t, c, inngest.FunctionOpts{ID: "order"}, OrderPlaced.Trigger(),
 		func(ctx context.Context, in inngest.Input[Order]) (string, error) {
 			out, err := step.Invoke(ctx, "get-price", child, Quote{SKU: "x"}, &step.InvokeOpts{Timeout: time.Hour})
-			if se, ok := err.(*inngest.StepError); ok {
+			if se := (*inngest.StepError)(nil); errors.As(err, &se) {
 				return se.Name + ": " + se.Message, nil
 			}
 			if err != nil {

@@ -25,8 +25,8 @@ func TestWaitForEventMatchIsChecked(t *testing.T) {
 	tests := []struct {
 		match, want string
 	}{
-		{"data.invoiceID", `inngest: step.WaitForEvent("approval"): Match "data.invoiceID": data of the awaited event is a step_test.approval, which has no JSON field "invoiceID"; did you mean "data.invoiceId"?`},
-		{"invoiceId", `inngest: step.WaitForEvent("approval"): Match "invoiceId" must start with "data.", "user.", "id", "name", "ts" or "v"; did you mean "data.invoiceId"?`},
+		{"data.invoiceID", `inngest: step.WaitForEvent("approval"): match path "data.invoiceID": data of the awaited event (step_test.approval) has no JSON field "invoiceID"; did you mean "data.invoiceId"?`},
+		{"invoiceId", `inngest: step.WaitForEvent("approval"): match path "invoiceId" must start with "data.", "user.", "id", "name", "ts" or "v"; did you mean "data.invoiceId"?`},
 		{"data.invoiceId", "timed out"},
 	}
 	for _, tt := range tests {

@@ -58,7 +58,9 @@ func (r *Run) claim(b *branch, kind, stepID string) error {
 		b.busy, b.kind, b.current = true, kind, stepID
 		return nil
 	}
-	return r.misused(&MisuseError{Kind: kind, StepID: stepID, reason: reason})
+	e := &MisuseError{Kind: kind, StepID: stepID, reason: reason}
+	r.misused(e)
+	return e
 }
 
 // checkReturn fails the run when branch b's code returned although one of
@@ -77,15 +79,14 @@ func (r *Run) checkReturn(b *branch) {
 	}
 }
 
-// misused records a misuse as the run's fatal failure and returns it.
-// Called with r.mu held.
-func (r *Run) misused(e *MisuseError) error {
+// misused records a misuse as the run's fatal failure. Called with r.mu
+// held.
+func (r *Run) misused(e *MisuseError) {
 	if r.finished {
 		// The answer may be on its way already: say it loudly.
 		r.in.Logger.Error(e.Error())
 	}
 	r.fail(&Failure{Error: wire.UserError{Name: "StepMisuse", Message: e.Error()}, NoRetry: true})
-	return e
 }
 
 // fail records f as the run's fatal failure, unless one is recorded.

@@ -369,9 +369,11 @@ func FromContext(ctx context.Context, kind, stepID string) (*Run, error) {
 		return nil, ErrNotInFunction
 	}
 	if outer, ok := ctx.Value(inStepKey{}).(StepInfo); ok {
+		e := &MisuseError{Kind: kind, StepID: stepID, reason: fmt.Sprintf("was called inside step %q's code: steps cannot be nested; call it after that step returns", outer.ID)}
 		r.mu.Lock()
-		defer r.mu.Unlock()
-		return nil, r.misused(&MisuseError{Kind: kind, StepID: stepID, reason: fmt.Sprintf("was called inside step %q's code: steps cannot be nested; call it after that step returns", outer.ID)})
+		r.misused(e)
+		r.mu.Unlock()
+		return nil, e
 	}
 	return r, nil
 }

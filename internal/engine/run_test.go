@@ -68,7 +68,7 @@ func TestParallelMemoizedInStackOrder(t *testing.T) {
 		}
 		res := run.Execute(context.Background(), func(ctx context.Context) (json.RawMessage, error) {
 			r, _ := FromContext(ctx, "step.Parallel", "")
-			r.Parallel(ctx, 2, func(ctx context.Context, i int) {
+			_ = r.Parallel(ctx, 2, func(ctx context.Context, i int) {
 				id := []string{"a", "b"}[i]
 				if i == 1 {
 					time.Sleep(50 * time.Microsecond) // let the other branch ask first
@@ -113,9 +113,9 @@ func TestNewStepHaltsAndReportsOnce(t *testing.T) {
 func TestNestedParallelOrder(t *testing.T) {
 	res := Execute(context.Background(), Input{}, func(ctx context.Context) (json.RawMessage, error) {
 		r, _ := FromContext(ctx, "step.Parallel", "")
-		r.Parallel(ctx, 2, func(ctx context.Context, i int) {
+		_ = r.Parallel(ctx, 2, func(ctx context.Context, i int) {
 			if i == 0 {
-				r.Parallel(ctx, 2, func(ctx context.Context, j int) {
+				_ = r.Parallel(ctx, 2, func(ctx context.Context, j int) {
 					runStep(ctx, t, []string{"a0", "a1"}[j], "")
 				})
 			}
@@ -141,7 +141,7 @@ func TestAbortEndsWaitingBranches(t *testing.T) {
 	go func() {
 		done <- Execute(ctx, Input{Steps: steps, Stack: stack}, func(ctx context.Context) (json.RawMessage, error) {
 			r, _ := FromContext(ctx, "step.Parallel", "")
-			r.Parallel(ctx, 2, func(ctx context.Context, i int) {
+			_ = r.Parallel(ctx, 2, func(ctx context.Context, i int) {
 				if i == 0 {
 					close(started)
 					<-ctx.Done() // user code blocked on I/O
@@ -194,7 +194,7 @@ func TestSameStepIDInParallelBranchesIsDeterministic(t *testing.T) {
 	for round := 0; round < 20; round++ {
 		res := Execute(context.Background(), Input{}, func(ctx context.Context) (json.RawMessage, error) {
 			r, _ := FromContext(ctx, "step.Parallel", "")
-			r.Parallel(ctx, n, func(ctx context.Context, i int) { runStep(ctx, t, "fetch", "") })
+			_ = r.Parallel(ctx, n, func(ctx context.Context, i int) { runStep(ctx, t, "fetch", "") })
 			return nil, nil
 		})
 		require.Len(t, res.Ops, n)
@@ -218,7 +218,7 @@ func TestSameStepIDInParallelBranchesIsDeterministic(t *testing.T) {
 		res := Execute(context.Background(), Input{Steps: steps, Stack: stack, Logger: slog.New(slog.NewTextHandler(&logs, nil))},
 			func(ctx context.Context) (json.RawMessage, error) {
 				r, _ := FromContext(ctx, "step.Parallel", "")
-				r.Parallel(ctx, n, func(ctx context.Context, i int) { got[i] = runStep(ctx, t, "fetch", "") })
+				_ = r.Parallel(ctx, n, func(ctx context.Context, i int) { got[i] = runStep(ctx, t, "fetch", "") })
 				return nil, nil
 			})
 		require.True(t, res.Done)
