@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/google/uuid"
-
 	"github.com/durablefn/inngest/internal/sign"
 	"github.com/durablefn/inngest/internal/wire"
 )
@@ -123,7 +121,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 			Error: fmt.Sprintf("overloaded: %d calls are waiting to run; no event was accepted, retry later", n)})
 		return
 	}
-	ids := s.ingest(events)
+	ids := s.ingest(events, parseIDSeed(r.Header.Get(headerEventIDSeed)))
 	s.unlock()
 	writeJSON(w, http.StatusOK, wire.SendResponse{IDs: ids, Status: http.StatusOK})
 }
@@ -214,6 +212,12 @@ func (s *Server) handleActions(w http.ResponseWriter, r *http.Request) {
 // finds it through any of its events).
 func (s *Server) handleEventRuns(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
+	if !isULID(id) {
+		// As the real server: the path holds the internal ID that POST /e
+		// answered with, never the event's own "id" field.
+		writeError(w, http.StatusBadRequest, "invalid event ID: "+id+" (use an ID from the event API's \"ids\")")
+		return
+	}
 	runs := []*Run{}
 	for _, rn := range s.eventRuns(id, false) {
 		if rn.EventID == id { // else a batch run, listed under its last event
@@ -236,10 +240,10 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 }
 
 // validRunID answers 400 for a run ID that is not one this server could
-// have issued, as the real server does for an ID that does not parse; an
-// unknown well-formed ID is a 404.
+// have issued (a ULID), as the real server does for an ID that does not
+// parse; an unknown well-formed ID is a 404.
 func validRunID(w http.ResponseWriter, id string) bool {
-	if _, err := uuid.Parse(id); err != nil {
+	if !isULID(id) {
 		writeError(w, http.StatusBadRequest, "invalid run ID: "+id)
 		return false
 	}

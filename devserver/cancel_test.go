@@ -97,12 +97,13 @@ func TestCancelRunAPI(t *testing.T) {
 	require.Equal(t, "run_already_ended", body["code"])
 	require.Equal(t, devserver.StatusCompleted, srv.Run(done.ID).Status)
 
-	status, body = deleteJSON(t, srv.URL()+"/v1/runs/0196a1b2-0000-7000-8000-000000000000")
+	status, body = deleteJSON(t, srv.URL()+"/v1/runs/01HZZZZZZZZZZZZZZZZZZZZZZZ")
 	require.Equal(t, http.StatusNotFound, status)
 	require.EqualValues(t, http.StatusNotFound, body["status"])
 	require.NotEmpty(t, body["error"])
-	// An ID this server could not have issued is a bad request.
-	status, body = deleteJSON(t, srv.URL()+"/v1/runs/01HZZZZZZZZZZZZZZZZZZZZZZZ")
+	// An ID this server could not have issued (not a ULID) is a bad
+	// request.
+	status, body = deleteJSON(t, srv.URL()+"/v1/runs/0196a1b2-0000-7000-8000-000000000000")
 	require.Equal(t, http.StatusBadRequest, status)
 	require.Contains(t, body["error"], "invalid run ID")
 

@@ -13,8 +13,10 @@ import (
 
 // Event is an event to send with Server.SendEvent.
 type Event struct {
-	// ID is optional; events with an ID seen in the last 24 hours are
-	// accepted but start nothing.
+	// ID is optional: the event's idempotency key, kept as its "id"
+	// field. Events with an ID seen in the last 24 hours are accepted but
+	// start nothing. It is not the ID SendEvent returns: every stored
+	// event gets an internal ID of the server's own.
 	ID string `json:"id,omitempty"`
 	// Name is required.
 	Name string `json:"name"`
@@ -26,7 +28,10 @@ type Event struct {
 	Timestamp int64 `json:"ts,omitempty"`
 }
 
-// SendEvent accepts events as POST /e/{key} would and returns their IDs.
+// SendEvent accepts events as POST /e/{key} would and returns their
+// internal IDs (ULIDs), as the real server's event API does: the IDs runs
+// are listed under (Runs, WaitForRuns, GET /v1/events/{id}/runs). An
+// Event.ID is kept as the event's "id" field, its idempotency key.
 func (s *Server) SendEvent(ctx context.Context, events ...Event) ([]string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -72,7 +77,7 @@ func (s *Server) SendEvent(ctx context.Context, events ...Event) ([]string, erro
 	if s.closing {
 		return nil, ErrClosed
 	}
-	return s.ingest(ws), nil
+	return s.ingest(ws, nil), nil
 }
 
 // ErrClosed is returned by SendEvent once Close has begun.
@@ -137,12 +142,26 @@ func (s *Server) parseEvents(body []byte) ([]wire.Event, error) {
 	return list, nil
 }
 
-// storeEvent fills an event's ID and timestamp and stores it. Called with
-// s.mu held.
+// storeEvent gives an event its internal ID, fills its ID and timestamp,
+// and stores it; it returns nil for a duplicate. Called with s.mu held.
 func (s *Server) storeEvent(e *wire.Event) *eventRecord {
+	rec, _ := s.storeEventID(e, "")
+	return rec
+}
+
+// storeEventID stores an event under the internal ID id (a new one when
+// empty) and returns its record, or nil when the event is a duplicate,
+// and the internal ID. As on the real server, the internal ID is always
+// the server's own, and the event's "id" field is the sender's, used as
+// its idempotency key; an event sent without one gets its internal ID
+// there too. Called with s.mu held.
+func (s *Server) storeEventID(e *wire.Event, id string) (*eventRecord, string) {
 	now := s.clock.Now()
+	if id == "" {
+		id = newID()
+	}
 	if e.ID == "" {
-		e.ID = newID()
+		e.ID = id
 	}
 	if e.Timestamp == 0 {
 		e.Timestamp = now.UnixMilli()
@@ -152,22 +171,27 @@ func (s *Server) storeEvent(e *wire.Event) *eventRecord {
 	}
 	raw, _ := json.Marshal(e)
 	s.eventSeq++
-	rec := &eventRecord{seq: s.eventSeq, id: e.ID, name: e.Name, raw: raw, receivedAt: now}
+	rec := &eventRecord{seq: s.eventSeq, id: id, key: e.ID, name: e.Name, raw: raw, receivedAt: now}
 	if s.st.putEvent(rec, s.oldestCallSeq()) {
-		return nil
+		return nil, id
 	}
-	return rec
+	return rec, id
 }
 
 // ingest stores validated events and acts on them: resumes matching
-// waits, cancels matching runs and starts triggered functions. Called with
-// s.mu held.
-func (s *Server) ingest(events []wire.Event) []string {
+// waits, cancels matching runs and starts triggered functions. It returns
+// the events' internal IDs; seed, when set, fixes them. Called with s.mu
+// held.
+func (s *Server) ingest(events []wire.Event, seed *idSeed) []string {
 	s.fireDue()
 	ids := make([]string, len(events))
 	for i := range events {
-		rec := s.storeEvent(&events[i])
-		ids[i] = events[i].ID
+		id := ""
+		if seed != nil {
+			id = seed.id(i + 1)
+		}
+		rec, id := s.storeEventID(&events[i], id)
+		ids[i] = id
 		if rec == nil {
 			continue // a duplicate ID: accepted, acted on once
 		}
@@ -184,7 +208,7 @@ func (s *Server) emit(name string, data any) {
 		s.log.Error("devserver: encoding an internal event", "event", name, "error", err)
 		return
 	}
-	s.ingest([]wire.Event{{Name: name, Data: raw}})
+	s.ingest([]wire.Event{{Name: name, Data: raw}}, nil)
 }
 
 // act matches a new event against pauses and triggers.

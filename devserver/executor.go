@@ -89,7 +89,7 @@ func (s *Server) startCall(it *item) {
 		events:           r.events,
 		stack:            r.stack[:n:n],
 		vals:             r.vals[:n:n],
-		fnID:             r.fn.id,
+		fnID:             functionUUID(r.fn.id),
 		runID:            r.id,
 		stepID:           stepID,
 		attempt:          it.attempt,

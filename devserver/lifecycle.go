@@ -4,12 +4,8 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/durablefn/inngest/internal/wire"
 )
-
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // createRun starts a run of fn for events after the rate-limit stage
 // (idempotency key or rate limit), which applies to every run not made by

@@ -219,10 +219,12 @@ func TestRunAPI(t *testing.T) {
 	var health map[string]any
 	getJSON(t, srv.URL()+"/health", 200, &health)
 	var e map[string]any
-	getJSON(t, srv.URL()+"/v1/runs/0196a1b2-0000-7000-8000-000000000000", 404, &e)
+	getJSON(t, srv.URL()+"/v1/runs/01HZZZZZZZZZZZZZZZZZZZZZZZ", 404, &e)
 	require.Contains(t, e["error"], "no run")
-	getJSON(t, srv.URL()+"/v1/runs/nope", 400, &e)
-	require.Contains(t, e["error"], "invalid run ID")
+	for _, bad := range []string{"nope", "0196a1b2-0000-7000-8000-000000000000"} {
+		getJSON(t, srv.URL()+"/v1/runs/"+bad, 400, &e)
+		require.Contains(t, e["error"], "invalid run ID")
+	}
 }
 
 // As on the real server, ended_at is null while a run goes on: clients

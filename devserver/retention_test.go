@@ -94,12 +94,13 @@ func TestRetentionEventIDDeduplicationLasts24Hours(t *testing.T) {
 	vc := devserver.NewVirtualClock(time.Time{})
 	srv := startServer(t, devserver.Config{NoListener: true, Clock: vc})
 	echoApp(t, srv)
-	sendID := func() {
-		_, err := srv.SendEvent(ctxT(t), devserver.Event{ID: "evt-1", Name: "go"})
+	sendID := func() string {
+		ids, err := srv.SendEvent(ctxT(t), devserver.Event{ID: "evt-1", Name: "go"})
 		require.NoError(t, err)
+		return ids[0]
 	}
-	sendID()
-	first := oneRun(t, srv, "evt-1")
+	firstID := sendID()
+	first := oneRun(t, srv, firstID)
 	vc.Advance(23 * time.Hour)
 	sendID() // seen 23 hours ago: accepted, starts nothing
 	require.NoError(t, srv.WaitIdle(ctxT(t)))
@@ -107,7 +108,7 @@ func TestRetentionEventIDDeduplicationLasts24Hours(t *testing.T) {
 
 	vc.Advance(time.Hour)
 	waitStats(t, srv, func(st devserver.Stats) bool { return st.Events == 0 })
-	sendID() // seen 24 hours ago: a new event, a new run
+	lastID := sendID() // seen 24 hours ago: a new event, a new run
 	var runs []*devserver.Run
 	require.NoError(t, srv.WaitFor(ctxT(t), func() bool {
 		runs = srv.FunctionRuns("app-fn")
@@ -115,7 +116,14 @@ func TestRetentionEventIDDeduplicationLasts24Hours(t *testing.T) {
 	}))
 	require.Equal(t, first.ID, runs[0].ID)
 	require.Equal(t, devserver.StatusCompleted, runs[1].Status)
-	require.Len(t, srv.Runs("evt-1"), 2)
+	// Each stored event has an internal ID of its own; both carry the
+	// sender's ID as their "id" field.
+	require.NotEqual(t, firstID, lastID)
+	require.Len(t, srv.Runs(lastID), 1)
+	require.Equal(t, runs[1].ID, srv.Runs(lastID)[0].ID)
+	for _, r := range runs {
+		require.Len(t, r.EventIDs, 1)
+	}
 }
 
 func TestRetentionIdempotencyKeys(t *testing.T) {

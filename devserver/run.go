@@ -32,14 +32,16 @@ func (e *RunError) Error() string { return e.Name + ": " + e.Message }
 
 // Run is a snapshot of one function run.
 type Run struct {
-	// ID is the run's ID.
+	// ID is the run's ID, a ULID.
 	ID string `json:"run_id"`
 	// FunctionID is the function's composite ID ("<app id>-<fn id>").
 	FunctionID string `json:"function_id"`
-	// EventID is the ID of the triggering event; for a batch, its last
-	// event, as the real server reports it.
+	// EventID is the internal ID (a ULID, as SendEvent and POST /e return
+	// it) of the triggering event; for a batch, of its last event, as the
+	// real server reports it.
 	EventID string `json:"event_id"`
-	// EventIDs lists every event of the run (several for a batch).
+	// EventIDs lists the internal IDs of every event of the run (several
+	// for a batch).
 	EventIDs []string `json:"event_ids"`
 	// Status is Running until the run ends.
 	Status RunStatus `json:"status"`

@@ -14,8 +14,9 @@ import (
 // atomic update, so a durable implementation can replace memStore without
 // touching the executor.
 type store interface {
-	// putEvent stores an event; dup reports that its ID was seen before,
-	// in which case nothing changes. Recent events of its name received
+	// putEvent stores an event; dup reports that its internal ID or its
+	// idempotency key (the event's "id" field) is already kept, in which
+	// case nothing changes. Recent events of its name received
 	// up to keepAfter may be forgotten: no call in flight can need them.
 	putEvent(ev *eventRecord, keepAfter uint64) (dup bool)
 	event(id string) *eventRecord
@@ -63,7 +64,8 @@ type retention struct {
 // eventRecord is a received event.
 type eventRecord struct {
 	seq        uint64
-	id         string
+	id         string // the internal ID, a ULID
+	key        string // the event's "id" field, its idempotency key
 	name       string
 	raw        json.RawMessage // the event as sent to SDKs, with id and ts
 	receivedAt time.Time
@@ -79,7 +81,8 @@ const recentPerName = 16384
 
 type memStore struct {
 	keep     retention
-	events   map[string]*eventRecord
+	events   map[string]*eventRecord // by internal ID
+	byKey    map[string]*eventRecord // by idempotency key
 	recent   map[string][]*eventRecord
 	runs     map[string]*run
 	byEvent  map[string][]*run
@@ -106,6 +109,7 @@ func newMemStore(keep retention) *memStore {
 		keep:     keep,
 		fnDead:   make(map[string]int),
 		events:   make(map[string]*eventRecord),
+		byKey:    make(map[string]*eventRecord),
 		recent:   make(map[string][]*eventRecord),
 		runs:     make(map[string]*run),
 		byEvent:  make(map[string][]*run),
@@ -116,10 +120,14 @@ func newMemStore(keep retention) *memStore {
 }
 
 func (m *memStore) putEvent(ev *eventRecord, keepAfter uint64) bool {
+	if _, dup := m.byKey[ev.key]; dup {
+		return true
+	}
 	if _, dup := m.events[ev.id]; dup {
 		return true
 	}
 	m.events[ev.id] = ev
+	m.byKey[ev.key] = ev
 	m.eventQ.push(ev)
 	list := m.recent[ev.name]
 	drop := 0
@@ -368,6 +376,9 @@ func (m *memStore) dropEvent(ev *eventRecord) {
 	ev.evicted = true
 	if m.events[ev.id] == ev {
 		delete(m.events, ev.id)
+	}
+	if m.byKey[ev.key] == ev {
+		delete(m.byKey, ev.key)
 	}
 	// Recent lists are in arrival order, so an evicted event, the oldest
 	// kept, can only be at the front of its name's list.

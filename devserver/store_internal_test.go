@@ -12,7 +12,8 @@ import (
 func TestRecentEventsAreKeptWhileACallMayNeedThem(t *testing.T) {
 	m := newMemStore(retention{})
 	put := func(seq uint64, name string, keepAfter uint64) {
-		require.False(t, m.putEvent(&eventRecord{seq: seq, id: strconv.FormatUint(seq, 10), name: name}, keepAfter))
+		id := strconv.FormatUint(seq, 10)
+		require.False(t, m.putEvent(&eventRecord{seq: seq, id: id, key: "k" + id, name: name}, keepAfter))
 	}
 	seqs := func(name string) []uint64 {
 		var out []uint64
