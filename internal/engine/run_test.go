@@ -20,6 +20,11 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
+// Execute runs fn for one call request, as the handler does through New.
+func Execute(ctx context.Context, in Input, fn func(ctx context.Context) (json.RawMessage, error)) Result {
+	return New(in).Execute(ctx, fn)
+}
+
 // runStep is a minimal typed Run step over the engine, as package step does.
 func runStep(ctx context.Context, t *testing.T, id string, v string) string {
 	r, err := FromContext(ctx, "step.Run", id)
@@ -228,15 +233,11 @@ func TestSameStepIDInParallelBranchesIsDeterministic(t *testing.T) {
 }
 
 func TestStepFromOwnGoroutineDoesNotHoldTheRequestForever(t *testing.T) {
-	old := AbortGrace
-	AbortGrace = 50 * time.Millisecond
-	defer func() { AbortGrace = old }()
-
 	release := make(chan struct{})
 	defer close(release)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	res := Execute(ctx, Input{}, func(ctx context.Context) (json.RawMessage, error) {
+	res := Execute(ctx, Input{AbortGrace: 50 * time.Millisecond}, func(ctx context.Context) (json.RawMessage, error) {
 		var wg sync.WaitGroup
 		wg.Add(1)
 		go func() {

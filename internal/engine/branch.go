@@ -1,0 +1,187 @@
+package engine
+
+import (
+	"context"
+	"runtime"
+)
+
+// branch is one goroutine running user code: the function's own, or a
+// step.Parallel branch. Only the holder of the run's token runs user code;
+// the others wait. The token passes, in branch-path order, whenever its
+// holder blocks, so steps are discovered in the same order on every
+// request, and repeat indexes (:n) always name the same step.
+//
+// A branch is also the unit of step ownership: its steps are called one
+// at a time, by its own goroutine. busy is set from a step call's start
+// until it returns or halts the branch; halted is set when a step stopped
+// the branch's goroutine. A step call that finds either set, or a branch
+// that returned while either is set, proves that a goroutine other than
+// the branch's own called a step (see misuse.go).
+type branch struct {
+	path    []int
+	state   branchState
+	pos     int     // stack position awaited when state is waitingMemo
+	parent  *branch // the branch that started this one in step.Parallel
+	pending int     // live children while parked
+
+	busy       bool   // a step call of this branch is in progress
+	inCode     bool   // that step's own code is running
+	kind       string // that step's kind ("step.Run")
+	current    string // and its user ID
+	halted     bool   // a step stopped the branch's goroutine
+	haltedKind string // that step's kind
+	haltedAt   string // and its user ID
+}
+
+type branchState int
+
+const (
+	runnable branchState = iota
+	running
+	waitingMemo // waiting for its memoized step's turn in stack order
+	parked      // waiting for its parallel branches to end
+	ended
+)
+
+func less(a, b []int) bool {
+	for k := 0; k < len(a) && k < len(b); k++ {
+		if a[k] != b[k] {
+			return a[k] < b[k]
+		}
+	}
+	return len(a) < len(b)
+}
+
+// branchOf returns the goroutine calling a step. Only the token holder
+// runs user code, so the holder is the caller, even when a branch passed
+// its parent's ctx. Called with r.mu held.
+func (r *Run) branchOf(ctx context.Context) *branch {
+	if r.holder != nil {
+		return r.holder
+	}
+	if b, ok := ctx.Value(branchKey{}).(*branch); ok {
+		return b
+	}
+	return r.live0
+}
+
+// schedule hands the token to the first runnable branch when nobody holds
+// it. When every live branch waits for a memoized step that is not next in
+// the stack, the code changed: the earliest awaited step goes next (§5.4).
+// Called with r.mu held.
+func (r *Run) schedule() {
+	if r.holder != nil {
+		return
+	}
+	var pick, earliest *branch
+	for _, b := range r.live {
+		switch b.state {
+		case runnable:
+			if pick == nil || less(b.path, pick.path) {
+				pick = b
+			}
+		case waitingMemo:
+			if earliest == nil || b.pos < earliest.pos {
+				earliest = b
+			}
+		}
+	}
+	if pick == nil && earliest != nil {
+		if !r.warned {
+			r.warned = true
+			r.in.Logger.Warn("inngest: memoized steps were reached out of their recorded order; the function's code appears to have changed mid-run or is non-deterministic",
+				"expected_step", safeIndex(r.in.Stack, r.next))
+		}
+		r.next = earliest.pos
+		earliest.state = runnable
+		pick = earliest
+	}
+	if pick != nil {
+		r.holder = pick
+		r.cond.Broadcast()
+	}
+}
+
+// acquire waits for b's turn to run. Called with r.mu held; Goexits when
+// the run was aborted.
+func (r *Run) acquire(b *branch) {
+	if b.state != waitingMemo {
+		b.state = runnable
+	}
+	r.schedule()
+	for r.holder != b && !r.aborted {
+		r.cond.Wait()
+	}
+	if r.aborted {
+		if r.holder == b {
+			r.holder = nil
+		}
+		r.mu.Unlock()
+		runtime.Goexit()
+	}
+	b.state = running
+}
+
+// release gives up the token, leaving b in state st. Called with r.mu held.
+func (r *Run) release(b *branch, st branchState) {
+	b.state = st
+	if r.holder == b {
+		r.holder = nil
+	}
+	if st == ended {
+		for i, x := range r.live {
+			if x == b {
+				r.live = append(r.live[:i], r.live[i+1:]...)
+				break
+			}
+		}
+		if p := b.parent; p != nil {
+			p.pending--
+			if p.pending == 0 && p.state == parked {
+				// The parent resumes next, before any recovery.
+				p.state = runnable
+			}
+		}
+	}
+	r.schedule()
+}
+
+// waitTurn blocks until pos is the next stack position. While it waits,
+// other branches run; see schedule for the recovery when code changed.
+// Called with r.mu held.
+func (r *Run) waitTurn(b *branch, pos int) {
+	if pos == r.next {
+		return
+	}
+	b.pos = pos
+	r.release(b, waitingMemo)
+	r.acquire(b)
+}
+
+// wakeNext makes the branch awaiting the next stack position runnable.
+// Called with r.mu held.
+func (r *Run) wakeNext() {
+	for _, b := range r.live {
+		if b.state == waitingMemo && b.pos == r.next {
+			b.state = runnable
+		}
+	}
+}
+
+func safeIndex(s []string, i int) string {
+	if i >= 0 && i < len(s) {
+		return s[i]
+	}
+	return ""
+}
+
+// exit ends branch b; returned says whether its code returned rather
+// than halted or panicked.
+func (r *Run) exit(b *branch, returned bool) {
+	r.mu.Lock()
+	if returned {
+		r.checkReturn(b)
+	}
+	r.release(b, ended)
+	r.mu.Unlock()
+}

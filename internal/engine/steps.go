@@ -1,0 +1,223 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"sort"
+	"strconv"
+
+	"github.com/durablefn/inngest/internal/wire"
+)
+
+// Ref identifies one occurrence of a step in this run.
+type Ref struct {
+	ID    string
+	Index int
+	Hash  string
+	b     *branch // the branch that called it
+}
+
+type pendingOp struct {
+	path []int
+	seq  int
+	op   wire.Op
+}
+
+func (r *Run) advance() {
+	for r.next < len(r.used) && r.used[r.next] {
+		r.next++
+	}
+}
+
+// Lookup starts a step call: it registers the next occurrence of the
+// user's step ID and returns its memoized result, if any, after waiting
+// for its turn in stack order. A step found memoized is done; one that is
+// not must be ended with RunStep, Report or Drop. The error is a
+// *MisuseError when the step was called where steps cannot run.
+func (r *Run) Lookup(ctx context.Context, kind, id string) (Ref, json.RawMessage, bool, error) {
+	r.mu.Lock()
+	b := r.branchOf(ctx)
+	if err := r.claim(b, kind, id); err != nil {
+		r.mu.Unlock()
+		return Ref{}, nil, false, err
+	}
+	n := r.counts[id]
+	r.counts[id] = n + 1
+	var h [40]byte
+	wire.HashIndexed(&h, id, n)
+	ref := Ref{ID: id, Index: n, b: b}
+	raw, ok := r.in.Steps[string(h[:])]
+	if !ok {
+		r.mu.Unlock()
+		ref.Hash = string(h[:])
+		return ref, nil, false, nil
+	}
+	pos, inStack := r.stackIx[string(h[:])]
+	if inStack && !r.used[pos] {
+		r.waitTurn(b, pos)
+		r.used[pos] = true
+		r.unused--
+		if r.onConsume != nil {
+			r.onConsume(string(h[:]))
+		}
+		r.advance()
+		r.wakeNext()
+		if r.unused == 0 {
+			b.busy = false
+			r.mu.Unlock()
+			r.enterNewCode(ctx)
+			return ref, raw, true, nil
+		}
+	}
+	b.busy = false
+	r.mu.Unlock()
+	return ref, raw, true, nil
+}
+
+// Drop ends a step call that Lookup found no memoized result for and that
+// will neither run nor be reported: its arguments were invalid.
+func (r *Run) Drop(ref Ref) {
+	r.mu.Lock()
+	ref.b.busy = false
+	r.mu.Unlock()
+}
+
+// halt ends the calling goroutine, which called the current step of branch b:
+// the branch cannot go on in this request. It never returns. Called with
+// r.mu held; it releases it.
+func (r *Run) halt(b *branch) {
+	if !b.halted {
+		b.halted, b.haltedKind, b.haltedAt = true, b.kind, b.current
+	}
+	b.busy, b.inCode = false, false
+	r.mu.Unlock()
+	runtime.Goexit()
+}
+
+// Report records a new non-Run step (Sleep, WaitForEvent, Invoke) and
+// halts. In a targeted call it halts without reporting.
+func (r *Run) Report(ctx context.Context, ref Ref, op wire.Opcode, opts any) {
+	r.enterNewCode(ctx)
+	r.mu.Lock()
+	if r.in.TargetHash == "" {
+		raw, err := json.Marshal(opts)
+		if err != nil {
+			r.fail(&Failure{Error: wire.UserError{Name: "Error", Message: fmt.Sprintf("inngest: step %q: encoding its options: %v", ref.ID, err)}, NoRetry: true})
+		}
+		r.addOp(ctx, wire.Op{ID: ref.Hash, Op: op, Name: ref.ID, DisplayName: ref.ID, Opts: raw, Userland: userland(ref)})
+	}
+	r.halt(ref.b)
+}
+
+var (
+	optsSendEvent = json.RawMessage(`{"type":"step.sendEvent"}`)
+)
+
+// kindOpts returns the opts of a Run-type op: none for a plain step.run
+// (the server's conformance runner expects none), a type for the others.
+func kindOpts(kind string) json.RawMessage {
+	switch kind {
+	case "step.run":
+		return nil
+	case "step.sendEvent":
+		return optsSendEvent
+	}
+	return json.RawMessage(`{"type":` + strconv.Quote(kind) + `}`)
+}
+
+func userland(ref Ref) *wire.Userland {
+	return &wire.Userland{ID: ref.ID, Index: ref.Index}
+}
+
+// RunStep handles a Run step that has no memoized result: it executes the
+// code now (targeted or immediate), or plans it, then halts.
+func (r *Run) RunStep(ctx context.Context, ref Ref, kind string, fn RunFunc) {
+	r.enterNewCode(ctx)
+	r.mu.Lock()
+	target := r.in.TargetHash
+	switch {
+	case target != "" && target != ref.Hash:
+	case target == ref.Hash || (r.in.Immediate && r.parallel == 0 && len(r.ops) == 0):
+		if target != "" {
+			r.targetFound = true
+		}
+		ref.b.inCode = true
+		r.mu.Unlock()
+		op := r.execute(ctx, ref, kind, fn)
+		r.mu.Lock()
+		r.addOp(ctx, op)
+	default:
+		r.addOp(ctx, wire.Op{ID: ref.Hash, Op: wire.OpStepPlanned, Name: ref.ID, DisplayName: ref.ID, Opts: kindOpts(kind), Userland: userland(ref)})
+	}
+	r.halt(ref.b)
+}
+
+// execute runs a step's code and builds its op.
+func (r *Run) execute(ctx context.Context, ref Ref, kind string, fn RunFunc) wire.Op {
+	info := StepInfo{ID: ref.ID, Hash: ref.Hash, Index: ref.Index, Op: wire.OpStepRun, Kind: kind}
+	stepCtx := ctx
+	if h := r.in.Hooks; h != nil && h.BeforeStep != nil {
+		if c := h.BeforeStep(ctx, info); c != nil {
+			stepCtx = c
+		}
+	}
+	r.setRunning(ref.ID)
+	data, err := runGuarded(context.WithValue(stepCtx, inStepKey{}, info), fn)
+	r.setRunning("")
+	if h := r.in.Hooks; h != nil && h.TransformStep != nil {
+		data, err = h.TransformStep(ctx, info, data, err)
+	}
+	op := wire.Op{ID: ref.Hash, Name: ref.ID, DisplayName: ref.ID, Opts: kindOpts(kind), Userland: userland(ref)}
+	if err == nil {
+		if len(data) == 0 {
+			data = json.RawMessage("null")
+		}
+		op.Op, op.Data = wire.OpStepRun, data
+		return op
+	}
+	ue, noRetry, retry := r.in.Classify(err, r.now())
+	op.Error = &ue
+	op.Op = wire.OpStepError
+	if noRetry {
+		op.Op = wire.OpStepFailed
+		op.Error.NoRetry = true
+	}
+	if !retry.IsZero() {
+		r.mu.Lock()
+		r.retry = r.retry.Later(retry, r.now())
+		r.mu.Unlock()
+	}
+	return op
+}
+
+// addOp records an op. Called with r.mu held.
+func (r *Run) addOp(ctx context.Context, op wire.Op) {
+	path := r.branchOf(ctx).path
+	r.seq++
+	r.ops = append(r.ops, pendingOp{path: path, seq: r.seq, op: op})
+}
+
+func (r *Run) sortedOps() []wire.Op {
+	if len(r.ops) == 0 {
+		return nil
+	}
+	sort.SliceStable(r.ops, func(i, j int) bool {
+		a, b := r.ops[i], r.ops[j]
+		for k := 0; k < len(a.path) && k < len(b.path); k++ {
+			if a.path[k] != b.path[k] {
+				return a.path[k] < b.path[k]
+			}
+		}
+		if len(a.path) != len(b.path) {
+			return len(a.path) < len(b.path)
+		}
+		return a.seq < b.seq
+	})
+	out := make([]wire.Op, len(r.ops))
+	for i, p := range r.ops {
+		out[i] = p.op
+	}
+	return out
+}
