@@ -101,3 +101,46 @@ func (w *discardWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// BenchmarkParallelDiscovery measures the discovery call of a function
+// whose step.Parallel has n branches of one new step each: every branch
+// runs until its step, and the n planned steps are reported at once.
+func BenchmarkParallelDiscovery(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		b.Run(fmt.Sprintf("branches=%d", n), func(b *testing.B) {
+			c := devClient(b)
+			fns := make([]func(context.Context) (int, error), n)
+			for i := range fns {
+				id := fmt.Sprintf("branch-%d", i)
+				fns[i] = func(ctx context.Context) (int, error) {
+					return step.Run(ctx, id, func(ctx context.Context) (int, error) { return i, nil })
+				}
+			}
+			_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, inngest.OnEvent("test/event"),
+				func(ctx context.Context, in inngest.Input[anyData]) (int, error) {
+					out, err := step.Parallel(ctx, fns...)
+					return len(out), err
+				})
+			if err != nil {
+				b.Fatal(err)
+			}
+			h := newHandler(c)
+			body := callBody(b, testEvent, nil, nil)
+			req := httptest.NewRequest(http.MethodPost, "/api/inngest?fnId=app-fn&stepId=step", nil)
+			req.ContentLength = int64(len(body))
+			rd := bytes.NewReader(body)
+			w := &discardWriter{header: http.Header{}}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				rd.Reset(body)
+				req.Body = io.NopCloser(rd)
+				w.code = 0
+				h.ServeHTTP(w, req)
+				if w.code != http.StatusPartialContent {
+					b.Fatalf("status %d", w.code)
+				}
+			}
+		})
+	}
+}

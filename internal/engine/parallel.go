@@ -26,7 +26,8 @@ func (r *Run) Parallel(ctx context.Context, n int, fn func(ctx context.Context, 
 		copy(path, parent.path)
 		path[len(parent.path)] = i
 		children[i] = &branch{path: path, state: runnable, parent: parent}
-		r.live = append(r.live, children[i])
+		children[i].turn.L = &r.mu
+		r.addLive(children[i])
 	}
 	parent.pending = n
 	r.release(parent, parked)

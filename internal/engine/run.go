@@ -34,7 +34,6 @@ type Run struct {
 	now func() time.Time
 
 	mu       sync.Mutex
-	cond     sync.Cond // on mu
 	counts   map[string]int
 	stackIx  map[string]int // hashed ID → position in the stack
 	used     []bool         // stack positions consumed
@@ -169,8 +168,8 @@ func New(in Input) *Run {
 	if r.in.Logger == nil {
 		r.in.Logger = slog.New(slog.DiscardHandler)
 	}
-	r.cond.L = &r.mu
 	r.live0 = &r.root
+	r.root.turn.L = &r.mu
 	for i, h := range in.Stack {
 		if _, dup := r.stackIx[h]; !dup {
 			if _, ok := in.Steps[h]; ok {
@@ -221,7 +220,9 @@ func (r *Run) Replaying() bool {
 func (r *Run) abort() {
 	r.mu.Lock()
 	r.aborted = true
-	r.cond.Broadcast()
+	for _, b := range r.live {
+		b.turn.Broadcast()
+	}
 	r.mu.Unlock()
 }
 
