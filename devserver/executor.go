@@ -239,9 +239,9 @@ func (s *Server) complete(c *call, res callResult) {
 	case res.err != nil:
 		s.callFailed(c, &wire.UserError{Name: "NetworkError", Message: res.err.Error()}, false, time.Time{}, res.duration)
 	case res.status == http.StatusPartialContent:
-		var ops []wire.Op
-		if err := json.Unmarshal(res.body, &ops); err != nil {
-			s.callFailed(c, &wire.UserError{Name: "InvalidResponse", Message: "the 206 response is not a JSON array of ops: " + err.Error()}, false, time.Time{}, res.duration)
+		ops, err := parseOps(res.body)
+		if err != nil {
+			s.callFailed(c, &wire.UserError{Name: "InvalidResponse", Message: "the 206 response: " + err.Error()}, false, time.Time{}, res.duration)
 			break
 		}
 		s.applyOps(c, ops, res)

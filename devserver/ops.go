@@ -1,13 +1,79 @@
 package devserver
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/durablefn/inngest/internal/timestr"
 	"github.com/durablefn/inngest/internal/wire"
 )
+
+// knownOps maps each opcode name, lower-cased, to its spelling: the real
+// server reads names without regard to case and fails a response holding
+// any other name.
+var knownOps = func() map[string]wire.Opcode {
+	m := make(map[string]wire.Opcode)
+	for _, op := range []wire.Opcode{
+		wire.OpNone, wire.OpStep, wire.OpStepRun, wire.OpStepError, wire.OpStepPlanned,
+		wire.OpSleep, wire.OpWaitForEvent, wire.OpInvokeFunction, wire.OpAIGateway,
+		wire.OpGateway, wire.OpWaitForSignal, wire.OpRunComplete, wire.OpStepFailed,
+		wire.OpSyncRunComplete, wire.OpDiscoveryRequest, wire.OpDeferAdd, wire.OpDeferAbort,
+		wire.OpStepNotFound,
+	} {
+		m[strings.ToLower(string(op))] = op
+	}
+	return m
+}()
+
+// parseOps reads a 206 body as the real server does: an array of ops, or
+// one op object (SDKs before 1.0); an empty array is a None op. Names are
+// read without regard to case; an unknown name, a null op or a StepError
+// without an error fails the whole answer.
+func parseOps(body []byte) ([]wire.Op, error) {
+	body = bytes.TrimSpace(body)
+	var ops []wire.Op
+	switch {
+	case len(body) == 0:
+		return nil, errors.New("empty body")
+	case body[0] == '{':
+		var op wire.Op
+		if err := json.Unmarshal(body, &op); err != nil {
+			return nil, fmt.Errorf("not a JSON op: %w", err)
+		}
+		ops = []wire.Op{op}
+	case body[0] == '[':
+		var raw []json.RawMessage
+		if err := json.Unmarshal(body, &raw); err != nil {
+			return nil, fmt.Errorf("not a JSON array of ops: %w", err)
+		}
+		ops = make([]wire.Op, len(raw))
+		for i, r := range raw {
+			if wire.IsNull(r) {
+				return nil, fmt.Errorf("op %d is null", i)
+			}
+			if err := json.Unmarshal(r, &ops[i]); err != nil {
+				return nil, fmt.Errorf("op %d: %w", i, err)
+			}
+		}
+	default:
+		return nil, errors.New("expected a JSON array of ops or one op object")
+	}
+	for i := range ops {
+		op, ok := knownOps[strings.ToLower(string(ops[i].Op))]
+		if !ok {
+			return nil, fmt.Errorf("op %d: unknown opcode %q", i, ops[i].Op)
+		}
+		ops[i].Op = op
+		if op == wire.OpStepError && ops[i].Error == nil {
+			return nil, fmt.Errorf("op %d: StepError without an error", i)
+		}
+	}
+	return ops, nil
+}
 
 // applyOps handles a 206 answer. Called with s.mu held.
 func (s *Server) applyOps(c *call, ops []wire.Op, res callResult) {
@@ -26,7 +92,8 @@ func (s *Server) applyOps(c *call, ops []wire.Op, res callResult) {
 	cont := false
 	for i := range ops {
 		op := &ops[i]
-		if op.Op == wire.OpNone || op.Op == wire.OpStepNotFound {
+		switch op.Op {
+		case wire.OpNone, wire.OpStepNotFound:
 			// Nothing to do for this thread; a targeted step that was not
 			// found must not hold the run.
 			if it.stepID != "" {
@@ -34,6 +101,23 @@ func (s *Server) applyOps(c *call, ops []wire.Op, res callResult) {
 				cont = true
 			}
 			continue
+		case wire.OpDiscoveryRequest:
+			// The SDK asks to be called again.
+			if it.stepID != "" {
+				delete(r.planned, it.stepID)
+			}
+			cont = true
+			continue
+		case wire.OpDeferAdd, wire.OpDeferAbort:
+			// Deferred runs ride along with another op; like the real
+			// server when it cannot schedule one, carry on without it.
+			s.log.Debug("devserver: ignoring a deferred-run op", "run_id", r.id, "op", string(op.Op))
+			continue
+		case wire.OpWaitForSignal, wire.OpSyncRunComplete:
+			ue := &wire.UserError{Name: "UnsupportedOpcode", Message: fmt.Sprintf("the %s op is not supported by this server; run this function on the Inngest server", op.Op)}
+			r.add(TimelineEntry{At: now, Kind: TimelineFailed, StepID: op.ID, Name: op.Name, Attempt: it.attempt, Duration: res.duration, Detail: ue.Name + ": " + ue.Message})
+			s.failRun(r, ue)
+			return
 		}
 		if op.ID == "" {
 			continue
@@ -51,7 +135,14 @@ func (s *Server) applyOps(c *call, ops []wire.Op, res callResult) {
 			if len(data) == 0 {
 				data = json.RawMessage("null")
 			}
-			s.memoize(r, op.ID, wrapData(data))
+			if op.Op == wire.OpStep {
+				// The legacy op's data is memoized as sent, as the real
+				// server does: SDKs that send it wrap it themselves, or
+				// read their results unwrapped.
+				s.memoize(r, op.ID, data)
+			} else {
+				s.memoize(r, op.ID, wrapData(data))
+			}
 			r.add(TimelineEntry{At: now, Kind: TimelineStep, StepID: op.ID, Name: name, Attempt: it.attempt, Duration: res.duration, Detail: "→ " + string(data)})
 			delete(r.planned, op.ID)
 			cont = true
@@ -117,6 +208,14 @@ func (s *Server) applyOps(c *call, ops []wire.Op, res callResult) {
 			if resolved {
 				cont = true
 			}
+		case wire.OpGateway, wire.OpAIGateway:
+			if r.outstanding[op.ID] != nil {
+				continue
+			}
+			if err := s.startGateway(c, op, name, now); err != nil {
+				s.failRun(r, &wire.UserError{Name: "Invalid" + string(op.Op), Message: err.Error()})
+				return
+			}
 		case wire.OpRunComplete:
 			// The SDK reports the function's result as an op.
 			data := op.Data
@@ -170,12 +269,21 @@ func (r *run) setOutstanding(stepID string, p *pending) {
 
 func (s *Server) startSleep(r *run, op *wire.Op, name string, now time.Time) error {
 	var o wire.SleepOpts
-	if err := json.Unmarshal(op.Opts, &o); err != nil {
-		return fmt.Errorf("sleep %q: malformed opts: %w", name, err)
-	}
-	until, err := timestr.ParseTimeOrDuration(o.Duration, now)
-	if err != nil {
+	if err := unmarshalOpts(op.Opts, &o); err != nil {
 		return fmt.Errorf("sleep %q: %w", name, err)
+	}
+	if o.Duration == "" {
+		// inngest-js (v1, v2 and v4) puts the duration in the op's name.
+		o.Duration = op.Name
+	}
+	until := now
+	if o.Duration != "" {
+		// An empty duration is no sleep at all, as on the real server.
+		t, err := timestr.ParseTimeOrDuration(o.Duration, now)
+		if err != nil {
+			return fmt.Errorf("sleep %q: %w", name, err)
+		}
+		until = t
 	}
 	stepID := op.ID
 	p := &pending{kind: wire.OpSleep, name: name, started: now}
@@ -199,15 +307,25 @@ func (s *Server) startSleep(r *run, op *wire.Op, name string, now time.Time) err
 // with an event that arrived while the call that reported it was running.
 func (s *Server) startWait(r *run, op *wire.Op, name string, now time.Time, afterSeq uint64) (bool, error) {
 	var o wire.WaitForEventOpts
-	if err := json.Unmarshal(op.Opts, &o); err != nil {
-		return false, fmt.Errorf("wait %q: malformed opts: %w", name, err)
+	if err := unmarshalOpts(op.Opts, &o); err != nil {
+		return false, fmt.Errorf("wait %q: %w", name, err)
 	}
 	if o.Event == "" {
-		return false, fmt.Errorf("wait %q: no event name", name)
+		// inngest-js (v1, v2 and v4) puts the event name in the op's name.
+		o.Event = op.Name
 	}
-	expires, err := expiry(o.Timeout, now)
-	if err != nil {
-		return false, fmt.Errorf("wait %q: timeout: %w", name, err)
+	if o.Event == "" {
+		return false, fmt.Errorf("wait %q: no event name (opts.event or the op's name)", name)
+	}
+	// Unlike an invoke's, an empty wait timeout means no wait at all, as
+	// on the real server: inngest-js sends one for a negative timeout.
+	expires := now
+	if o.Timeout != "" {
+		t, err := timestr.ParseTimeOrDuration(o.Timeout, now)
+		if err != nil {
+			return false, fmt.Errorf("wait %q: timeout: %w", name, err)
+		}
+		expires = t
 	}
 	p := &pause{kind: pauseWait, run: r, stepID: op.ID, name: name, event: o.Event, started: now}
 	if o.If != nil && *o.If != "" {
@@ -273,8 +391,8 @@ func (s *Server) startInvoke(r *run, op *wire.Op, name string, now time.Time) (b
 		r.add(TimelineEntry{At: now, Kind: TimelineInvokeDone, StepID: op.ID, Name: name, Detail: ue.Message})
 		return true
 	}
-	if err := json.Unmarshal(op.Opts, &o); err != nil {
-		return false, fmt.Errorf("invoke %q: malformed opts: %w", name, err)
+	if err := unmarshalOpts(op.Opts, &o); err != nil {
+		return false, fmt.Errorf("invoke %q: %w", name, err)
 	}
 	expires, err := expiry(o.Timeout, now)
 	if err != nil {

@@ -36,6 +36,10 @@ const (
 	TimelineInvoke TimelineKind = "invoke"
 	// TimelineInvokeDone: the invoked run ended (or the invoke timed out).
 	TimelineInvokeDone TimelineKind = "invoke.done"
+	// TimelineGateway: the server made an HTTP request for a Gateway or
+	// AIGateway op (step.fetch, step.ai.infer); its result is a step,
+	// step.error or step.failed entry.
+	TimelineGateway TimelineKind = "gateway"
 	// TimelineError: a call failed as a whole; it will be retried.
 	TimelineError TimelineKind = "error"
 	// TimelineCompleted, TimelineFailed and TimelineCancelled end a run.

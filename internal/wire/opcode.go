@@ -18,6 +18,17 @@ const (
 	OpWaitForEvent   Opcode = "WaitForEvent"
 	OpInvokeFunction Opcode = "InvokeFunction"
 	OpRunComplete    Opcode = "RunComplete"
+	// Ops other SDKs send that this SDK does not: the server makes an
+	// HTTP request for the function (step.fetch, step.ai.infer), waits for
+	// a signal, ends a synchronous run, asks for another discovery call, or
+	// adds or aborts a deferred run.
+	OpGateway          Opcode = "Gateway"
+	OpAIGateway        Opcode = "AIGateway"
+	OpWaitForSignal    Opcode = "WaitForSignal"
+	OpSyncRunComplete  Opcode = "SyncRunComplete"
+	OpDiscoveryRequest Opcode = "DiscoveryRequest"
+	OpDeferAdd         Opcode = "DeferAdd"
+	OpDeferAbort       Opcode = "DeferAbort"
 	// OpStepNotFound is the spec's answer to a targeted step that was not
 	// found. The real server does not know it; this SDK answers an error
 	// instead, but the orchestrator accepts it from other SDKs.
