@@ -118,10 +118,11 @@ var _ DeclaredEvent = EventType[struct{}]("")
 
 // MatchExpressionFor returns the CEL expression that a Match field path
 // stands for in a wait for an event of type async: "data.invoiceId"
-// becomes "event.data.invoiceId == async.data.invoiceId". Besides
-// MatchExpression's checks, the path must be a JSON field of async's data
-// type where that is a struct; maps and interfaces allow anything below
-// them. step.WaitForEvent uses it for WaitOpts.Match.
+// becomes "event.data.invoiceId == async.data.invoiceId". The path must
+// start with a member of an event ("data.", "user.", "id", "name", "ts"
+// or "v") and be a JSON field of async's data type where that is a
+// struct; maps and interfaces allow anything below them.
+// step.WaitForEvent uses it for WaitOpts.Match.
 func MatchExpressionFor[T any](async EventType[T], field string) (string, error) {
 	p, err := parseMatch(field)
 	if err != nil {

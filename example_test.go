@@ -82,8 +82,12 @@ func ExampleTrigger_OrCron() {
 	// Output: <nil>
 }
 
-func ExampleMatchExpression() {
-	expr, _ := inngest.MatchExpression("data.invoiceId")
+func ExampleMatchExpressionFor() {
+	expr, _ := inngest.MatchExpressionFor(InvoiceApproved, "data.invoiceId")
 	fmt.Println(expr)
-	// Output: event.data.invoiceId == async.data.invoiceId
+	_, err := inngest.MatchExpressionFor(InvoiceApproved, "data.invoice_id")
+	fmt.Println(err != nil)
+	// Output:
+	// event.data.invoiceId == async.data.invoiceId
+	// true
 }
