@@ -25,6 +25,10 @@ import (
 //	DELETE /v1/runs/{id}          cancel a run (between steps)
 //	GET  /health                  liveness
 //
+// When Config.SigningKey is set, every endpoint but POST /e and /health
+// requires Authorization: Bearer <hashed signing key>, as `inngest start`
+// does, and answers 401 without it.
+//
 // Errors are JSON objects {"error": "…"} with a 4xx or 5xx status.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
@@ -75,18 +79,30 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool)
 	return b, true
 }
 
-// authorized checks the bearer token when a signing key is set.
+// authorized checks the bearer token when a signing key is set, as the
+// real server does: the signkey-<env>- prefixes of both keys play no
+// part, and the token may be the hashed key (what SDKs send) or the key
+// itself. Neither key appears in the answer.
 func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 	if s.cfg.SigningKey == "" {
 		return true
 	}
-	want, err := sign.HashedKey(s.cfg.SigningKey)
+	key := sign.StripPrefix(s.cfg.SigningKey)
+	hashed, err := sign.HashedKey(key)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "the server's signing key is not hex-encoded")
 		return false
 	}
-	got := strings.TrimPrefix(r.Header.Get(wire.HeaderAuthorization), "Bearer ")
-	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+	got := r.Header.Get(wire.HeaderAuthorization)
+	if len(got) > 7 && strings.EqualFold(got[:7], "Bearer ") {
+		got = sign.StripPrefix(got[7:])
+	} else {
+		got = ""
+	}
+	// Both comparisons run, so that timing tells nothing of which failed.
+	okHashed := subtle.ConstantTimeCompare([]byte(got), []byte(hashed))
+	okPlain := subtle.ConstantTimeCompare([]byte(got), []byte(key))
+	if got == "" || okHashed|okPlain != 1 {
 		writeError(w, http.StatusUnauthorized, "missing or wrong bearer token: send Authorization: Bearer <hashed signing key>")
 		return false
 	}
@@ -211,6 +227,9 @@ func (s *Server) handleActions(w http.ResponseWriter, r *http.Request) {
 // a batch run is listed under the batch's last event only (Server.Runs
 // finds it through any of its events).
 func (s *Server) handleEventRuns(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(w, r) {
+		return
+	}
 	id := r.PathValue("id")
 	if !isULID(id) {
 		// As the real server: the path holds the internal ID that POST /e
@@ -228,6 +247,9 @@ func (s *Server) handleEventRuns(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(w, r) {
+		return
+	}
 	if !validRunID(w, r.PathValue("id")) {
 		return
 	}

@@ -40,9 +40,12 @@ type Config struct {
 	// reachable only in-process, through Handler and HTTPClient, and apps
 	// only through AddApp.
 	NoListener bool
-	// SigningKey signs call requests (X-Inngest-Signature) and is required
-	// as a bearer token on /fn/register and the v0 API when set. Empty:
-	// nothing is signed or checked, as in the Inngest Dev Server.
+	// SigningKey signs call requests (X-Inngest-Signature) and, hashed, is
+	// required as a bearer token on every endpoint but POST /e and /health
+	// when set, as `inngest start` requires it. It is hex, optionally after
+	// a signkey-<env>- prefix that plays no part: an app holding
+	// signkey-prod-<hex> works with a server given <hex>. Empty: nothing
+	// is signed or checked, as in the Inngest Dev Server.
 	SigningKey string
 	// EventKey, when set, is the only key accepted by POST /e/{key};
 	// others get 401. Empty: any key is accepted.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	iexpr "github.com/durablefn/inngest/internal/expr"
+	"github.com/durablefn/inngest/internal/sign"
 )
 
 // Server is an embedded Inngest orchestrator. Create one with New, start
@@ -97,6 +98,13 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Backoff == nil {
 		cfg.Backoff = DefaultBackoff
+	}
+	if cfg.SigningKey != "" {
+		// As `inngest start`: a key that cannot be hashed into the bearer
+		// token is refused at once, not at the first sync.
+		if _, err := sign.HashedKey(cfg.SigningKey); err != nil {
+			return nil, errors.New("devserver: Config.SigningKey must be hex, optionally after a signkey-<env>- prefix")
+		}
 	}
 	orDefault(&cfg.MaxInFlight, DefaultMaxInFlight)
 	orDefault(&cfg.CallTimeout, DefaultCallTimeout)

@@ -54,7 +54,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	fs.Var(&sdkURLs, "u", "shorthand for --sdk-url")
 	// Keys default to their env vars after parsing, not as flag defaults,
 	// so that -help never prints them.
-	signingKey := fs.String("signing-key", "", "signing key: sign calls and require it on sync (default: env INNGEST_SIGNING_KEY)")
+	signingKey := fs.String("signing-key", "", "signing key (hex, any signkey-<env>- prefix): sign calls and require it, hashed, as the bearer token on the API (default: env INNGEST_SIGNING_KEY)")
 	eventKey := fs.String("event-key", "", "the only event key accepted, when set (default: env INNGEST_EVENT_KEY)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	maxRuns := fs.Int("max-finished-runs", devserver.DefaultMaxFinishedRuns, "finished runs kept for inspection; the oldest are dropped past it")
