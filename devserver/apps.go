@@ -16,9 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/durablefn/inngest/internal/cronspec"
 	"github.com/durablefn/inngest/internal/sign"
-	"github.com/durablefn/inngest/internal/timestr"
 	"github.com/durablefn/inngest/internal/wire"
 )
 
@@ -57,266 +55,6 @@ type function struct {
 	urlBase string // the call URL up to the stepId value
 }
 
-type trigger struct {
-	fn    *function
-	event string
-	expr  *expr
-}
-
-type rateCfg struct {
-	limit  int
-	period time.Duration
-	key    *expr
-}
-
-type throttleCfg struct {
-	limit, burst int
-	period       time.Duration
-	key          *expr
-}
-
-type debounceCfg struct {
-	period, timeout time.Duration
-	key             *expr
-}
-
-type batchCfg struct {
-	maxSize   int
-	timeout   time.Duration
-	key, cond *expr
-}
-
-type concCfg struct {
-	limit int
-	key   *expr
-	scope string
-}
-
-type singletonCfg struct {
-	key  *expr
-	mode string
-}
-
-type cancelCfg struct {
-	event   string
-	expr    *expr
-	timeout time.Duration
-}
-
-type cronEntry struct {
-	fn    *function
-	spec  string
-	sched cronspec.Schedule
-	timer *timer
-}
-
-// compileFunction validates one function of a sync payload.
-func (s *Server) compileFunction(app *appRecord, w wire.Function) (*function, error) {
-	fail := func(format string, args ...any) (*function, error) {
-		return nil, fmt.Errorf("function %q: "+format, append([]any{w.ID}, args...)...)
-	}
-	if w.ID == "" {
-		return nil, errors.New("a function has no id")
-	}
-	fn := &function{app: app, id: w.ID, name: w.Name, maxAttempts: DefaultAttempts}
-	step, ok := w.Steps["step"]
-	if !ok {
-		for _, st := range w.Steps {
-			step, ok = st, true
-			break
-		}
-	}
-	if ok {
-		fn.url = step.Runtime.URL
-		if step.Retries != nil {
-			// Like the real server, "attempts" counts retries (capped at
-			// 20): a function runs up to attempts+1 times.
-			fn.maxAttempts = min(max(step.Retries.Attempts, 0), 20) + 1
-		}
-	}
-	if fn.url == "" {
-		u, err := url.Parse(app.url)
-		if err != nil || u.Host == "" {
-			return fail("has no step URL and the app URL %q is invalid", app.url)
-		}
-		q := u.Query()
-		q.Set("fnId", w.ID)
-		q.Set("stepId", "step")
-		u.RawQuery = q.Encode()
-		fn.url = u.String()
-	}
-	if u, err := url.Parse(fn.url); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return fail("step URL %q is not an http(s) URL", fn.url)
-	}
-	if len(w.Triggers) == 0 {
-		return fail("has no triggers")
-	}
-	compile := func(what string, src *string) (*expr, error) {
-		if src == nil || strings.TrimSpace(*src) == "" {
-			return nil, nil
-		}
-		e, err := s.exprs.Compile(*src)
-		if err != nil {
-			return nil, fmt.Errorf("function %q: %s: %w", w.ID, what, err)
-		}
-		return e, nil
-	}
-	dur := func(what, v string) (time.Duration, error) {
-		d, err := timestr.Parse(v)
-		if err != nil || d < 0 {
-			return 0, fmt.Errorf("function %q: %s: invalid duration %q", w.ID, what, v)
-		}
-		return d, nil
-	}
-	var err error
-	for _, t := range w.Triggers {
-		switch {
-		case t.Event != "":
-			tr := &trigger{fn: fn, event: t.Event}
-			if tr.expr, err = compile("trigger expression", t.Expression); err != nil {
-				return nil, err
-			}
-			fn.triggers = append(fn.triggers, tr)
-		case t.Cron != "":
-			// The SDK's own rule, the real server's: a schedule it
-			// refuses at sync is refused here too.
-			sched, err := cronspec.Parse(t.Cron)
-			if err != nil {
-				return fail("invalid cron %q: %v", t.Cron, err)
-			}
-			fn.crons = append(fn.crons, &cronEntry{fn: fn, spec: t.Cron, sched: sched})
-		default:
-			return fail("a trigger has neither an event nor a cron")
-		}
-	}
-	if fn.idempotency, err = compile("idempotency", w.Idempotency); err != nil {
-		return nil, err
-	}
-	if rl := w.RateLimit; rl != nil {
-		c := &rateCfg{limit: rl.Limit}
-		if c.period, err = dur("rateLimit.period", rl.Period); err != nil {
-			return nil, err
-		}
-		if c.limit <= 0 || c.period <= 0 {
-			return fail("rateLimit needs a positive limit and period")
-		}
-		if c.period > IdempotencyPeriod {
-			// As on the real server, which refuses the sync.
-			return fail("rateLimit.period %q is longer than the maximum of %s", rl.Period, IdempotencyPeriod)
-		}
-		if c.key, err = compile("rateLimit.key", rl.Key); err != nil {
-			return nil, err
-		}
-		fn.rateLimit = c
-	}
-	if th := w.Throttle; th != nil {
-		// As on the real server: a limit of 0 means 1, and the period
-		// counts in whole seconds.
-		c := &throttleCfg{limit: max(th.Limit, 1), burst: th.Burst}
-		if c.period, err = dur("throttle.period", th.Period); err != nil {
-			return nil, err
-		}
-		c.period = c.period.Truncate(time.Second)
-		if th.Limit < 0 || th.Burst < 0 {
-			return fail("throttle.limit and throttle.burst must not be negative")
-		}
-		if c.period <= 0 {
-			return fail("throttle.period %q is shorter than the minimum of 1s", th.Period)
-		}
-		if c.key, err = compile("throttle.key", th.Key); err != nil {
-			return nil, err
-		}
-		fn.throttle = c
-	}
-	if d := w.Debounce; d != nil {
-		c := &debounceCfg{}
-		if c.period, err = dur("debounce.period", d.Period); err != nil {
-			return nil, err
-		}
-		if d.Timeout != nil {
-			if c.timeout, err = dur("debounce.timeout", *d.Timeout); err != nil {
-				return nil, err
-			}
-		}
-		if c.key, err = compile("debounce.key", d.Key); err != nil {
-			return nil, err
-		}
-		fn.debounce = c
-	}
-	if b := w.BatchEvents; b != nil {
-		c := &batchCfg{maxSize: b.MaxSize}
-		if c.maxSize < 1 {
-			return fail("batchEvents.maxSize must be positive")
-		}
-		if c.timeout, err = dur("batchEvents.timeout", b.Timeout); err != nil {
-			return nil, err
-		}
-		if c.key, err = compile("batchEvents.key", b.Key); err != nil {
-			return nil, err
-		}
-		if c.cond, err = compile("batchEvents.if", b.If); err != nil {
-			return nil, err
-		}
-		fn.batch = c
-	}
-	for _, cc := range w.Concurrency {
-		if cc.Limit <= 0 {
-			continue // 0 means no limit
-		}
-		c := concCfg{limit: cc.Limit, scope: cc.Scope}
-		if c.key, err = compile("concurrency.key", cc.Key); err != nil {
-			return nil, err
-		}
-		fn.concurrency = append(fn.concurrency, c)
-	}
-	if p := w.Priority; p != nil {
-		if fn.priority, err = compile("priority.run", p.Run); err != nil {
-			return nil, err
-		}
-	}
-	if sg := w.Singleton; sg != nil {
-		c := &singletonCfg{mode: sg.Mode}
-		if c.mode == "" {
-			c.mode = "skip"
-		}
-		if c.mode != "skip" && c.mode != "cancel" {
-			return fail("singleton.mode must be \"skip\" or \"cancel\"")
-		}
-		if c.key, err = compile("singleton.key", sg.Key); err != nil {
-			return nil, err
-		}
-		fn.singleton = c
-	}
-	for _, cn := range w.Cancel {
-		if cn.Event == "" {
-			return fail("a cancel rule has no event")
-		}
-		c := cancelCfg{event: cn.Event}
-		if c.expr, err = compile("cancel.if", cn.If); err != nil {
-			return nil, err
-		}
-		if cn.Timeout != nil {
-			if c.timeout, err = dur("cancel.timeout", *cn.Timeout); err != nil {
-				return nil, err
-			}
-		}
-		fn.cancels = append(fn.cancels, c)
-	}
-	if t := w.Timeouts; t != nil {
-		if t.Start != nil {
-			if fn.timeoutStart, err = dur("timeouts.start", *t.Start); err != nil {
-				return nil, err
-			}
-		}
-		if t.Finish != nil {
-			if fn.timeoutFinish, err = dur("timeouts.finish", *t.Finish); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return fn, nil
-}
-
 // register applies a sync payload; it reports whether anything changed.
 func (s *Server) register(req *wire.RegisterRequest) (bool, error) {
 	if req.URL == "" {
@@ -327,22 +65,28 @@ func (s *Server) register(req *wire.RegisterRequest) (bool, error) {
 	}
 	appID := req.AppName
 	if appID == "" {
-		appID = req.URL
+		return false, errNoAppName
 	}
 	fnsJSON, _ := json.Marshal(req.Functions)
 	sum := sha256.Sum256(append([]byte(req.URL+"\x00"), fnsJSON...))
 	app := &appRecord{id: appID, url: req.URL, checksum: hex.EncodeToString(sum[:]), reqVersion: 1}
+	// Every function is checked, so that one answer lists every problem.
+	var errs []error
 	seen := make(map[string]bool)
 	for _, w := range req.Functions {
-		if seen[w.ID] {
-			return false, fmt.Errorf("function %q appears twice", w.ID)
-		}
-		seen[w.ID] = true
 		fn, err := s.compileFunction(app, w)
-		if err != nil {
-			return false, err
+		switch {
+		case err != nil:
+			errs = append(errs, err)
+		case seen[fn.id]:
+			errs = append(errs, fmt.Errorf("function %q appears twice", fn.id))
+		default:
+			seen[fn.id] = true
+			app.fns = append(app.fns, fn)
 		}
-		app.fns = append(app.fns, fn)
+	}
+	if len(errs) > 0 {
+		return false, errors.Join(errs...)
 	}
 
 	s.mu.Lock()
@@ -404,35 +148,6 @@ func (s *Server) unregisterFn(fn *function) {
 	}
 }
 
-// armCron schedules a cron entry's next tick. Called with s.mu held.
-func (s *Server) armCron(ce *cronEntry, now time.Time) {
-	next := ce.sched.Next(now)
-	if next.IsZero() {
-		return
-	}
-	ce.timer = s.afterBG(next, func() {
-		if s.fns[ce.fn.id] != ce.fn {
-			return
-		}
-		data, _ := json.Marshal(map[string]any{"cron": ce.spec})
-		ev := wire.Event{Name: wire.EventCron, Data: data}
-		if rec := s.storeEvent(&ev); rec != nil {
-			s.createRun(ce.fn, []*eventRecord{rec}, s.clock.Now(), nil)
-		}
-		// Ticks missed by a jump of the clock are caught up for at most
-		// an hour: advancing a test clock by minutes fires each tick, but
-		// skipping a week does not start thousands of runs at once.
-		from := next
-		if now := s.clock.Now(); now.Sub(from) > maxCronCatchUp {
-			from = now
-		}
-		s.armCron(ce, from)
-	})
-}
-
-// maxCronCatchUp bounds how far back missed cron ticks are fired.
-const maxCronCatchUp = time.Hour
-
 // Functions lists the composite IDs of the synced functions, sorted.
 func (s *Server) Functions() []string {
 	s.mu.Lock()
@@ -449,18 +164,27 @@ func (s *Server) AddApp(ctx context.Context, appURL string, h http.Handler) erro
 	if h == nil {
 		return errors.New("devserver: AddApp needs a handler")
 	}
-	if u, err := url.Parse(appURL); err != nil || u.Host == "" {
-		return fmt.Errorf("devserver: AddApp: %q is not an absolute URL", appURL)
+	u, err := appURLOf(appURL)
+	if err != nil {
+		return fmt.Errorf("devserver: AddApp: %w", err)
 	}
-	s.routes.add(appURL, h)
+	s.routes.add(u, h)
+	appURL = u
 	return s.SyncApp(ctx, appURL)
 }
 
 // SyncApp asks the app at appURL to sync, as `inngest-dev --sdk-url`
 // does: it sends a PUT, signed when a signing key is set. The app then
 // registers through POST /fn/register, or answers in-band with its
-// configuration, which is registered directly.
+// configuration, which is registered directly. As on the real server, a
+// URL without a scheme is taken as http, and only http and https URLs
+// with a host are synced.
 func (s *Server) SyncApp(ctx context.Context, appURL string) error {
+	u, err := appURLOf(appURL)
+	if err != nil {
+		return fmt.Errorf("devserver: syncing %s: %w", appURL, err)
+	}
+	appURL = u
 	s.mu.Lock()
 	s.busy++
 	s.mu.Unlock()
@@ -482,7 +206,7 @@ func (s *Server) SyncApp(ctx context.Context, appURL string) error {
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("devserver: syncing %s: %w", appURL, unwrapURLError(err))
+		return &syncError{syncErrUnreachable, fmt.Errorf("devserver: syncing %s: %w", appURL, unwrapURLError(err))}
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, s.cfg.MaxBodyBytes))
@@ -491,7 +215,7 @@ func (s *Server) SyncApp(ctx context.Context, appURL string) error {
 		if len(msg) > 300 {
 			msg = msg[:300]
 		}
-		return fmt.Errorf("devserver: syncing %s: the app answered HTTP %d: %s", appURL, resp.StatusCode, msg)
+		return &syncError{syncStatusCode(resp.StatusCode), fmt.Errorf("devserver: syncing %s: the app answered HTTP %d: %s", appURL, resp.StatusCode, msg)}
 	}
 	var inBand wire.InBandSync
 	if json.Unmarshal(raw, &inBand) == nil && inBand.AppID != "" && inBand.Functions != nil {

@@ -50,19 +50,20 @@ func TestBadEventsAreRefusedAndNothingIsLost(t *testing.T) {
 
 func TestBadSyncPayloads(t *testing.T) {
 	srv := startServer(t, devserver.Config{})
-	valid := `{"url":"http://127.0.0.1:1/api","appName":"a","functions":[{"id":"a-f","triggers":[{"event":"x"}],"steps":{"step":{"id":"step","name":"step","runtime":{"type":"http","url":"http://127.0.0.1:1/api?fnId=a-f&stepId=step"}}}}]}`
+	valid := `{"url":"http://127.0.0.1:1/api","appName":"a","functions":[{"id":"a-f","name":"f","triggers":[{"event":"x"}],"steps":{"step":{"id":"step","name":"step","runtime":{"type":"http","url":"http://127.0.0.1:1/api?fnId=a-f&stepId=step"}}}}]}`
 	cases := []struct {
 		name, body, want string
 	}{
 		{"Malformed", `{"url":`, "malformed sync payload"},
 		{"NoURL", `{"appName":"a","functions":[]}`, "url is required"},
-		{"RelativeURL", `{"url":"/api","functions":[]}`, "not an absolute URL"},
-		{"NoTriggers", `{"url":"http://h/api","functions":[{"id":"f","steps":{}}]}`, "has no triggers"},
-		{"BadCron", `{"url":"http://h/api","functions":[{"id":"f","triggers":[{"cron":"every day"}]}]}`, "invalid cron"},
-		{"BadExpression", `{"url":"http://h/api","functions":[{"id":"f","triggers":[{"event":"x","expression":"event.data.a ==="}]}]}`, "invalid expression"},
-		{"BadDuration", `{"url":"http://h/api","functions":[{"id":"f","triggers":[{"event":"x"}],"debounce":{"period":"soon"}}]}`, "invalid duration"},
-		{"DuplicateID", `{"url":"http://h/api","functions":[{"id":"f","triggers":[{"event":"x"}]},{"id":"f","triggers":[{"event":"y"}]}]}`, "appears twice"},
-		{"BadStepURL", `{"url":"http://h/api","functions":[{"id":"f","triggers":[{"event":"x"}],"steps":{"step":{"runtime":{"url":"ftp://h"}}}}]}`, "not an http(s) URL"},
+		{"RelativeURL", `{"url":"/api","appName":"a","functions":[]}`, "not an absolute URL"},
+		{"NoAppName", `{"url":"http://h/api","functions":[]}`, "appName is required"},
+		{"NoSteps", `{"url":"http://h/api","appName":"a","functions":[{"id":"f","name":"f","triggers":[{"event":"x"}],"steps":{}}]}`, "exactly one step"},
+		{"BadCron", `{"url":"http://h/api","appName":"a","functions":[{"id":"f","name":"f","triggers":[{"cron":"every day"}],"steps":{"step":` + step1 + `}}]}`, "invalid cron"},
+		{"BadExpression", `{"url":"http://h/api","appName":"a","functions":[{"id":"f","name":"f","triggers":[{"event":"x","expression":"event.data.a ==="}],"steps":{"step":` + step1 + `}}]}`, "invalid expression"},
+		{"BadDuration", `{"url":"http://h/api","appName":"a","functions":[{"id":"f","name":"f","triggers":[{"event":"x"}],"debounce":{"period":"soon"},"steps":{"step":` + step1 + `}}]}`, "invalid duration"},
+		{"DuplicateID", `{"url":"http://h/api","appName":"a","functions":[{"id":"f","name":"f","triggers":[{"event":"x"}],"steps":{"step":` + step1 + `}},{"id":"f","name":"f","triggers":[{"event":"y"}],"steps":{"step":` + step1 + `}}]}`, "appears twice"},
+		{"BadStepURL", `{"url":"http://h/api","appName":"a","functions":[{"id":"f","name":"f","triggers":[{"event":"x"}],"steps":{"step":{"name":"step","runtime":{"url":"ftp://h"}}}}]}`, "not an http(s) URL"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

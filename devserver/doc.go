@@ -27,6 +27,20 @@
 // HTTPClient reaches both the server's API and those apps in-process. An
 // app on a real address is synced with SyncApp (or `--sdk-url`).
 //
+// # Sync
+//
+// A sync (POST /fn/register, or an app's in-band answer) is checked as
+// the real server checks it, with its limits: one step with an http(s)
+// URL, at most 10 triggers and no duplicates, cron jitter of 1s to 5m,
+// at most 2 concurrency limits and 5 cancellations, cancellation
+// expressions that keep to logic, debounce periods of 1s to 7 days,
+// batches of at least 2 events and 1s, rate-limit periods up to 24 hours,
+// batching alone with cancel, debounce, singleton and priority, and every
+// expression compiled. A config the server refuses is answered 400, with
+// every problem named by function and field; nothing of the app changes.
+// POST /v0/apps answers 400 too, with the server's error code
+// (unsupported_protocol, unreachable, …), for a URL it cannot sync.
+//
 // # Time
 //
 // Every timer (sleeps, wait timeouts, retry backoff, batch and debounce
@@ -35,7 +49,10 @@
 // server jumps it to the next timer whenever no call is in flight and
 // nothing is ready to run, so a seven-day wait times out in milliseconds.
 // Cron schedules never pull the clock forward (a cron would keep a
-// skipping clock busy forever); advance the clock to fire them.
+// skipping clock busy forever); advance the clock to fire them. A cron
+// trigger's jitter delays each tick by 1s up to the jitter, as on the
+// real server, by an amount taken from a hash of the tick: the same tick
+// fires at the same time on every run of a test.
 //
 // # Execution
 //

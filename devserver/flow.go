@@ -33,8 +33,14 @@ func itoa(i int) string { return strconv.Itoa(i) }
 type batch struct {
 	key    string
 	events []*eventRecord
+	bytes  int // of the events' JSON
 	timer  *timer
 }
+
+// maxBatchBytes closes a batch whatever its maxSize, as on the real
+// server: 10 MiB of events (defaultBatchSizeLimit,
+// pkg/execution/batch/redis.go in inngest/inngest).
+const maxBatchBytes = 10 << 20
 
 func (s *Server) addToBatch(fn *function, ev *eventRecord, data map[string]any, now time.Time) {
 	cfg := fn.batch
@@ -50,7 +56,8 @@ func (s *Server) addToBatch(fn *function, ev *eventRecord, data map[string]any, 
 		})
 	}
 	b.events = append(b.events, ev)
-	if len(b.events) >= cfg.maxSize {
+	b.bytes += len(ev.raw)
+	if len(b.events) >= cfg.maxSize || b.bytes >= maxBatchBytes {
 		s.stopTimer(b.timer)
 		s.flushBatch(fn, b)
 	}

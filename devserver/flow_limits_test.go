@@ -332,7 +332,7 @@ func TestFlowLimitSyncPayloads(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t, devserver.Config{})
 	fn := func(cfg string) string {
-		return `{"url":"http://127.0.0.1:1/api","appName":"a","functions":[{"id":"a-f","triggers":[{"event":"x"}],` + cfg +
+		return `{"url":"http://127.0.0.1:1/api","appName":"a","functions":[{"id":"a-f","name":"f","triggers":[{"event":"x"}],` + cfg +
 			`,"steps":{"step":{"id":"step","name":"step","runtime":{"type":"http","url":"http://127.0.0.1:1/api?fnId=a-f&stepId=step"}}}}]}`
 	}
 	cases := []struct {
@@ -342,7 +342,7 @@ func TestFlowLimitSyncPayloads(t *testing.T) {
 		{"ThrottleNegativeBurst", `"throttle":{"limit":1,"period":"1m","burst":-1}`, "must not be negative"},
 		{"ThrottleNegativeLimit", `"throttle":{"limit":-2,"period":"1m"}`, "must not be negative"},
 		{"ThrottleBadPeriod", `"throttle":{"limit":1,"period":"soon"}`, "invalid duration"},
-		{"RateLimitZeroLimit", `"rateLimit":{"limit":0,"period":"1m"}`, "positive limit"},
+		{"RateLimitZeroLimit", `"rateLimit":{"limit":0,"period":"1m"}`, "rateLimit.limit: must be greater than 0"},
 		{"RateLimitPeriodOver24h", `"rateLimit":{"limit":1,"period":"25h"}`, "maximum of 24h"},
 	}
 	for _, tc := range cases {

@@ -25,7 +25,7 @@ func (a *rawApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	if r.Method == http.MethodPut {
 		_ = json.NewEncoder(w).Encode(wire.InBandSync{AppID: "raw", URL: a.url, SDKLanguage: "go", SDKVersion: "0", Functions: []wire.Function{{
-			ID: "raw-f", Triggers: []wire.Trigger{{Event: "raw/go"}},
+			ID: "raw-f", Name: "raw-f", Triggers: []wire.Trigger{{Event: "raw/go"}},
 			Steps: map[string]wire.Step{"step": {ID: "step", Name: "step", Runtime: wire.StepRuntime{Type: "http", URL: a.url + "?fnId=raw-f&stepId=step"}, Retries: &wire.StepRetries{Attempts: 0}}},
 		}}})
 		return
