@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/uuid"
+	"github.com/oklog/ulid/v2"
 
 	inngest "github.com/durablefn/inngest"
 	"github.com/durablefn/inngest/internal/wire"
@@ -66,7 +66,7 @@ func (transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ids := make([]string, len(events))
 	for i := range events {
 		if events[i].ID == "" {
-			events[i].ID = uuid.NewString()
+			events[i].ID = ulid.Make().String()
 		}
 		ids[i] = events[i].ID
 	}

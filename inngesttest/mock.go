@@ -78,7 +78,7 @@ func StartAt(t time.Time) Option {
 }
 
 // RunID sets the run's ID, which the function sees in Input.RunID.
-// Default: a new UUID.
+// Default: a new ULID, as the real server makes run IDs.
 func RunID(runID string) Option {
 	return func(c *config) { c.runID = runID }
 }

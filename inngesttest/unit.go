@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
+	"github.com/oklog/ulid/v2"
 
 	inngest "github.com/durablefn/inngest"
 	"github.com/durablefn/inngest/handler"
@@ -205,7 +205,8 @@ type runner struct {
 
 func (e *engine) newRunner(fnID string, events []wire.Event, runID string) *runner {
 	if runID == "" {
-		runID = uuid.NewString()
+		// A ULID, as the real server's run IDs.
+		runID = ulid.Make().String()
 	}
 	r := &runner{e: e, fnID: fnID, steps: map[string]json.RawMessage{}, maxAttempts: inngest.DefaultRetries + 1}
 	if f, ok := e.fns[fnID]; ok {
@@ -441,10 +442,11 @@ func (r *runner) memo(rec *StepRecord, v any) {
 }
 
 // fillEvent gives an event the ID, timestamp and data the server would:
-// a new ID, the virtual now, and {} for no data.
+// a new ID (a ULID, as the real server makes them), the virtual now,
+// and {} for no data.
 func (e *engine) fillEvent(ev wire.Event) wire.Event {
 	if ev.ID == "" {
-		ev.ID = uuid.NewString()
+		ev.ID = ulid.Make().String()
 	}
 	if ev.Timestamp == 0 {
 		ev.Timestamp = e.now.UnixMilli()
