@@ -82,6 +82,8 @@ func TestOpShapesFromEverySDK(t *testing.T) {
 			status: devserver.StatusCompleted, output: `null`, took: took(72 * time.Hour)},
 		{name: "SleepEmptyIsNoSleep", body: `[{"op":"Sleep","id":"%[1]s","opts":{}}]`,
 			status: devserver.StatusCompleted, output: `null`, took: took(0)},
+		{name: "SleepUntilAPastTimeInName", body: `[{"op":"Sleep","id":"%[1]s","name":"2001-01-01T00:00:00.000Z","opts":{}}]`,
+			status: devserver.StatusCompleted, output: `null`, took: took(0)},
 		{name: "OneOpObject (SDKs before 1.0)", body: `{"op":"Sleep","id":"%[1]s","name":"1m"}`,
 			status: devserver.StatusCompleted, output: `null`, took: took(time.Minute)},
 		{name: "OpNameAnyCase", body: `[{"op":"sleep","id":"%[1]s","name":"1m"}]`,
