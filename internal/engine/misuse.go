@@ -52,6 +52,8 @@ func (r *Run) claim(b *branch, kind, stepID string) error {
 		reason = fmt.Sprintf("was called while step %q was still being called, from another goroutine: %s", b.current, useParallel)
 	case b.halted:
 		reason = fmt.Sprintf("was called after step %q had stopped the goroutine it belongs to, so it was called from another goroutine: %s", b.haltedAt, useParallel)
+	case b.state == ended && b.parent == nil:
+		reason = "was called after the function returned, from a goroutine it started; " + useParallel
 	case b.state == ended:
 		reason = "was called after its step.Parallel branch returned, from a goroutine the branch started; " + useParallel
 	default:
