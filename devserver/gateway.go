@@ -68,13 +68,12 @@ var gatewayMethods = map[string]bool{
 
 // gatewayRequest is a request built from a gateway op, ready to send.
 type gatewayRequest struct {
-	ai      bool
-	method  string
-	url     string // with a gemini key, if any
-	shown   string // what timelines show: no query, so no key
-	header  http.Header
-	body    []byte
-	display string
+	ai     bool
+	method string
+	url    string // with a gemini key, if any
+	shown  string // what timelines show: no query, so no key
+	header http.Header
+	body   []byte
 }
 
 // newGatewayRequest reads a Gateway or AIGateway op's opts.

@@ -46,15 +46,15 @@ var stepS = wire.HashStepID("s")
 func TestOpShapesFromEverySDK(t *testing.T) {
 	t.Parallel()
 	type seen struct {
-		method, path, body string
-		header             http.Header
+		method, path, query, body string
+		header                    http.Header
 	}
 	var mu sync.Mutex
 	var requests []seen
 	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		mu.Lock()
-		requests = append(requests, seen{r.Method, r.URL.Path, string(b), r.Header.Clone()})
+		requests = append(requests, seen{r.Method, r.URL.Path, r.URL.RawQuery, string(b), r.Header.Clone()})
 		mu.Unlock()
 		switch r.URL.Path {
 		case "/missing":
@@ -127,6 +127,8 @@ func TestOpShapesFromEverySDK(t *testing.T) {
 			status: devserver.StatusFailed, has: []string{"invalid http method"}},
 		{name: "AIGateway (step.ai.infer)", body: `[{"op":"AIGateway","id":"%[1]s","name":"s","opts":{"url":"%[2]s/v1/messages","format":"anthropic","auth_key":"sk-secret-1","body":{"model":"m"}}}]`,
 			status: devserver.StatusCompleted, output: `{"data":{"echo":"{\"model\":\"m\"}"}}`},
+		{name: "AIGatewayGemini", body: `[{"op":"AIGateway","id":"%[1]s","name":"s","opts":{"url":"%[2]s/gemini?alt=sse","format":"gemini","auth_key":"sk-secret-3","body":{}}}]`,
+			status: devserver.StatusCompleted, output: `{"data":{"echo":"{}"}}`},
 		{name: "AIGatewayErrorStatus", body: `[{"op":"AIGateway","id":"%[1]s","name":"s","opts":{"url":"%[2]s/ai-broken","auth_key":"sk-secret-2","body":{}}}]`,
 			status: devserver.StatusCompleted, has: []string{`{"error":{"name":"AIGatewayError","message":"Error making AI request: unsuccessful status code: 500"`, `"data":{"error":"overloaded"}`}},
 	}
@@ -156,6 +158,9 @@ func TestOpShapesFromEverySDK(t *testing.T) {
 		require.Equal(t, http.MethodPost, ai.method)
 		require.Equal(t, "sk-secret-1", ai.header.Get("X-Api-Key"))
 		require.Equal(t, "application/json", ai.header.Get("Content-Type"))
+		gemini := byPath["/gemini"]
+		require.Equal(t, "alt=sse&key=sk-secret-3", gemini.query)
+		require.Empty(t, gemini.header.Get("Authorization"))
 		broken := byPath["/ai-broken"]
 		require.Equal(t, "Bearer sk-secret-2", broken.header.Get("Authorization"))
 	})
