@@ -144,3 +144,47 @@ func BenchmarkParallelDiscovery(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkParallelReplay measures a call that replays n parallel
+// branches whose steps are all memoized, to completion.
+func BenchmarkParallelReplay(b *testing.B) {
+	for _, n := range []int{10, 100} {
+		b.Run(fmt.Sprintf("branches=%d", n), func(b *testing.B) {
+			c := devClient(b)
+			fns := make([]func(context.Context) (benchItem, error), n)
+			var memos []memo
+			for i := range fns {
+				id := fmt.Sprintf("branch-%d", i)
+				memos = append(memos, data(id, fmt.Sprintf(`{"i":%d,"name":"item-%d"}`, i, i)))
+				fns[i] = func(ctx context.Context) (benchItem, error) {
+					return step.Run(ctx, id, func(ctx context.Context) (benchItem, error) { return benchItem{}, nil })
+				}
+			}
+			_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, inngest.OnEvent("test/event"),
+				func(ctx context.Context, in inngest.Input[anyData]) (int, error) {
+					out, err := step.Parallel(ctx, fns...)
+					return len(out), err
+				})
+			if err != nil {
+				b.Fatal(err)
+			}
+			h := newHandler(c)
+			body := callBody(b, testEvent, memos, nil)
+			req := httptest.NewRequest(http.MethodPost, "/api/inngest?fnId=app-fn&stepId=step", nil)
+			req.ContentLength = int64(len(body))
+			rd := bytes.NewReader(body)
+			w := &discardWriter{header: http.Header{}}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				rd.Reset(body)
+				req.Body = io.NopCloser(rd)
+				w.code = 0
+				h.ServeHTTP(w, req)
+				if w.code != http.StatusOK {
+					b.Fatalf("status %d", w.code)
+				}
+			}
+		})
+	}
+}
