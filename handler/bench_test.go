@@ -60,26 +60,31 @@ func BenchmarkCall(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			h := newHandler(c)
-			b.ReportAllocs()
-			b.SetBytes(int64(len(body)))
-			b.ResetTimer()
-			// The request is built once and its body rewound each time, so
-			// the loop measures the handler rather than request parsing.
-			req := httptest.NewRequest(http.MethodPost, "/api/inngest?fnId=app-fn&stepId=step", nil)
-			req.ContentLength = int64(len(body))
-			rd := bytes.NewReader(body)
-			w := &discardWriter{header: http.Header{}}
-			for i := 0; i < b.N; i++ {
-				rd.Reset(body)
-				req.Body = io.NopCloser(rd)
-				w.code = 0
-				h.ServeHTTP(w, req)
-				if w.code != http.StatusOK {
-					b.Fatalf("status %d", w.code)
-				}
-			}
+			serveCalls(b, newHandler(c), body, http.StatusOK)
 		})
+	}
+}
+
+// serveCalls sends h the call request body b.N times and fails unless
+// each answer has status want. The request is built once and its body
+// rewound each time, so the loop measures the handler rather than request
+// parsing.
+func serveCalls(b *testing.B, h http.Handler, body []byte, want int) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	b.ResetTimer()
+	req := httptest.NewRequest(http.MethodPost, "/api/inngest?fnId=app-fn&stepId=step", nil)
+	req.ContentLength = int64(len(body))
+	rd := bytes.NewReader(body)
+	w := &discardWriter{header: http.Header{}}
+	for i := 0; i < b.N; i++ {
+		rd.Reset(body)
+		req.Body = io.NopCloser(rd)
+		w.code = 0
+		h.ServeHTTP(w, req)
+		if w.code != want {
+			b.Fatalf("status %d", w.code)
+		}
 	}
 }
 
@@ -124,23 +129,7 @@ func BenchmarkParallelDiscovery(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			h := newHandler(c)
-			body := callBody(b, testEvent, nil, nil)
-			req := httptest.NewRequest(http.MethodPost, "/api/inngest?fnId=app-fn&stepId=step", nil)
-			req.ContentLength = int64(len(body))
-			rd := bytes.NewReader(body)
-			w := &discardWriter{header: http.Header{}}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				rd.Reset(body)
-				req.Body = io.NopCloser(rd)
-				w.code = 0
-				h.ServeHTTP(w, req)
-				if w.code != http.StatusPartialContent {
-					b.Fatalf("status %d", w.code)
-				}
-			}
+			serveCalls(b, newHandler(c), callBody(b, testEvent, nil, nil), http.StatusPartialContent)
 		})
 	}
 }
@@ -168,23 +157,7 @@ func BenchmarkParallelReplay(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			h := newHandler(c)
-			body := callBody(b, testEvent, memos, nil)
-			req := httptest.NewRequest(http.MethodPost, "/api/inngest?fnId=app-fn&stepId=step", nil)
-			req.ContentLength = int64(len(body))
-			rd := bytes.NewReader(body)
-			w := &discardWriter{header: http.Header{}}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				rd.Reset(body)
-				req.Body = io.NopCloser(rd)
-				w.code = 0
-				h.ServeHTTP(w, req)
-				if w.code != http.StatusOK {
-					b.Fatalf("status %d", w.code)
-				}
-			}
+			serveCalls(b, newHandler(c), callBody(b, testEvent, memos, nil), http.StatusOK)
 		})
 	}
 }
