@@ -68,6 +68,14 @@
 // Failures emit inngest/function.failed, cancellations
 // inngest/function.cancelled, and every run's end inngest/function.finished.
 //
+// Answers are read as the real server reads them, so apps of every SDK run
+// unmodified: every op shape it accepts (a sleep's duration or a wait's
+// event in the op's name, as inngest-js sends them; one op object or an
+// array), and Gateway and AIGateway ops (step.fetch, step.ai.infer),
+// whose HTTP request the server makes and memoizes. Run IDs and the IDs
+// SendEvent and POST /e return are ULIDs of the server's own; an event's
+// "id" field stays the sender's, its idempotency key.
+//
 // Pauses (waits and cancelOn rules) are indexed by event name and, when
 // the expression has the form `async.<field> == <event field or literal>`,
 // by that field's value, so an incoming event meets only the pauses that
