@@ -40,7 +40,7 @@ func invoke[T, R any](ctx context.Context, c *Client, spec *app.Function, call *
 	run := engine.New(in)
 	rc := call.Req.Ctx
 	logger := newRunLogger(in.Logger.Handler(), run, spec.Slug, rc.RunID, rc.Attempt)
-	ctx = context.WithValue(ctx, loggerKey{}, logger)
+	ctx = app.NewContext(context.WithValue(ctx, loggerKey{}, logger), c.app)
 	res := run.Execute(ctx, func(ctx context.Context) (json.RawMessage, error) {
 		out, err := fn(ctx, Input[T]{Event: first, Events: events, RunID: rc.RunID, Attempt: rc.Attempt, Logger: logger})
 		return transformOutput(ctx, mws, mc, out, err)

@@ -11,7 +11,6 @@ import (
 
 	"github.com/durablefn/inngest/internal/app"
 	"github.com/durablefn/inngest/internal/sign"
-	"github.com/durablefn/inngest/internal/wire"
 	"github.com/durablefn/inngest/middleware"
 )
 
@@ -79,25 +78,13 @@ type ClientConfig struct {
 // Client has no configuration: Send and CreateFunction return an error
 // saying to use NewClient, and handler.New serves an error.
 type Client struct {
-	app *app.App
+	handle // how the handler and the test engine reach app (app.Of)
+	app    *app.App
 }
 
-func init() {
-	app.Of = func(c any) (*app.App, bool) {
-		cl, ok := c.(*Client)
-		if !ok || cl == nil || cl.app == nil {
-			return nil, false
-		}
-		return cl.app, true
-	}
-	app.EncodeEvent = func(e any) (wire.Event, error) {
-		s, ok := e.(Sendable)
-		if !ok {
-			return wire.Event{}, fmt.Errorf("%T is not an event", e)
-		}
-		return s.toWire()
-	}
-}
+// handle is an unexported name for app.Handle, so that embedding it adds
+// nothing to the Client's API.
+type handle = app.Handle
 
 // NewClient returns a client configured from cfg and the environment.
 func NewClient(cfg ClientConfig) (*Client, error) {
@@ -105,8 +92,10 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{app: app.New(resolved)}
-	c.app.Sender = wireSender{c}
+	a := app.New(resolved)
+	c := &Client{handle: app.NewHandle(a), app: a}
+	a.Sender = wireSender{c}
+	a.Encode = encodeSendable
 	return c, nil
 }
 

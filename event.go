@@ -65,6 +65,16 @@ func (e Event[T]) toWire() (wire.Event, error) {
 	return w, nil
 }
 
+// encodeSendable encodes e, a Sendable, for the packages that cannot name
+// Sendable's method (app.App.Encode).
+func encodeSendable(e any) (wire.Event, error) {
+	s, ok := e.(Sendable)
+	if !ok {
+		return wire.Event{}, fmt.Errorf("%T is not an event", e)
+	}
+	return s.toWire()
+}
+
 func objectData(data []byte) ([]byte, error) {
 	t := bytes.TrimSpace(data)
 	if wire.IsNull(t) {

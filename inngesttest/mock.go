@@ -19,6 +19,7 @@ type Option func(*config)
 // run the Run call makes: the function, the functions it invokes in
 // process and its onFailure handler.
 type config struct {
+	encode func(event any) (wire.Event, error) // the client's
 	events []wire.Event
 	start  time.Time
 	runID  string
@@ -32,8 +33,9 @@ type config struct {
 	errs []error
 }
 
-func newConfig(opts []Option) *config {
+func newConfig(a *app.App, opts []Option) *config {
 	c := &config{
+		encode:  a.Encode,
 		steps:   map[string]func(int) (json.RawMessage, error){},
 		sends:   map[string]func([]inngest.GenericEvent) ([]string, error){},
 		invokes: map[string]invokeMock{},
@@ -59,7 +61,7 @@ func Event(events ...inngest.Sendable) Option {
 				c.errs = append(c.errs, fmt.Errorf("inngesttest.Event: event %d is nil", i))
 				continue
 			}
-			w, err := app.EncodeEvent(e)
+			w, err := c.encode(e)
 			if err != nil {
 				c.errs = append(c.errs, fmt.Errorf("inngesttest.Event: %w", err))
 				continue
@@ -234,7 +236,7 @@ func mockInvoke[T, R any](name, stepID string, d time.Duration, fn func(data T) 
 // test.
 func MockWaitForEvent[T any](stepID string, ev inngest.Event[T]) Option {
 	return func(c *config) {
-		w, err := app.EncodeEvent(ev)
+		w, err := c.encode(ev)
 		if err != nil {
 			c.errs = append(c.errs, fmt.Errorf("inngesttest.MockWaitForEvent(%q): %w", stepID, err))
 			return

@@ -78,7 +78,7 @@ func newEngine(t testing.TB, c *inngest.Client, opts []Option) *engine {
 	if !ok {
 		t.Fatalf("inngesttest.Run needs a client from inngest.NewClient or inngesttest.NewClient")
 	}
-	cfg := newConfig(opts)
+	cfg := newConfig(a, opts)
 	for _, err := range cfg.errs {
 		t.Errorf("%v", err)
 	}

@@ -241,12 +241,16 @@ func SendEvent(ctx context.Context, id string, events ...inngest.Sendable) ([]st
 	if len(events) == 0 {
 		return nil, fmt.Errorf("inngest: step.SendEvent(%q) has no events", id)
 	}
+	a, ok := app.FromContext(ctx)
+	if !ok {
+		return nil, fmt.Errorf("inngest: step.SendEvent(%q) %w", id, engine.ErrNotInFunction)
+	}
 	ws := make([]wire.Event, len(events))
 	for i, e := range events {
 		if e == nil {
 			return nil, fmt.Errorf("inngest: step.SendEvent(%q): event %d is nil", id, i)
 		}
-		if ws[i], err = app.EncodeEvent(e); err != nil {
+		if ws[i], err = a.Encode(e); err != nil {
 			return nil, fmt.Errorf("inngest: step.SendEvent(%q): %w", id, err)
 		}
 	}

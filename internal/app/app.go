@@ -1,6 +1,11 @@
 // Package app holds a client's resolved configuration and its function
-// registry, shared by the root package (which fills it) and the handler
-// (which serves it).
+// registry, shared by the root package (which fills it), the handler
+// (which serves it), package step and the test engine.
+//
+// Nothing here is global. The handler and the test engine reach a
+// client's App with [Of], through the [Handle] every inngest.Client
+// embeds; package step reaches the App of the run it is called in with
+// [FromContext].
 package app
 
 import (
@@ -62,6 +67,9 @@ type App struct {
 	Config Config
 	// Sender sends events; set by the client.
 	Sender engine.Sender
+	// Encode encodes an inngest.Sendable, which only the root package
+	// can do; set by the client.
+	Encode func(event any) (wire.Event, error)
 
 	mu   sync.RWMutex
 	fns  []*Function
@@ -117,8 +125,43 @@ func (a *App) Functions() []*Function {
 	return out
 }
 
-// EncodeEvent encodes an inngest.Sendable. The root package sets it.
-var EncodeEvent func(event any) (wire.Event, error)
+// Handle gives the packages of this module the App behind an
+// inngest.Client, and gives users nothing: the client embeds it through
+// an unexported alias, so *inngest.Client gains the unexported method
+// appOf, which only [Of] can call.
+type Handle struct{ app *App }
 
-// Of returns the registry of a *inngest.Client. The root package sets it.
-var Of func(client any) (*App, bool)
+// NewHandle returns the Handle of a.
+func NewHandle(a *App) Handle { return Handle{app: a} }
+
+func (h *Handle) appOf() *App { return h.app }
+
+// holder is what embeds a Handle: *inngest.Client.
+type holder interface{ appOf() *App }
+
+// Of returns the App behind client, and false for a nil client or one
+// not made by inngest.NewClient (a zero Client).
+func Of[C any, P interface {
+	*C
+	holder
+}](client P) (*App, bool) {
+	if client == nil {
+		return nil, false
+	}
+	a := client.appOf()
+	return a, a != nil
+}
+
+type ctxKey struct{}
+
+// NewContext returns ctx carrying a: the App of the function that runs
+// with ctx, for its steps.
+func NewContext(ctx context.Context, a *App) context.Context {
+	return context.WithValue(ctx, ctxKey{}, a)
+}
+
+// FromContext returns the App of the function that runs with ctx.
+func FromContext(ctx context.Context) (*App, bool) {
+	a, ok := ctx.Value(ctxKey{}).(*App)
+	return a, ok
+}
