@@ -101,6 +101,20 @@ func (e EventType[T]) New(data T) Event[T] {
 	return Event[T]{Name: string(e), Data: data}
 }
 
+// NewMany builds one event of this type per element of data, in order,
+// to send together, as a fan-out does:
+//
+//	ids, err := step.SendEvent(ctx, "fan-out", DigestDue.NewMany(users)...)
+//
+// Each event starts its own runs of the functions it triggers.
+func (e EventType[T]) NewMany(data []T) []Sendable {
+	out := make([]Sendable, len(data))
+	for i, d := range data {
+		out[i] = e.New(d)
+	}
+	return out
+}
+
 // Trigger returns a trigger on this event type.
 func (e EventType[T]) Trigger() Trigger[T] {
 	return Trigger[T]{list: []wire.Trigger{{Event: string(e)}}}

@@ -58,11 +58,7 @@ func Register(c *inngest.Client, store Store) (*Functions, error) {
 			if err != nil || len(users) == 0 {
 				return FanOut{}, err
 			}
-			events := make([]inngest.Sendable, len(users))
-			for i, u := range users {
-				events[i] = DigestEmail.New(u)
-			}
-			ids, err := step.SendEvent(ctx, "fan-out", events...)
+			ids, err := step.SendEvent(ctx, "fan-out", DigestEmail.NewMany(users)...)
 			return FanOut{Users: len(users), EventIDs: ids}, err
 		})
 	if err != nil {
