@@ -265,15 +265,6 @@ func (e *Env) FreezeTime(fn func() error) error {
 	return err
 }
 
-// WaitIdle waits until nothing is left to do (embedded mode), or returns at
-// once (served mode).
-func (e *Env) WaitIdle(ctx context.Context) error {
-	if e.Server == nil {
-		return nil
-	}
-	return e.Server.WaitIdle(ctx)
-}
-
 // Print writes a run's outcome and, when known, its timeline.
 func (e *Env) Print(r Run) {
 	if r.Timeline != "" {
