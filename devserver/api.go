@@ -179,7 +179,7 @@ func (s *Server) handleSyncApp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.SyncApp(r.Context(), in.URL); err != nil {
-		writeError(w, http.StatusBadGateway, err.Error())
+		writeSyncAppError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true})
