@@ -138,7 +138,7 @@ func TestHumanInTheLoopApproved(t *testing.T) {
 	require.Equal(t, []string{"wait-approval", "pay"}, res.StepIDs())
 	w := res.Step("wait-approval")
 	require.Equal(t, inngesttest.KindWaitForEvent, w.Kind)
-	require.Equal(t, &inngesttest.WaitOptions{Event: "invoice/approved", If: "async.data.invoiceId == event.data.id", Timeout: 7 * 24 * time.Hour}, w.Wait)
+	require.Equal(t, &inngesttest.WaitRecord{Event: "invoice/approved", If: "async.data.invoiceId == event.data.id", Timeout: 7 * 24 * time.Hour}, w.Wait)
 	require.False(t, w.TimedOut)
 	require.Zero(t, res.Duration())
 }

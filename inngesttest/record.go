@@ -168,10 +168,10 @@ type StepRecord struct {
 	Sleep time.Duration
 	// Until is the virtual time a sleep step resumed at.
 	Until time.Time
-	// Wait holds the options of a waitForEvent step.
-	Wait *WaitOptions
-	// Invoke holds the options of an invoke step.
-	Invoke *InvokeOptions
+	// Wait holds what a waitForEvent step asked for.
+	Wait *WaitRecord
+	// Invoke holds what an invoke step asked for.
+	Invoke *InvokeRecord
 	// Sent holds the events a sendEvent step sent.
 	Sent []inngest.GenericEvent
 
@@ -216,8 +216,9 @@ func (s *StepRecord) Decode(v any) error {
 	return nil
 }
 
-// WaitOptions are the options of a waitForEvent step as sent on the wire.
-type WaitOptions struct {
+// WaitRecord records what a waitForEvent step asked for, as sent on the
+// wire.
+type WaitRecord struct {
 	// Event is the awaited event's name.
 	Event string
 	// If is the match expression; empty when none.
@@ -226,8 +227,9 @@ type WaitOptions struct {
 	Timeout time.Duration
 }
 
-// InvokeOptions are the options of an invoke step as sent on the wire.
-type InvokeOptions struct {
+// InvokeRecord records what an invoke step asked for, as sent on the
+// wire.
+type InvokeRecord struct {
 	// FunctionID is the invoked function's full ID.
 	FunctionID string
 	// Data is the invocation event's data.

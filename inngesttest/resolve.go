@@ -67,7 +67,7 @@ func (r *runner) describe(rec *StepRecord, op wire.Op) {
 		if err != nil {
 			e.fatalf("waitForEvent step %q: timeout: %v", rec.ID, err)
 		}
-		rec.Wait = &WaitOptions{Event: o.Event, Timeout: d}
+		rec.Wait = &WaitRecord{Event: o.Event, Timeout: d}
 		if o.If != nil {
 			rec.Wait.If = *o.If
 		}
@@ -77,7 +77,7 @@ func (r *runner) describe(rec *StepRecord, op wire.Op) {
 		if err := json.Unmarshal(op.Opts, &o); err != nil {
 			e.fatalf("invoke step %q has malformed opts %s: %v", rec.ID, op.Opts, err)
 		}
-		rec.Invoke = &InvokeOptions{FunctionID: o.FunctionID, Data: o.Payload.Data}
+		rec.Invoke = &InvokeRecord{FunctionID: o.FunctionID, Data: o.Payload.Data}
 		if o.Timeout != "" {
 			d, err := timestr.Parse(o.Timeout)
 			if err != nil {

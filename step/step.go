@@ -58,13 +58,13 @@ import (
 	"github.com/durablefn/inngest/internal/wire"
 )
 
-func start(ctx context.Context, kind, id string) (*engine.Run, error) {
-	if id == "" {
+func start(ctx context.Context, kind, stepID string) (*engine.Run, error) {
+	if stepID == "" {
 		return nil, fmt.Errorf("inngest: %s needs a step ID", kind)
 	}
-	r, err := engine.FromContext(ctx, kind, id)
+	r, err := engine.FromContext(ctx, kind, stepID)
 	if errors.Is(err, engine.ErrNotInFunction) {
-		return nil, fmt.Errorf("inngest: %s(%q) %w", kind, id, err)
+		return nil, fmt.Errorf("inngest: %s(%q) %w", kind, stepID, err)
 	}
 	return r, err
 }
@@ -82,21 +82,21 @@ var ErrMisuse = engine.ErrMisuse
 // retry (or at once for an inngest.NonRetriable error) Run returns an
 // *inngest.StepError. An error wrapped with inngest.RetryAfter delays the
 // retry.
-func Run[T any](ctx context.Context, id string, fn func(ctx context.Context) (T, error)) (T, error) {
+func Run[T any](ctx context.Context, stepID string, fn func(ctx context.Context) (T, error)) (T, error) {
 	var zero T
-	r, err := start(ctx, "step.Run", id)
+	r, err := start(ctx, "step.Run", stepID)
 	if err != nil {
 		return zero, err
 	}
 	if fn == nil {
-		return zero, fmt.Errorf("inngest: step.Run(%q) has no function", id)
+		return zero, fmt.Errorf("inngest: step.Run(%q) has no function", stepID)
 	}
-	ref, raw, ok, err := r.Lookup(ctx, "step.Run", id)
+	ref, raw, ok, err := r.Lookup(ctx, "step.Run", stepID)
 	if err != nil {
 		return zero, err
 	}
 	if ok {
-		return decodeOutcome[T](r, id, raw)
+		return decodeOutcome[T](r, stepID, raw)
 	}
 	r.RunStep(ctx, ref, "step.run", func(ctx context.Context) (json.RawMessage, error) {
 		v, err := fn(ctx)
@@ -105,27 +105,27 @@ func Run[T any](ctx context.Context, id string, fn func(ctx context.Context) (T,
 		}
 		out, err := json.Marshal(v)
 		if err != nil {
-			return nil, inngest.NonRetriable(fmt.Errorf("inngest: step.Run(%q): encoding the result: %w", id, err))
+			return nil, inngest.NonRetriable(fmt.Errorf("inngest: step.Run(%q): encoding the result: %w", stepID, err))
 		}
 		return out, nil
 	})
 	panic("unreachable")
 }
 
-func decodeOutcome[T any](r *engine.Run, id string, raw json.RawMessage) (T, error) {
+func decodeOutcome[T any](r *engine.Run, stepID string, raw json.RawMessage) (T, error) {
 	var v T
 	out, err := wire.ParseStepOutcome(raw)
 	if err != nil {
-		return v, unusable(r, fmt.Errorf("inngest: step %q: %w", id, err))
+		return v, unusable(r, fmt.Errorf("inngest: step %q: %w", stepID, err))
 	}
 	if out.Error != nil {
-		return v, &inngest.StepError{Name: out.Error.Name, Message: out.Error.Message, Stack: out.Error.Stack, StepID: id}
+		return v, &inngest.StepError{Name: out.Error.Name, Message: out.Error.Message, Stack: out.Error.Stack, StepID: stepID}
 	}
 	if wire.IsNull(out.Data) {
 		return v, nil
 	}
 	if err := json.Unmarshal(out.Data, &v); err != nil {
-		return v, unusable(r, fmt.Errorf("inngest: step %q: its saved result does not decode into %T: %w", id, v, err))
+		return v, unusable(r, fmt.Errorf("inngest: step %q: its saved result does not decode into %T: %w", stepID, v, err))
 	}
 	return v, nil
 }
@@ -139,15 +139,15 @@ func unusable(r *engine.Run, err error) error {
 
 // Sleep pauses the run for d. The process does not wait: the server calls
 // the function again when the time is up.
-func Sleep(ctx context.Context, id string, d time.Duration) error {
-	r, err := start(ctx, "step.Sleep", id)
+func Sleep(ctx context.Context, stepID string, d time.Duration) error {
+	r, err := start(ctx, "step.Sleep", stepID)
 	if err != nil {
 		return err
 	}
 	if d < 0 {
-		return fmt.Errorf("inngest: step.Sleep(%q): negative duration %s", id, d)
+		return fmt.Errorf("inngest: step.Sleep(%q): negative duration %s", stepID, d)
 	}
-	ref, _, ok, err := r.Lookup(ctx, "step.Sleep", id)
+	ref, _, ok, err := r.Lookup(ctx, "step.Sleep", stepID)
 	if err != nil || ok {
 		return err
 	}
@@ -156,15 +156,15 @@ func Sleep(ctx context.Context, id string, d time.Duration) error {
 }
 
 // SleepUntil pauses the run until t. A time in the past resumes at once.
-func SleepUntil(ctx context.Context, id string, t time.Time) error {
-	r, err := start(ctx, "step.SleepUntil", id)
+func SleepUntil(ctx context.Context, stepID string, t time.Time) error {
+	r, err := start(ctx, "step.SleepUntil", stepID)
 	if err != nil {
 		return err
 	}
 	if t.IsZero() {
-		return fmt.Errorf("inngest: step.SleepUntil(%q): zero time", id)
+		return fmt.Errorf("inngest: step.SleepUntil(%q): zero time", stepID)
 	}
-	ref, _, ok, err := r.Lookup(ctx, "step.SleepUntil", id)
+	ref, _, ok, err := r.Lookup(ctx, "step.SleepUntil", stepID)
 	if err != nil || ok {
 		return err
 	}
@@ -187,29 +187,29 @@ type WaitOpts struct {
 // WaitForEvent pauses the run until an event of type ev arrives that
 // matches opts, or the timeout passes. It returns the event, or nil when
 // the timeout passed first.
-func WaitForEvent[T any](ctx context.Context, id string, ev inngest.EventType[T], opts WaitOpts) (*inngest.Event[T], error) {
-	r, err := start(ctx, "step.WaitForEvent", id)
+func WaitForEvent[T any](ctx context.Context, stepID string, ev inngest.EventType[T], opts WaitOpts) (*inngest.Event[T], error) {
+	r, err := start(ctx, "step.WaitForEvent", stepID)
 	if err != nil {
 		return nil, err
 	}
 	if ev.Name() == "" {
-		return nil, fmt.Errorf("inngest: step.WaitForEvent(%q) needs an event name", id)
+		return nil, fmt.Errorf("inngest: step.WaitForEvent(%q) needs an event name", stepID)
 	}
 	if opts.Timeout <= 0 {
-		return nil, fmt.Errorf("inngest: step.WaitForEvent(%q) needs a positive Timeout", id)
+		return nil, fmt.Errorf("inngest: step.WaitForEvent(%q) needs a positive Timeout", stepID)
 	}
 	expr := opts.If
 	if opts.Match != "" {
 		m, err := inngest.MatchExpressionFor(ev, opts.Match)
 		if err != nil {
-			return nil, fmt.Errorf("inngest: step.WaitForEvent(%q): %w", id, err)
+			return nil, fmt.Errorf("inngest: step.WaitForEvent(%q): %w", stepID, err)
 		}
 		if expr != "" {
 			m = "(" + expr + ") && " + m
 		}
 		expr = m
 	}
-	ref, raw, ok, err := r.Lookup(ctx, "step.WaitForEvent", id)
+	ref, raw, ok, err := r.Lookup(ctx, "step.WaitForEvent", stepID)
 	if err != nil {
 		return nil, err
 	}
@@ -219,7 +219,7 @@ func WaitForEvent[T any](ctx context.Context, id string, ev inngest.EventType[T]
 		}
 		var got inngest.Event[T]
 		if err := json.Unmarshal(raw, &got); err != nil {
-			return nil, unusable(r, fmt.Errorf("inngest: step.WaitForEvent(%q): the event it received does not decode into %T: %w", id, got.Data, err))
+			return nil, unusable(r, fmt.Errorf("inngest: step.WaitForEvent(%q): the event it received does not decode into %T: %w", stepID, got.Data, err))
 		}
 		return &got, nil
 	}
@@ -233,38 +233,38 @@ func WaitForEvent[T any](ctx context.Context, id string, ev inngest.EventType[T]
 
 // SendEvent sends events as a step, so a replayed run does not send them
 // twice, and returns their IDs.
-func SendEvent(ctx context.Context, id string, events ...inngest.Sendable) ([]string, error) {
-	r, err := start(ctx, "step.SendEvent", id)
+func SendEvent(ctx context.Context, stepID string, events ...inngest.Sendable) ([]string, error) {
+	r, err := start(ctx, "step.SendEvent", stepID)
 	if err != nil {
 		return nil, err
 	}
 	if len(events) == 0 {
-		return nil, fmt.Errorf("inngest: step.SendEvent(%q) has no events", id)
+		return nil, fmt.Errorf("inngest: step.SendEvent(%q) has no events", stepID)
 	}
 	a, ok := app.FromContext(ctx)
 	if !ok {
-		return nil, fmt.Errorf("inngest: step.SendEvent(%q) %w", id, engine.ErrNotInFunction)
+		return nil, fmt.Errorf("inngest: step.SendEvent(%q) %w", stepID, engine.ErrNotInFunction)
 	}
 	ws := make([]wire.Event, len(events))
 	for i, e := range events {
 		if e == nil {
-			return nil, fmt.Errorf("inngest: step.SendEvent(%q): event %d is nil", id, i)
+			return nil, fmt.Errorf("inngest: step.SendEvent(%q): event %d is nil", stepID, i)
 		}
 		if ws[i], err = a.Encode(e); err != nil {
-			return nil, fmt.Errorf("inngest: step.SendEvent(%q): %w", id, err)
+			return nil, fmt.Errorf("inngest: step.SendEvent(%q): %w", stepID, err)
 		}
 	}
-	ref, raw, ok, err := r.Lookup(ctx, "step.SendEvent", id)
+	ref, raw, ok, err := r.Lookup(ctx, "step.SendEvent", stepID)
 	if err != nil {
 		return nil, err
 	}
 	if ok {
-		return decodeOutcome[[]string](r, id, raw)
+		return decodeOutcome[[]string](r, stepID, raw)
 	}
 	sender := r.Sender()
 	if sender == nil {
 		r.Drop(ref)
-		return nil, fmt.Errorf("inngest: step.SendEvent(%q): no event sender configured", id)
+		return nil, fmt.Errorf("inngest: step.SendEvent(%q): no event sender configured", stepID)
 	}
 	r.RunStep(ctx, ref, "step.sendEvent", func(ctx context.Context) (json.RawMessage, error) {
 		ids, err := sender.SendEvents(ctx, ws)
@@ -286,55 +286,55 @@ type InvokeOpts struct {
 
 // Invoke runs another function with data as its event data and waits for
 // its result. A failed run returns an *inngest.StepError.
-func Invoke[T, R any](ctx context.Context, id string, fn *inngest.Function[T, R], data T, opts *InvokeOpts) (R, error) {
+func Invoke[T, R any](ctx context.Context, stepID string, fn *inngest.Function[T, R], data T, opts *InvokeOpts) (R, error) {
 	var zero R
 	if fn == nil {
-		return zero, fmt.Errorf("inngest: step.Invoke(%q) needs a function", id)
+		return zero, fmt.Errorf("inngest: step.Invoke(%q) needs a function", stepID)
 	}
-	return InvokeByID[R](ctx, id, fn.FullID(), data, opts)
+	return InvokeByID[R](ctx, stepID, fn.FullID(), data, opts)
 }
 
 // InvokeByID invokes the function with the given full ID
 // ("<app id>-<function id>"), possibly in another app.
-func InvokeByID[R any](ctx context.Context, id string, functionID string, data any, opts *InvokeOpts) (R, error) {
+func InvokeByID[R any](ctx context.Context, stepID string, functionID string, data any, opts *InvokeOpts) (R, error) {
 	var zero R
-	r, err := start(ctx, "step.Invoke", id)
+	r, err := start(ctx, "step.Invoke", stepID)
 	if err != nil {
 		return zero, err
 	}
 	if functionID == "" {
-		return zero, fmt.Errorf("inngest: step.Invoke(%q) needs a function ID", id)
+		return zero, fmt.Errorf("inngest: step.Invoke(%q) needs a function ID", stepID)
 	}
 	raw, err := json.Marshal(data)
 	if err != nil {
-		return zero, fmt.Errorf("inngest: step.Invoke(%q): encoding data: %w", id, err)
+		return zero, fmt.Errorf("inngest: step.Invoke(%q): encoding data: %w", stepID, err)
 	}
 	if wire.IsNull(raw) {
 		raw = json.RawMessage("{}")
 	}
 	if raw[0] != '{' {
-		return zero, fmt.Errorf("inngest: step.Invoke(%q): data must encode as a JSON object", id)
+		return zero, fmt.Errorf("inngest: step.Invoke(%q): data must encode as a JSON object", stepID)
 	}
 	o := wire.InvokeOpts{FunctionID: functionID, Payload: wire.Event{Data: raw}}
 	if opts != nil {
 		if opts.Timeout < 0 {
-			return zero, fmt.Errorf("inngest: step.Invoke(%q): negative timeout", id)
+			return zero, fmt.Errorf("inngest: step.Invoke(%q): negative timeout", stepID)
 		}
 		if opts.Timeout > 0 {
 			o.Timeout = timestr.Format(opts.Timeout)
 		}
 		if len(opts.User) > 0 {
 			if o.Payload.User, err = json.Marshal(opts.User); err != nil {
-				return zero, fmt.Errorf("inngest: step.Invoke(%q): encoding user: %w", id, err)
+				return zero, fmt.Errorf("inngest: step.Invoke(%q): encoding user: %w", stepID, err)
 			}
 		}
 	}
-	ref, memo, ok, err := r.Lookup(ctx, "step.Invoke", id)
+	ref, memo, ok, err := r.Lookup(ctx, "step.Invoke", stepID)
 	if err != nil {
 		return zero, err
 	}
 	if ok {
-		return decodeOutcome[R](r, id, memo)
+		return decodeOutcome[R](r, stepID, memo)
 	}
 	r.Report(ctx, ref, wire.OpInvokeFunction, o)
 	panic("unreachable")
