@@ -75,7 +75,7 @@ func (o FunctionOpts) validate() error {
 		return fmt.Errorf("ID must be at most 128 characters without spaces, '/', '?', '#' or '&'")
 	}
 	if r := o.retries(); r < 0 || r > MaxRetries {
-		return fmt.Errorf("Retries must be between 0 and %d, got %d", MaxRetries, r)
+		return fmt.Errorf("FunctionOpts.Retries must be between 0 and %d, got %d", MaxRetries, r)
 	}
 	if len(o.Concurrency) > MaxConcurrencyKeys {
 		return fmt.Errorf("at most %d concurrency limits, got %d", MaxConcurrencyKeys, len(o.Concurrency))

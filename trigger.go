@@ -107,7 +107,7 @@ func validateTrigger(t wire.Trigger) error {
 		}
 	case t.Cron != "":
 		if _, err := cronspec.Parse(t.Cron); err != nil {
-			return fmt.Errorf("invalid cron %q: %v", t.Cron, err)
+			return fmt.Errorf("invalid cron %q: %w", t.Cron, err)
 		}
 	default:
 		return errors.New("a trigger needs an event name or a cron schedule")

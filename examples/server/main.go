@@ -83,7 +83,7 @@ func main() {
 	defer stop()
 
 	port := cmp.Or(os.Getenv("PORT"), "3000")
-	ln, err := net.Listen("tcp", ":"+port)
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", ":"+port)
 	if err == nil {
 		appURL := cmp.Or(os.Getenv("APP_URL"), "http://localhost:"+port+"/api/inngest")
 		err = run(ctx, ln, appURL, logger)
