@@ -234,7 +234,12 @@ func (a *app) ended(t *testing.T, eventID, fnID string) apiRun {
 			if last == nil {
 				t.Fatalf("event %s started no run of %s within %s%s", eventID, fnID, runTimeout, a.devLogAbout(eventID))
 			}
-			t.Fatalf("the run did not end within %s: %s%s%s", runTimeout, last, a.runDetail(last.RunID), a.devLogAbout(last.RunID))
+			detail := a.runDetail(last.RunID)
+			hint := ""
+			if a.srv.token != "" && strings.Contains(detail, "Unauthorized") {
+				hint = "\n  the app answered the server's calls 401: the official SDKs verify the signature over the request body canonicalised with JCS (RFC 8785), as the real server signs it"
+			}
+			t.Fatalf("the run did not end within %s: %s%s%s%s", runTimeout, last, hint, detail, a.devLogAbout(last.RunID))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
