@@ -16,7 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/durablefn/inngest/internal/sign"
 	"github.com/durablefn/inngest/internal/wire"
 )
 
@@ -194,15 +193,22 @@ func (s *Server) SyncApp(ctx context.Context, appURL string) error {
 		s.notify()
 		s.mu.Unlock()
 	}()
-	body, _ := json.Marshal(map[string]string{"url": appURL})
+	var sig string
+	body, err := json.Marshal(map[string]string{"url": appURL})
+	if err == nil {
+		body, sig, err = s.signBody(body)
+	}
+	if err != nil {
+		return fmt.Errorf("devserver: syncing %s: %w", appURL, err)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, appURL, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("devserver: syncing %s: %w", appURL, err)
 	}
 	req.Header.Set(wire.HeaderContentType, "application/json")
 	req.Header.Set(wire.HeaderServerKind, wire.ServerKindDev)
-	if s.cfg.SigningKey != "" {
-		req.Header.Set(wire.HeaderSignature, sign.Header(s.cfg.SigningKey, body, time.Now()))
+	if sig != "" {
+		req.Header.Set(wire.HeaderSignature, sig)
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/durablefn/inngest/internal/sign"
 	"github.com/durablefn/inngest/internal/wire"
 )
 
@@ -141,6 +140,10 @@ func (s *Server) send(c *call) callResult {
 	if c.url == "" {
 		return callResult{err: errors.New("the function's URL is invalid")}
 	}
+	body, sig, err := s.signBody(body)
+	if err != nil {
+		return callResult{err: err}
+	}
 	ctx, cancel := context.WithTimeout(s.callCtx(c.it.seq), s.cfg.CallTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
@@ -152,8 +155,8 @@ func (s *Server) send(c *call) callResult {
 	req.Header[wire.HeaderContentType] = contentTypeJSON
 	req.Header[wire.HeaderServerKind] = serverKindDev
 	req.Header[wire.HeaderUserAgent] = userAgent
-	if s.cfg.SigningKey != "" {
-		req.Header.Set(wire.HeaderSignature, sign.Header(s.cfg.SigningKey, body, time.Now()))
+	if sig != "" {
+		req.Header.Set(wire.HeaderSignature, sig)
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
