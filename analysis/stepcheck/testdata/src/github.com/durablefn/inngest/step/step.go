@@ -9,13 +9,13 @@ import (
 	inngest "github.com/durablefn/inngest"
 )
 
-func Run[T any](ctx context.Context, id string, fn func(ctx context.Context) (T, error)) (T, error) {
+func Run[T any](ctx context.Context, stepID string, fn func(ctx context.Context) (T, error)) (T, error) {
 	return fn(ctx)
 }
 
-func Sleep(ctx context.Context, id string, d time.Duration) error { return nil }
+func Sleep(ctx context.Context, stepID string, d time.Duration) error { return nil }
 
-func SleepUntil(ctx context.Context, id string, t time.Time) error { return nil }
+func SleepUntil(ctx context.Context, stepID string, t time.Time) error { return nil }
 
 type WaitOpts struct {
 	Timeout time.Duration
@@ -23,11 +23,11 @@ type WaitOpts struct {
 	Match   string
 }
 
-func WaitForEvent[T any](ctx context.Context, id string, ev inngest.EventType[T], opts WaitOpts) (*inngest.Event[T], error) {
+func WaitForEvent[T any](ctx context.Context, stepID string, ev inngest.EventType[T], opts WaitOpts) (*inngest.Event[T], error) {
 	return nil, nil
 }
 
-func SendEvent(ctx context.Context, id string, events ...inngest.Sendable) ([]string, error) {
+func SendEvent(ctx context.Context, stepID string, events ...inngest.Sendable) ([]string, error) {
 	return nil, nil
 }
 
@@ -36,12 +36,12 @@ type InvokeOpts struct {
 	User    map[string]any
 }
 
-func Invoke[T, R any](ctx context.Context, id string, fn *inngest.Function[T, R], data T, opts *InvokeOpts) (R, error) {
+func Invoke[T, R any](ctx context.Context, stepID string, fn *inngest.Function[T, R], data T, opts *InvokeOpts) (R, error) {
 	var zero R
 	return zero, nil
 }
 
-func InvokeByID[R any](ctx context.Context, id string, functionID string, data any, opts *InvokeOpts) (R, error) {
+func InvokeByID[R any](ctx context.Context, stepID string, functionID string, data any, opts *InvokeOpts) (R, error) {
 	var zero R
 	return zero, nil
 }
