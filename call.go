@@ -36,13 +36,16 @@ func invoke[T, R any](ctx context.Context, c *Client, spec *app.Function, call *
 	if in.Sender == nil {
 		in.Sender = c.senderFor(mws)
 	}
+	in.Encode = c.app.Encode
 	in.Logger = c.baseLogger(ctx, in.Logger)
 	run := engine.New(in)
-	rc := call.Req.Ctx
-	logger := newRunLogger(in.Logger.Handler(), run, spec.Slug, rc.RunID, rc.Attempt)
-	ctx = app.NewContext(context.WithValue(ctx, loggerKey{}, logger), c.app)
+	// The closure keeps the two fields it needs, not the whole call
+	// context, which would then move to the heap on every call.
+	runID, attempt := call.Req.Ctx.RunID, call.Req.Ctx.Attempt
+	logger := newRunLogger(in.Logger.Handler(), run, spec.Slug, runID, attempt)
+	ctx = context.WithValue(ctx, loggerKey{}, logger)
 	res := run.Execute(ctx, func(ctx context.Context) (json.RawMessage, error) {
-		out, err := fn(ctx, Input[T]{Event: first, Events: events, RunID: rc.RunID, Attempt: rc.Attempt, Logger: logger})
+		out, err := fn(ctx, Input[T]{Event: first, Events: events, RunID: runID, Attempt: attempt, Logger: logger})
 		return transformOutput(ctx, mws, mc, out, err)
 	})
 	if len(mws) > 0 && run.Executed() {

@@ -52,7 +52,6 @@ import (
 	"time"
 
 	inngest "github.com/durablefn/inngest"
-	"github.com/durablefn/inngest/internal/app"
 	"github.com/durablefn/inngest/internal/engine"
 	"github.com/durablefn/inngest/internal/timestr"
 	"github.com/durablefn/inngest/internal/wire"
@@ -241,16 +240,12 @@ func SendEvent(ctx context.Context, stepID string, events ...inngest.Sendable) (
 	if len(events) == 0 {
 		return nil, fmt.Errorf("inngest: step.SendEvent(%q) has no events", stepID)
 	}
-	a, ok := app.FromContext(ctx)
-	if !ok {
-		return nil, fmt.Errorf("inngest: step.SendEvent(%q) %w", stepID, engine.ErrNotInFunction)
-	}
 	ws := make([]wire.Event, len(events))
 	for i, e := range events {
 		if e == nil {
 			return nil, fmt.Errorf("inngest: step.SendEvent(%q): event %d is nil", stepID, i)
 		}
-		if ws[i], err = a.Encode(e); err != nil {
+		if ws[i], err = r.Encode(e); err != nil {
 			return nil, fmt.Errorf("inngest: step.SendEvent(%q): %w", stepID, err)
 		}
 	}

@@ -151,17 +151,3 @@ func Of[C any, P interface {
 	a := client.appOf()
 	return a, a != nil
 }
-
-type ctxKey struct{}
-
-// NewContext returns ctx carrying a: the App of the function that runs
-// with ctx, for its steps.
-func NewContext(ctx context.Context, a *App) context.Context {
-	return context.WithValue(ctx, ctxKey{}, a)
-}
-
-// FromContext returns the App of the function that runs with ctx.
-func FromContext(ctx context.Context) (*App, bool) {
-	a, ok := ctx.Value(ctxKey{}).(*App)
-	return a, ok
-}

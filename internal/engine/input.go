@@ -29,6 +29,8 @@ type Input struct {
 	Logger *slog.Logger
 	// Sender sends events on behalf of step.SendEvent.
 	Sender Sender
+	// Encode turns an event given to step.SendEvent into its wire form.
+	Encode func(event any) (wire.Event, error)
 	// Hooks are per-step callbacks (middleware). May be nil.
 	Hooks *Hooks
 	// Now returns the current time; nil means time.Now.

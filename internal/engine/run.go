@@ -187,6 +187,14 @@ func New(in Input) *Run {
 // Sender returns the event sender, or nil.
 func (r *Run) Sender() Sender { return r.in.Sender }
 
+// Encode turns an event given to step.SendEvent into its wire form.
+func (r *Run) Encode(event any) (wire.Event, error) {
+	if r.in.Encode == nil {
+		return wire.Event{}, errors.New("no event encoder configured")
+	}
+	return r.in.Encode(event)
+}
+
 // Executed reports whether the function reached code that was not
 // memoized in this request.
 func (r *Run) Executed() bool {
