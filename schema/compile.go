@@ -118,6 +118,18 @@ func compileAt(raw []byte, at string) (*node, error) {
 		minItems: r.MinItems, maxItems: r.MaxItems, unique: r.UniqueItems,
 		minLength: r.MinLength, maxLength: r.MaxLength, format: r.Format,
 	}
+	if err := n.compileStructure(&r, at); err != nil {
+		return nil, err
+	}
+	if err := n.compileValues(&r, at); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// compileStructure compiles the keywords of r that hold types and
+// subschemas. It returns the first error, in keyword order.
+func (n *node) compileStructure(r *rawNode, at string) error {
 	var err error
 	sub := func(raw json.RawMessage, key string) *node {
 		if err != nil || len(raw) == 0 {
@@ -176,20 +188,23 @@ func compileAt(raw []byte, at string) (*node, error) {
 	n.anyOf = subs(r.AnyOf, "anyOf")
 	n.oneOf = subs(r.OneOf, "oneOf")
 	n.not = sub(r.Not, "not")
-	if err != nil {
-		return nil, err
-	}
+	return err
+}
+
+// compileValues compiles the keywords of r that constrain values: enum,
+// const, the numeric bounds and pattern.
+func (n *node) compileValues(r *rawNode, at string) error {
 	for _, e := range r.Enum {
 		v, err := decodeValue(e)
 		if err != nil {
-			return nil, fmt.Errorf("%s/enum: %w", at, err)
+			return fmt.Errorf("%s/enum: %w", at, err)
 		}
 		n.enum = append(n.enum, v)
 	}
 	if len(r.Const) > 0 {
 		v, err := decodeValue(r.Const)
 		if err != nil {
-			return nil, fmt.Errorf("%s/const: %w", at, err)
+			return fmt.Errorf("%s/const: %w", at, err)
 		}
 		n.constant = &v
 	}
@@ -207,18 +222,18 @@ func compileAt(raw []byte, at string) (*node, error) {
 		}
 		q, ok := new(big.Rat).SetString(f.num.String())
 		if !ok {
-			return nil, fmt.Errorf("%s/%s: %q is not a number", at, f.key, f.num.String())
+			return fmt.Errorf("%s/%s: %q is not a number", at, f.key, f.num.String())
 		}
 		*f.dst = &number{Rat: q, text: f.num.String()}
 	}
 	if r.Pattern != "" {
 		re, err := regexp.Compile(r.Pattern)
 		if err != nil {
-			return nil, fmt.Errorf("%s/pattern: %w", at, err)
+			return fmt.Errorf("%s/pattern: %w", at, err)
 		}
 		n.pattern = re
 	}
-	return n, nil
+	return nil
 }
 
 // compileProperties keeps the properties' order of appearance, so errors

@@ -76,22 +76,7 @@ func (vr *validator) check(n *node, v any, path string) {
 	if n.constant != nil && !equal(*n.constant, v) {
 		vr.fail(path, "must be %s", show(*n.constant))
 	}
-	if len(n.enum) > 0 {
-		found := false
-		for _, e := range n.enum {
-			if equal(e, v) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			vals := make([]string, len(n.enum))
-			for i, e := range n.enum {
-				vals[i] = show(e)
-			}
-			vr.fail(path, "must be one of %s, got %s", strings.Join(vals, ", "), show(v))
-		}
-	}
+	vr.checkEnum(n, v, path)
 	switch x := v.(type) {
 	case map[string]any:
 		vr.checkObject(n, x, path)
@@ -102,6 +87,28 @@ func (vr *validator) check(n *node, v any, path string) {
 	case json.Number:
 		vr.checkNumber(n, x, path)
 	}
+	vr.checkCombinators(n, v, path)
+}
+
+// checkEnum checks v against n's enum, if any.
+func (vr *validator) checkEnum(n *node, v any, path string) {
+	if len(n.enum) == 0 {
+		return
+	}
+	for _, e := range n.enum {
+		if equal(e, v) {
+			return
+		}
+	}
+	vals := make([]string, len(n.enum))
+	for i, e := range n.enum {
+		vals[i] = show(e)
+	}
+	vr.fail(path, "must be one of %s, got %s", strings.Join(vals, ", "), show(v))
+}
+
+// checkCombinators checks v against n's allOf, anyOf, oneOf and not.
+func (vr *validator) checkCombinators(n *node, v any, path string) {
 	for _, s := range n.allOf {
 		vr.check(s, v, path)
 	}
