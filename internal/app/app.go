@@ -1,11 +1,11 @@
 // Package app holds a client's resolved configuration and its function
 // registry, shared by the root package (which fills it), the handler
-// (which serves it), package step and the test engine.
+// (which serves it) and the test engine.
 //
 // Nothing here is global. The handler and the test engine reach a
 // client's App with [Of], through the [Handle] every inngest.Client
-// embeds; package step reaches the App of the run it is called in with
-// [FromContext].
+// embeds; package step encodes events with the App's Encode, which each
+// call hands to the replay engine (engine.Input.Encode).
 package app
 
 import (
