@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/durablefn/inngest/internal/limits"
 	"github.com/durablefn/inngest/internal/timestr"
 	"github.com/durablefn/inngest/internal/wire"
 )
@@ -180,8 +181,8 @@ func (b *BatchEvents) validate() error {
 	switch {
 	case b == nil:
 		return nil
-	case b.MaxSize < 1 || b.MaxSize > MaxBatchSize:
-		return fmt.Errorf("BatchEvents.MaxSize must be between 1 and %d", MaxBatchSize)
+	case b.MaxSize < limits.MinBatchSize || b.MaxSize > MaxBatchSize:
+		return fmt.Errorf("BatchEvents.MaxSize must be between %d and %d", limits.MinBatchSize, MaxBatchSize)
 	case b.Timeout < time.Second || b.Timeout > time.Minute:
 		return errors.New("BatchEvents.Timeout must be between 1s and 60s")
 	}

@@ -6,16 +6,19 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/durablefn/inngest/internal/limits"
 	"github.com/durablefn/inngest/internal/wire"
 	"github.com/durablefn/inngest/middleware"
 )
 
 // Limits enforced at function creation, matching the server's.
 const (
-	MaxRetries         = 20
+	MaxRetries         = limits.MaxRetries
 	DefaultRetries     = 3
-	MaxConcurrencyKeys = 2
+	MaxConcurrencyKeys = limits.MaxConcurrencyLimits
 	MaxBatchSize       = 100
+	// MaxCancelOn is how many CancelOn a function may have.
+	MaxCancelOn = limits.MaxCancellations
 )
 
 // FunctionOpts configure a function. Only ID is required.
@@ -80,6 +83,12 @@ func (o FunctionOpts) validate() error {
 	if len(o.Concurrency) > MaxConcurrencyKeys {
 		return fmt.Errorf("at most %d concurrency limits, got %d", MaxConcurrencyKeys, len(o.Concurrency))
 	}
+	if len(o.CancelOn) > MaxCancelOn {
+		return fmt.Errorf("at most %d CancelOn, got %d", MaxCancelOn, len(o.CancelOn))
+	}
+	if err := o.validateBatching(); err != nil {
+		return err
+	}
 	opts := []validator{o.Throttle, o.RateLimit, o.Debounce, o.Priority, o.BatchEvents, o.Timeouts, o.Singleton}
 	for _, cc := range o.Concurrency {
 		opts = append(opts, cc)
@@ -90,6 +99,29 @@ func (o FunctionOpts) validate() error {
 		}
 	}
 	return nil
+}
+
+// validateBatching refuses what the server refuses beside BatchEvents
+// (Function.Validate, pkg/inngest/function.go): a batch run has no single
+// event to cancel, debounce, deduplicate or prioritise by.
+func (o FunctionOpts) validateBatching() error {
+	if o.BatchEvents == nil {
+		return nil
+	}
+	var with string
+	switch {
+	case len(o.CancelOn) > 0:
+		with = "CancelOn"
+	case o.Debounce != nil:
+		with = "Debounce"
+	case o.Singleton != nil:
+		with = "Singleton"
+	case o.Priority != nil:
+		with = "Priority"
+	default:
+		return nil
+	}
+	return fmt.Errorf("BatchEvents cannot be combined with %s", with)
 }
 
 // retries is the number of retries: Retries, or DefaultRetries.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/durablefn/inngest/internal/limits"
 	"github.com/durablefn/inngest/internal/timestr"
 	"github.com/durablefn/inngest/internal/wire"
 )
@@ -14,23 +15,18 @@ import (
 // The limits the real server applies when an app syncs, with the file of
 // inngest/inngest each one comes from. A function config that breaks one
 // is refused with a 400 naming the function and the field.
+// Each is defined once, in internal/limits. More retries than
+// maxAttemptRetries are lowered to it, not refused (pkg/sdk/function.go).
+// The server sets no upper bound on a batch's maxSize; a batch is also
+// closed at maxBatchBytes of events.
 const (
-	// maxConcurrencyLimits: MaxConcurrencyLimits, pkg/consts/consts.go.
-	maxConcurrencyLimits = 2
-	// maxCancellations: MaxCancellations, pkg/consts/consts.go.
-	maxCancellations = 5
-	// maxAttemptRetries: MaxRetries, pkg/consts/consts.go (more is
-	// lowered to it, not refused: pkg/sdk/function.go).
-	maxAttemptRetries = 20
-	// minDebouncePeriod, maxDebouncePeriod: MinDebouncePeriod and
-	// MaxDebouncePeriod, pkg/consts/consts.go.
-	minDebouncePeriod = time.Second
-	maxDebouncePeriod = 7 * 24 * time.Hour
-	// minBatchSize, minBatchTimeout: EventBatchConfig.IsValid,
-	// pkg/inngest/batch.go. The server sets no upper bound on maxSize;
-	// a batch is also closed at maxBatchBytes of events.
-	minBatchSize    = 2
-	minBatchTimeout = time.Second
+	maxConcurrencyLimits = limits.MaxConcurrencyLimits
+	maxCancellations     = limits.MaxCancellations
+	maxAttemptRetries    = limits.MaxRetries
+	minDebouncePeriod    = limits.MinDebouncePeriod
+	maxDebouncePeriod    = limits.MaxDebouncePeriod
+	minBatchSize         = limits.MinBatchSize
+	minBatchTimeout      = limits.MinBatchTimeout
 )
 
 // fnCompiler compiles one function of a sync payload and collects what

@@ -4,24 +4,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/durablefn/inngest/internal/cronspec"
+	"github.com/durablefn/inngest/internal/limits"
 	"github.com/durablefn/inngest/internal/timestr"
 	"github.com/durablefn/inngest/internal/wire"
 )
 
-// The real server's limits on a function's triggers.
+// The real server's limits on a function's triggers (internal/limits).
 const (
-	// maxTriggers: MaxTriggers, pkg/consts/consts.go.
-	maxTriggers = 10
-	// maxTriggerEventLength, maxCronLength, minCronJitter,
-	// maxCronJitter: MaxEventNameLength, MaxCronLength, MinCronJitter
-	// and MaxCronJitter, pkg/inngest/trigger.go.
-	maxTriggerEventLength = 255
-	maxCronLength         = 255
-	minCronJitter         = time.Second
-	maxCronJitter         = 5 * time.Minute
+	maxTriggers           = limits.MaxTriggers
+	maxTriggerEventLength = limits.MaxEventNameLength
+	maxCronLength         = limits.MaxCronLength
+	minCronJitter         = limits.MinCronJitter
+	maxCronJitter         = limits.MaxCronJitter
 )
 
 type trigger struct {

@@ -1,0 +1,58 @@
+package inngest_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	inngest "github.com/durablefn/inngest"
+)
+
+// CreateFunction refuses, with a message naming the option, every config
+// the server would refuse at sync: a mistake shows when the app starts,
+// not as a failed sync or a run that never starts.
+func TestCreateFunctionRefusesWhatTheServerRefuses(t *testing.T) {
+	ev := inngest.OnEvent("app/e")
+	many := ev
+	for i := range 10 {
+		many = many.Or(inngest.OnEvent(fmt.Sprintf("app/e%d", i)))
+	}
+	cancels := make([]inngest.CancelOn, 6)
+	for i := range cancels {
+		cancels[i] = inngest.CancelOn{Event: fmt.Sprintf("app/stop%d", i)}
+	}
+	batch := &inngest.BatchEvents{MaxSize: 10, Timeout: time.Second}
+	cases := []struct {
+		name    string
+		opts    inngest.FunctionOpts
+		trigger inngest.Trigger[map[string]any]
+		want    string
+	}{
+		{"BatchOfOne", inngest.FunctionOpts{BatchEvents: &inngest.BatchEvents{MaxSize: 1, Timeout: time.Second}}, ev, "BatchEvents.MaxSize must be between 2 and 100"},
+		{"ElevenTriggers", inngest.FunctionOpts{}, many, "at most 10 triggers, got 11"},
+		{"SameTriggerTwice", inngest.FunctionOpts{}, ev.Or(inngest.OnEvent("app/e")), `the trigger event app/e appears twice`},
+		{"SameCronTwice", inngest.FunctionOpts{}, ev.OrCron("0 * * * *").OrCron("0 * * * *").Jitter(time.Minute), `the trigger cron 0 * * * * appears twice`},
+		{"LongEventName", inngest.FunctionOpts{}, inngest.OnEvent("app/" + strings.Repeat("x", 252)), "is longer than 255 bytes"},
+		{"JitterTooShort", inngest.FunctionOpts{}, ev.OrCron("0 * * * *").Jitter(500 * time.Millisecond), "jitter must be 0 or between 1s and 5m0s, got 500ms"},
+		{"JitterTooLong", inngest.FunctionOpts{}, ev.OrCron("0 * * * *").Jitter(6 * time.Minute), "jitter must be 0 or between 1s and 5m0s, got 6m0s"},
+		{"SixCancels", inngest.FunctionOpts{CancelOn: cancels}, ev, "at most 5 CancelOn, got 6"},
+		{"BatchWithCancel", inngest.FunctionOpts{BatchEvents: batch, CancelOn: cancels[:1]}, ev, "BatchEvents cannot be combined with CancelOn"},
+		{"BatchWithDebounce", inngest.FunctionOpts{BatchEvents: batch, Debounce: &inngest.Debounce{Period: time.Minute}}, ev, "BatchEvents cannot be combined with Debounce"},
+		{"BatchWithSingleton", inngest.FunctionOpts{BatchEvents: batch, Singleton: &inngest.Singleton{Mode: inngest.SingletonSkip}}, ev, "BatchEvents cannot be combined with Singleton"},
+		{"BatchWithPriority", inngest.FunctionOpts{BatchEvents: batch, Priority: &inngest.Priority{Run: "10"}}, ev, "BatchEvents cannot be combined with Priority"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := inngest.NewClient(inngest.ClientConfig{AppID: "app", Dev: "1"})
+			require.NoError(t, err)
+			tc.opts.ID = "fn"
+			_, err = inngest.CreateFunction(c, tc.opts, tc.trigger, func(context.Context, inngest.Input[map[string]any]) (int, error) { return 0, nil })
+			require.ErrorContains(t, err, tc.want)
+			require.True(t, strings.HasPrefix(err.Error(), `inngest: function "fn": `), err.Error())
+		})
+	}
+}
