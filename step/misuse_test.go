@@ -28,33 +28,29 @@ func double(ctx context.Context, id string, i int) (int, error) {
 	return step.Run(ctx, id, func(context.Context) (int, error) { return 2 * i, nil })
 }
 
+// doublesInGoroutines calls double n times, each from a goroutine of its
+// own waited for with a sync.WaitGroup, with the step ID id(i).
+func doublesInGoroutines(ctx context.Context, n int, id func(i int) string) []int {
+	out := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range out {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i], _ = double(ctx, id(i), i) //stepcheck:ignore misuse on purpose
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
 // misuses are the shapes that must never end Completed.
 var misuses = []misuse{
 	{name: "GoroutinesDistinctIDs", stepID: "double-", fn: func(ctx context.Context) ([]int, error) {
-		out := make([]int, 4)
-		var wg sync.WaitGroup
-		for i := range out {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				out[i], _ = double(ctx, fmt.Sprintf("double-%d", i), i) //stepcheck:ignore misuse on purpose
-			}()
-		}
-		wg.Wait()
-		return out, nil
+		return doublesInGoroutines(ctx, 4, func(i int) string { return fmt.Sprintf("double-%d", i) }), nil
 	}},
 	{name: "GoroutinesOneID", stepID: "double", fn: func(ctx context.Context) ([]int, error) {
-		out := make([]int, 4)
-		var wg sync.WaitGroup
-		for i := range out {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				out[i], _ = double(ctx, "double", i) //stepcheck:ignore misuse on purpose
-			}()
-		}
-		wg.Wait()
-		return out, nil
+		return doublesInGoroutines(ctx, 4, func(int) string { return "double" }), nil
 	}},
 	{name: "Errgroup", stepID: "double-", fn: func(ctx context.Context) ([]int, error) {
 		out := make([]int, 4)
@@ -105,17 +101,7 @@ var misuses = []misuse{
 	}},
 	{name: "ConcurrentInParallelBranch", stepID: "double-", fn: func(ctx context.Context) ([]int, error) {
 		out, err := step.Parallel(ctx, func(ctx context.Context) ([]int, error) {
-			res := make([]int, 2)
-			var wg sync.WaitGroup
-			for i := range res {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					res[i], _ = double(ctx, fmt.Sprintf("double-%d", i), i) //stepcheck:ignore misuse on purpose
-				}()
-			}
-			wg.Wait()
-			return res, nil
+			return doublesInGoroutines(ctx, 2, func(i int) string { return fmt.Sprintf("double-%d", i) }), nil
 		})
 		if err != nil {
 			return nil, err

@@ -36,8 +36,8 @@
 // goroutine that calls a step after the function returned (the call fails
 // and is logged as an error, but the answer may be sent by then), and
 // goroutines whose steps all return results saved by an earlier version
-// of the code.
-// cmd/inngest-vet finds all of these before the code runs.
+// of the code. cmd/inngest-vet reports steps in goroutines and nested
+// steps before the code runs.
 //
 // Each call below is one step on the server, as billed: Run, Sleep,
 // SleepUntil, WaitForEvent, SendEvent and Invoke are one step each;
@@ -197,17 +197,6 @@ func WaitForEvent[T any](ctx context.Context, stepID string, ev inngest.EventTyp
 	if opts.Timeout <= 0 {
 		return nil, fmt.Errorf("inngest: step.WaitForEvent(%q) needs a positive Timeout", stepID)
 	}
-	expr := opts.If
-	if opts.Match != "" {
-		m, err := inngest.MatchExpressionFor(ev, opts.Match)
-		if err != nil {
-			return nil, fmt.Errorf("inngest: step.WaitForEvent(%q): %w", stepID, err)
-		}
-		if expr != "" {
-			m = "(" + expr + ") && " + m
-		}
-		expr = m
-	}
 	ref, raw, ok, err := r.Lookup(ctx, "step.WaitForEvent", stepID)
 	if err != nil {
 		return nil, err
@@ -222,12 +211,32 @@ func WaitForEvent[T any](ctx context.Context, stepID string, ev inngest.EventTyp
 		}
 		return &got, nil
 	}
+	// The expression matters only when the wait is reported, so a replay
+	// does not walk the event's data type to check Match again.
+	expr, err := waitExpr(ev, opts)
+	if err != nil {
+		r.Drop(ref)
+		return nil, fmt.Errorf("inngest: step.WaitForEvent(%q): %w", stepID, err)
+	}
 	o := wire.WaitForEventOpts{Event: ev.Name(), Timeout: timestr.Format(opts.Timeout)}
 	if expr != "" {
 		o.If = &expr
 	}
 	r.Report(ctx, ref, wire.OpWaitForEvent, o)
 	panic("unreachable")
+}
+
+// waitExpr is a wait's If expression: opts.If, and opts.Match checked
+// against the awaited event's data type.
+func waitExpr[T any](ev inngest.EventType[T], opts WaitOpts) (string, error) {
+	if opts.Match == "" {
+		return opts.If, nil
+	}
+	m, err := inngest.MatchExpressionFor(ev, opts.Match)
+	if err != nil || opts.If == "" {
+		return m, err
+	}
+	return "(" + opts.If + ") && " + m, nil
 }
 
 // SendEvent sends events as a step, so a replayed run does not send them

@@ -30,13 +30,13 @@ type branch struct {
 	// branches waiting as with 2.
 	turn sync.Cond
 
-	busy       bool   // a step call of this branch is in progress
-	inCode     bool   // that step's own code is running
-	kind       string // that step's kind ("step.Run")
-	current    string // and its user ID
-	halted     bool   // a step stopped the branch's goroutine
-	haltedKind string // that step's kind
-	haltedAt   string // and its user ID
+	busy    bool   // a step call of this branch is in progress
+	inCode  bool   // that step's own code is running
+	kind    string // the kind ("step.Run") of the branch's latest step
+	current string // and its user ID
+	// halted is set when a step stopped the branch's goroutine; kind and
+	// current then name that step, since no claim succeeds after it.
+	halted bool
 }
 
 type branchState int

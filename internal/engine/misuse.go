@@ -44,16 +44,14 @@ const useParallel = "steps must be called one at a time from the function's own 
 func (r *Run) claim(b *branch, kind, stepID string) error {
 	var reason string
 	switch {
-	case r.finished:
+	case r.finished || (b.state == ended && b.parent == nil):
 		reason = "was called after the function returned, from a goroutine it started; " + useParallel
 	case b.busy && b.inCode:
 		reason = fmt.Sprintf("was called inside step %q's code, or from another goroutine while it ran: steps cannot be nested, and %s", b.current, useParallel)
 	case b.busy:
 		reason = fmt.Sprintf("was called while step %q was still being called, from another goroutine: %s", b.current, useParallel)
 	case b.halted:
-		reason = fmt.Sprintf("was called after step %q had stopped the goroutine it belongs to, so it was called from another goroutine: %s", b.haltedAt, useParallel)
-	case b.state == ended && b.parent == nil:
-		reason = "was called after the function returned, from a goroutine it started; " + useParallel
+		reason = fmt.Sprintf("was called after step %q had stopped the goroutine it belongs to, so it was called from another goroutine: %s", b.current, useParallel)
 	case b.state == ended:
 		reason = "was called after its step.Parallel branch returned, from a goroutine the branch started; " + useParallel
 	default:
@@ -77,7 +75,7 @@ func (r *Run) checkReturn(b *branch) {
 	case b.busy:
 		r.misused(&MisuseError{Kind: b.kind, StepID: b.current, reason: fmt.Sprintf("was still being called when %s returned, so it was called from a goroutine it started: %s", who, useParallel)})
 	case b.halted:
-		r.misused(&MisuseError{Kind: b.haltedKind, StepID: b.haltedAt, reason: fmt.Sprintf("stopped its goroutine, yet %s went on and returned, so the step was called from a goroutine it started: %s", who, useParallel)})
+		r.misused(&MisuseError{Kind: b.kind, StepID: b.current, reason: fmt.Sprintf("stopped its goroutine, yet %s went on and returned, so the step was called from a goroutine it started: %s", who, useParallel)})
 	}
 }
 
@@ -114,15 +112,13 @@ func (r *Run) Fail(f *Failure) {
 func (r *Run) finish() *Failure {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.finished = true
-	if r.fatal == nil {
-		for _, b := range r.live {
-			if b.halted {
-				r.fail(&Failure{Error: wire.UserError{Name: "StepMisuse", Message: (&MisuseError{Kind: b.haltedKind, StepID: b.haltedAt,
-					reason: "stopped its goroutine, yet the goroutine it belongs to went on and never returned, so the step was called from another goroutine: " + useParallel}).Error()}, NoRetry: true})
-				break
-			}
+	for _, b := range r.live {
+		if b.halted {
+			r.misused(&MisuseError{Kind: b.kind, StepID: b.current,
+				reason: "stopped its goroutine, yet the goroutine it belongs to went on and never returned, so the step was called from another goroutine: " + useParallel})
+			break
 		}
 	}
+	r.finished = true
 	return r.fatal
 }

@@ -117,14 +117,12 @@ func (r *Run) Execute(ctx context.Context, fn func(ctx context.Context) (json.Ra
 		finished = true
 	}()
 
-	if !r.wait(ctx, done) {
-		if f := r.finish(); f != nil {
-			return Result{Fatal: f}
-		}
-		return Result{Failure: &Failure{Error: wire.UserError{Name: "Aborted", Message: "the request ended before the function returned"}}}
-	}
+	returned := r.wait(ctx, done)
 	if f := r.finish(); f != nil {
 		return Result{Fatal: f}
+	}
+	if !returned {
+		return Result{Failure: &Failure{Error: wire.UserError{Name: "Aborted", Message: "the request ended before the function returned"}}}
 	}
 
 	r.mu.Lock()

@@ -88,10 +88,7 @@ func (r *Run) Drop(ref Ref) {
 // the branch cannot go on in this request. It never returns. Called with
 // r.mu held; it releases it.
 func (r *Run) halt(b *branch) {
-	if !b.halted {
-		b.halted, b.haltedKind, b.haltedAt = true, b.kind, b.current
-	}
-	b.busy, b.inCode = false, false
+	b.halted, b.busy, b.inCode = true, false, false
 	r.mu.Unlock()
 	runtime.Goexit()
 }
