@@ -1,12 +1,12 @@
 package devserver_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/durablefn/inngest/internal/logbuf"
 
 	"github.com/stretchr/testify/require"
 
@@ -16,29 +16,11 @@ import (
 	"github.com/durablefn/inngest/step"
 )
 
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestLoggingParallelStartsOnce runs a function with parallel steps, each
 // run by a targeted call with nothing memoized, and checks that the
 // Logging middleware logs the run's start once.
 func TestLoggingParallelStartsOnce(t *testing.T) {
-	var out syncBuffer
+	var out logbuf.Buffer
 	logging := middleware.NewLogging(middleware.LoggingConfig{Logger: slog.New(slog.NewTextHandler(&out, nil))})
 	srv := startServer(t, devserver.Config{NoListener: true, TimeSkipping: true})
 	inProcApp(t, srv, "app", func(c *inngest.Client) {

@@ -1,14 +1,14 @@
 package devserver_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/durablefn/inngest/internal/logbuf"
 
 	"github.com/stretchr/testify/require"
 
@@ -22,24 +22,6 @@ const (
 	// keyHashed is hex(SHA-256(hex-decoded keyHex)).
 	keyHashed = "f52dc3fc190138d52670ef6dae4bdd7dd1cb23bacc21d38f8bd0a8a779bdd3fc"
 )
-
-// lockedBuffer collects log output from many goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // cloudApp serves, over HTTP, an app in cloud mode holding key, whose
 // function cloud-fn (on "go") returns "signed" from a step, and syncs it.
@@ -71,7 +53,7 @@ func TestSigningKeyPrefixPlaysNoPart(t *testing.T) {
 	} {
 		t.Run(tc.server+" and "+tc.app, func(t *testing.T) {
 			t.Parallel()
-			logs := &lockedBuffer{}
+			logs := &logbuf.Buffer{}
 			srv := startServer(t, devserver.Config{SigningKey: tc.server, TimeSkipping: true,
 				Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 			cloudApp(t, srv, tc.app)
@@ -89,7 +71,7 @@ func TestSigningKeyPrefixPlaysNoPart(t *testing.T) {
 // prefix or none. No answer carries either key.
 func TestRunsAPINeedsTheBearerToken(t *testing.T) {
 	t.Parallel()
-	logs := &lockedBuffer{}
+	logs := &logbuf.Buffer{}
 	srv := startServer(t, devserver.Config{SigningKey: "signkey-prod-" + keyHex, TimeSkipping: true,
 		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	cloudApp(t, srv, keyHex)

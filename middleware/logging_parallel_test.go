@@ -55,7 +55,7 @@ func TestLoggingParallelStartsOnce(t *testing.T) {
 	res := inngesttest.Run(t, c, fn)
 	require.NoError(t, res.Err)
 	require.Equal(t, 6, res.Output)
-	lines := out.lines()
+	lines := out.Lines()
 	require.Equal(t, 1, count(lines, "function started"), strings.Join(lines, "\n"))
 	require.Equal(t, 1, count(lines, "function finished"), strings.Join(lines, "\n"))
 	require.Equal(t, 3, count(lines, "step finished"), strings.Join(lines, "\n"))

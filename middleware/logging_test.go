@@ -6,9 +6,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
-	"sync"
 	"testing"
+
+	"github.com/durablefn/inngest/internal/logbuf"
 
 	"github.com/stretchr/testify/require"
 
@@ -19,26 +19,7 @@ import (
 
 // lineBuffer collects text log lines without time and duration, which
 // vary between runs.
-type lineBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lineBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lineBuffer) lines() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	s := strings.TrimSpace(b.buf.String())
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, "\n")
-}
+type lineBuffer struct{ logbuf.Buffer }
 
 func (b *lineBuffer) logger(level slog.Level) *slog.Logger {
 	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{
@@ -108,8 +89,8 @@ func TestLoggingReplayedRunLogsOnce(t *testing.T) {
 		"level=INFO msg=\"step finished\" " + tags + " step_id=email kind=step.run",
 		"level=INFO msg=end " + tags + " total=6",
 		"level=INFO msg=\"function finished\" " + tags,
-	}, mwOut.lines())
-	for _, l := range sdkOut.lines() {
+	}, mwOut.Lines())
+	for _, l := range sdkOut.Lines() {
 		require.NotContains(t, l, "sdk ", "user lines go to the middleware's logger, not the client's")
 	}
 }
@@ -144,5 +125,5 @@ func TestLoggingLevelAndFailures(t *testing.T) {
 		"level=WARN msg=\"step failed\" " + tags + " step_id=flaky kind=step.run error=timeout",
 		"level=WARN msg=\"giving up\" " + tags,
 		"level=ERROR msg=\"function failed\" " + tags + " error=\"step \\\"flaky\\\" failed: timeout\"",
-	}, out.lines())
+	}, out.Lines())
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/durablefn/inngest/internal/logbuf"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -21,23 +22,6 @@ import (
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestServesSyncsAndPrintsOutcomes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -67,7 +51,7 @@ func TestServesSyncsAndPrintsOutcomes(t *testing.T) {
 	app := httptest.NewServer(handler.New(c, nil))
 	defer app.Close()
 
-	out := &syncBuffer{}
+	out := &logbuf.Buffer{}
 	ready := make(chan *devserver.Server, 1)
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -99,7 +83,7 @@ func TestServesSyncsAndPrintsOutcomes(t *testing.T) {
 }
 
 func TestBadFlags(t *testing.T) {
-	out := &syncBuffer{}
+	out := &logbuf.Buffer{}
 	err := run(context.Background(), []string{"--log-level", "loud"}, out, out, nil)
 	require.ErrorContains(t, err, "--log-level")
 	err = run(context.Background(), []string{"--nope"}, out, out, nil)

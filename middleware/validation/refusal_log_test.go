@@ -1,14 +1,13 @@
 package validation_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"strings"
-	"sync"
 	"testing"
+
+	"github.com/durablefn/inngest/internal/logbuf"
 
 	"github.com/stretchr/testify/require"
 
@@ -19,32 +18,11 @@ import (
 	"github.com/durablefn/inngest/schema"
 )
 
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) lines() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	s := strings.TrimSpace(b.buf.String())
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, "\n")
-}
-
 // A refused run says so in the app's own log, once, with the function and
 // the reason; the log then shows why a run failed before its code ran.
 func TestRefusedRunIsLoggedOnce(t *testing.T) {
 	t.Parallel()
-	var out syncBuffer
+	var out logbuf.Buffer
 	reg := &schema.Registry{}
 	require.NoError(t, schema.Add(reg, OrderPlaced))
 	logger := slog.New(slog.NewJSONHandler(&out, nil))
@@ -62,14 +40,14 @@ func TestRefusedRunIsLoggedOnce(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, rec.Code)
 
 	var refusals []map[string]any
-	for _, l := range out.lines() {
+	for _, l := range out.Lines() {
 		var line map[string]any
 		require.NoError(t, json.Unmarshal([]byte(l), &line), l)
 		if line["level"] == "WARN" || line["level"] == "ERROR" {
 			refusals = append(refusals, line)
 		}
 	}
-	require.Len(t, refusals, 1, out.lines())
+	require.Len(t, refusals, 1, out.Lines())
 	line := refusals[0]
 	require.Equal(t, "fulfil", line["function_id"], line)
 	require.Equal(t, "r1", line["run_id"], line)
