@@ -98,7 +98,7 @@ func (r *RateLimit) validate() error {
 		return nil
 	case r.Limit <= 0:
 		return errors.New("RateLimit.Limit must be positive")
-	case r.Period <= 0 || r.Period > 24*time.Hour:
+	case r.Period <= 0 || r.Period > limits.MaxRateLimitPeriod:
 		return errors.New("RateLimit.Period must be between 1ns and 24h")
 	}
 	return nil
@@ -126,7 +126,7 @@ func (d *Debounce) validate() error {
 	switch {
 	case d == nil:
 		return nil
-	case d.Period < time.Second || d.Period > 7*24*time.Hour:
+	case d.Period < limits.MinDebouncePeriod || d.Period > limits.MaxDebouncePeriod:
 		return errors.New("Debounce.Period must be between 1s and 7 days")
 	case d.Timeout != 0 && d.Timeout < d.Period:
 		return errors.New("Debounce.Timeout must be at least Debounce.Period")
@@ -183,7 +183,7 @@ func (b *BatchEvents) validate() error {
 		return nil
 	case b.MaxSize < limits.MinBatchSize || b.MaxSize > MaxBatchSize:
 		return fmt.Errorf("BatchEvents.MaxSize must be between %d and %d", limits.MinBatchSize, MaxBatchSize)
-	case b.Timeout < time.Second || b.Timeout > time.Minute:
+	case b.Timeout < limits.MinBatchTimeout || b.Timeout > time.Minute:
 		return errors.New("BatchEvents.Timeout must be between 1s and 60s")
 	}
 	return nil

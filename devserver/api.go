@@ -87,12 +87,6 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 	if s.cfg.SigningKey == "" {
 		return true
 	}
-	key := sign.StripPrefix(s.cfg.SigningKey)
-	hashed, err := sign.HashedKey(key)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "the server's signing key is not hex-encoded")
-		return false
-	}
 	got := r.Header.Get(wire.HeaderAuthorization)
 	if len(got) > 7 && strings.EqualFold(got[:7], "Bearer ") {
 		got = sign.StripPrefix(got[7:])
@@ -100,8 +94,8 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 		got = ""
 	}
 	// Both comparisons run, so that timing tells nothing of which failed.
-	okHashed := subtle.ConstantTimeCompare([]byte(got), []byte(hashed))
-	okPlain := subtle.ConstantTimeCompare([]byte(got), []byte(key))
+	okHashed := subtle.ConstantTimeCompare([]byte(got), []byte(s.bearerHashed))
+	okPlain := subtle.ConstantTimeCompare([]byte(got), []byte(s.bearer))
 	if got == "" || okHashed|okPlain != 1 {
 		writeError(w, http.StatusUnauthorized, "missing or wrong bearer token: send Authorization: Bearer <hashed signing key>")
 		return false

@@ -32,6 +32,7 @@ type appRecord struct {
 type function struct {
 	app         *appRecord
 	id          string
+	uuid        string // ctx.fn_id in call requests: functionUUID(id)
 	name        string
 	url         string
 	maxAttempts int

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/durablefn/inngest/internal/cronspec"
+	"github.com/durablefn/inngest/internal/limits"
 	"github.com/durablefn/inngest/internal/wire"
 )
 
@@ -35,13 +36,13 @@ func (ce *cronEntry) fireAt(at time.Time) time.Time {
 	if ce.jitter <= 0 {
 		return at
 	}
-	span := ce.jitter - minCronJitter
+	span := ce.jitter - limits.MinCronJitter
 	if span <= 0 {
-		return at.Add(minCronJitter)
+		return at.Add(limits.MinCronJitter)
 	}
 	h := fnv.New64a()
 	_, _ = h.Write([]byte(ce.fn.id + ":" + ce.spec + ":" + strconv.FormatInt(at.UnixMilli(), 10)))
-	return at.Add(minCronJitter + time.Duration(h.Sum64()%uint64(span)))
+	return at.Add(limits.MinCronJitter + time.Duration(h.Sum64()%uint64(span)))
 }
 
 // armCron schedules a cron entry's next tick. Called with s.mu held.

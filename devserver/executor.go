@@ -88,7 +88,7 @@ func (s *Server) startCall(it *item) {
 		events:           r.events,
 		stack:            r.stack[:n:n],
 		vals:             r.vals[:n:n],
-		fnID:             functionUUID(r.fn.id),
+		fnID:             r.fn.uuid,
 		runID:            r.id,
 		stepID:           stepID,
 		attempt:          it.attempt,

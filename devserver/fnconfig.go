@@ -12,22 +12,12 @@ import (
 	"github.com/durablefn/inngest/internal/wire"
 )
 
-// The limits the real server applies when an app syncs, with the file of
-// inngest/inngest each one comes from. A function config that breaks one
-// is refused with a 400 naming the function and the field.
-// Each is defined once, in internal/limits. More retries than
-// maxAttemptRetries are lowered to it, not refused (pkg/sdk/function.go).
-// The server sets no upper bound on a batch's maxSize; a batch is also
-// closed at maxBatchBytes of events.
-const (
-	maxConcurrencyLimits = limits.MaxConcurrencyLimits
-	maxCancellations     = limits.MaxCancellations
-	maxAttemptRetries    = limits.MaxRetries
-	minDebouncePeriod    = limits.MinDebouncePeriod
-	maxDebouncePeriod    = limits.MaxDebouncePeriod
-	minBatchSize         = limits.MinBatchSize
-	minBatchTimeout      = limits.MinBatchTimeout
-)
+// The limits the real server applies when an app syncs are in
+// internal/limits, shared with the SDK. A function config that breaks one
+// is refused with a 400 naming the function and the field. More retries
+// than limits.MaxRetries are lowered to it, not refused
+// (pkg/sdk/function.go); a batch's maxSize has no upper bound, but a batch
+// is closed at maxBatchBytes of events.
 
 // fnCompiler compiles one function of a sync payload and collects what
 // is wrong with it, each problem under the name of its field, so that a
@@ -93,7 +83,7 @@ func (s *Server) compileFunction(app *appRecord, w wire.Function) (*function, er
 	} else if cx.id == "" {
 		cx.fail("id", "a function ID is required")
 	}
-	fn := &function{app: app, id: cx.id, name: w.Name}
+	fn := &function{app: app, id: cx.id, uuid: functionUUID(cx.id), name: w.Name}
 	fn.url, fn.maxAttempts = cx.steps(w.Steps)
 	fn.triggers, fn.crons = cx.triggers(fn, w.Triggers)
 	fn.idempotency = cx.expr("idempotency", w.Idempotency)
@@ -154,7 +144,7 @@ func (cx *fnCompiler) steps(steps map[string]wire.Step) (string, int) {
 	if st.Retries != nil {
 		// Like the real server, "attempts" counts retries (capped at
 		// 20): a function runs up to attempts+1 times.
-		attempts = min(max(st.Retries.Attempts, 0), maxAttemptRetries) + 1
+		attempts = min(max(st.Retries.Attempts, 0), limits.MaxRetries) + 1
 	}
 	raw := st.Runtime.URL
 	if raw == "" {
@@ -202,8 +192,8 @@ func compileRateLimit(cx *fnCompiler, rl *wire.RateLimit) *rateCfg {
 	switch {
 	case c.period <= 0:
 		cx.fail("rateLimit.period", "must be positive, got %q", rl.Period)
-	case c.period > IdempotencyPeriod:
-		cx.fail("rateLimit.period", "%q is longer than the maximum of %s", rl.Period, IdempotencyPeriod)
+	case c.period > limits.MaxRateLimitPeriod:
+		cx.fail("rateLimit.period", "%q is longer than the maximum of %s", rl.Period, limits.MaxRateLimitPeriod)
 	}
 	return c
 }
@@ -254,10 +244,10 @@ func compileDebounce(cx *fnCompiler, d *wire.Debounce) *debounceCfg {
 	if p, ok := cx.duration("debounce.period", d.Period); ok {
 		c.period = p
 		switch {
-		case p < minDebouncePeriod:
-			cx.fail("debounce.period", "%q is less than the minimum of %s", d.Period, minDebouncePeriod)
-		case p > maxDebouncePeriod:
-			cx.fail("debounce.period", "%q is greater than the maximum of %s", d.Period, timestr.Format(maxDebouncePeriod))
+		case p < limits.MinDebouncePeriod:
+			cx.fail("debounce.period", "%q is less than the minimum of %s", d.Period, limits.MinDebouncePeriod)
+		case p > limits.MaxDebouncePeriod:
+			cx.fail("debounce.period", "%q is greater than the maximum of %s", d.Period, timestr.Format(limits.MaxDebouncePeriod))
 		}
 	}
 	if d.Timeout != nil && *d.Timeout != "" {
@@ -284,14 +274,14 @@ func compileBatch(cx *fnCompiler, w wire.Function) *batchCfg {
 		return nil
 	}
 	c := &batchCfg{maxSize: b.MaxSize, key: cx.expr("batchEvents.key", b.Key), cond: cx.expr("batchEvents.if", b.If)}
-	if b.MaxSize < minBatchSize {
-		cx.fail("batchEvents.maxSize", "a batch size cannot be smaller than %d, got %d", minBatchSize, b.MaxSize)
+	if b.MaxSize < limits.MinBatchSize {
+		cx.fail("batchEvents.maxSize", "a batch size cannot be smaller than %d, got %d", limits.MinBatchSize, b.MaxSize)
 	}
 	// The server reads this one with time.ParseDuration: no "d" or "w".
 	if d, err := time.ParseDuration(b.Timeout); err != nil {
 		cx.fail("batchEvents.timeout", "invalid duration %q", b.Timeout)
-	} else if c.timeout = d; d < minBatchTimeout {
-		cx.fail("batchEvents.timeout", "%q is shorter than the minimum of %s", b.Timeout, minBatchTimeout)
+	} else if c.timeout = d; d < limits.MinBatchTimeout {
+		cx.fail("batchEvents.timeout", "%q is shorter than the minimum of %s", b.Timeout, limits.MinBatchTimeout)
 	}
 	for _, other := range []struct {
 		set   bool
@@ -323,8 +313,8 @@ type concCfg struct {
 // refuses it in its newer form of the option ("fn" limits must be > 0)
 // and would read -1 in the older one as no limit at all.
 func compileConcurrency(cx *fnCompiler, list wire.Concurrencies) []concCfg {
-	if len(list) > maxConcurrencyLimits {
-		cx.fail("concurrency", "at most %d concurrency limits are allowed, got %d", maxConcurrencyLimits, len(list))
+	if len(list) > limits.MaxConcurrencyLimits {
+		cx.fail("concurrency", "at most %d concurrency limits are allowed, got %d", limits.MaxConcurrencyLimits, len(list))
 	}
 	var out []concCfg
 	for i, cc := range list {
@@ -386,8 +376,8 @@ type cancelCfg struct {
 // restrictive policy, pkg/expressions/validation.go: no macros, no
 // function calls or arithmetic). An event name is required too.
 func compileCancels(cx *fnCompiler, list []wire.Cancel) []cancelCfg {
-	if len(list) > maxCancellations {
-		cx.fail("cancel", "at most %d cancellations are allowed, got %d", maxCancellations, len(list))
+	if len(list) > limits.MaxCancellations {
+		cx.fail("cancel", "at most %d cancellations are allowed, got %d", limits.MaxCancellations, len(list))
 	}
 	var out []cancelCfg
 	for i, cn := range list {

@@ -18,13 +18,16 @@ import (
 // Server is an embedded Inngest orchestrator. Create one with New, start
 // it with Start and stop it with Close. It is safe for concurrent use.
 type Server struct {
-	cfg    Config
-	clock  Clock
-	vclock *VirtualClock // non-nil when time skipping is on
-	log    *slog.Logger
-	exprs  *iexpr.Cache
-	routes *router
-	client *http.Client
+	cfg Config
+	// bearer and bearerHashed are the signing key without its prefix, and
+	// hashed: the two tokens the API accepts when a signing key is set.
+	bearer, bearerHashed string
+	clock                Clock
+	vclock               *VirtualClock // non-nil when time skipping is on
+	log                  *slog.Logger
+	exprs                *iexpr.Cache
+	routes               *router
+	client               *http.Client
 
 	mu       sync.Mutex
 	st       store
@@ -99,10 +102,13 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Backoff == nil {
 		cfg.Backoff = DefaultBackoff
 	}
+	var bearer, bearerHashed string
 	if cfg.SigningKey != "" {
 		// As `inngest start`: a key that cannot be hashed into the bearer
 		// token is refused at once, not at the first sync.
-		if _, err := sign.HashedKey(cfg.SigningKey); err != nil {
+		bearer = sign.StripPrefix(cfg.SigningKey)
+		var err error
+		if bearerHashed, err = sign.HashedKey(bearer); err != nil {
 			return nil, errors.New("devserver: Config.SigningKey must be hex, optionally after a signkey-<env>- prefix")
 		}
 	}
@@ -116,9 +122,11 @@ func New(cfg Config) (*Server, error) {
 	orDefault(&cfg.MaxFinishedRuns, DefaultMaxFinishedRuns)
 	orDefault(&cfg.MaxQueuedCalls, DefaultMaxQueuedCalls)
 	s := &Server{
-		cfg:   cfg,
-		clock: cfg.Clock,
-		log:   cfg.Logger,
+		cfg:          cfg,
+		bearer:       bearer,
+		bearerHashed: bearerHashed,
+		clock:        cfg.Clock,
+		log:          cfg.Logger,
 		st: newMemStore(retention{
 			events: cfg.EventRetention, maxEvents: cfg.MaxEvents,
 			runs: cfg.RunRetention, maxRuns: cfg.MaxFinishedRuns,

@@ -11,15 +11,6 @@ import (
 	"github.com/durablefn/inngest/internal/wire"
 )
 
-// The real server's limits on a function's triggers (internal/limits).
-const (
-	maxTriggers           = limits.MaxTriggers
-	maxTriggerEventLength = limits.MaxEventNameLength
-	maxCronLength         = limits.MaxCronLength
-	minCronJitter         = limits.MinCronJitter
-	maxCronJitter         = limits.MaxCronJitter
-)
-
 type trigger struct {
 	fn    *function
 	event string
@@ -32,8 +23,8 @@ type trigger struct {
 // jitter), each an event or a cron. A function with no trigger is
 // accepted, as on the server: it can still be invoked.
 func (cx *fnCompiler) triggers(fn *function, list []wire.Trigger) ([]*trigger, []*cronEntry) {
-	if len(list) > maxTriggers {
-		cx.fail("triggers", "at most %d triggers are allowed, got %d", maxTriggers, len(list))
+	if len(list) > limits.MaxTriggers {
+		cx.fail("triggers", "at most %d triggers are allowed, got %d", limits.MaxTriggers, len(list))
 	}
 	var (
 		trs   []*trigger
@@ -53,8 +44,8 @@ func (cx *fnCompiler) triggers(fn *function, list []wire.Trigger) ([]*trigger, [
 		case t.Event != "" && t.Cron != "":
 			cx.fail(field, "a trigger cannot have both an event and a cron")
 		case t.Event != "":
-			if len(t.Event) > maxTriggerEventLength {
-				cx.fail(field+".event", "the event name is longer than %d characters", maxTriggerEventLength)
+			if len(t.Event) > limits.MaxEventNameLength {
+				cx.fail(field+".event", "the event name is longer than %d characters", limits.MaxEventNameLength)
 			}
 			trs = append(trs, &trigger{fn: fn, event: t.Event, expr: cx.expr(field+".expression", t.Expression)})
 		case t.Cron != "":
@@ -76,8 +67,8 @@ func (cx *fnCompiler) triggers(fn *function, list []wire.Trigger) ([]*trigger, [
 // schedule as internal/cronspec reads it (the server's parser), and a
 // jitter of 0, or from 1 second to 5 minutes.
 func compileCron(cx *fnCompiler, field string, fn *function, t wire.Trigger) *cronEntry {
-	if len(t.Cron) > maxCronLength {
-		cx.fail(field+".cron", "the schedule is longer than %d characters", maxCronLength)
+	if len(t.Cron) > limits.MaxCronLength {
+		cx.fail(field+".cron", "the schedule is longer than %d characters", limits.MaxCronLength)
 		return nil
 	}
 	sched, err := cronspec.Parse(t.Cron)
@@ -95,10 +86,10 @@ func compileCron(cx *fnCompiler, field string, fn *function, t wire.Trigger) *cr
 		cx.fail(field+".jitter", "%q is not a valid duration", *t.Jitter)
 	case j < 0:
 		cx.fail(field+".jitter", "must not be negative, got %q", *t.Jitter)
-	case j > 0 && j < minCronJitter:
-		cx.fail(field+".jitter", "must be 0 or at least %s, got %q", minCronJitter, *t.Jitter)
-	case j > maxCronJitter:
-		cx.fail(field+".jitter", "must be at most %s, got %q", timestr.Format(maxCronJitter), *t.Jitter)
+	case j > 0 && j < limits.MinCronJitter:
+		cx.fail(field+".jitter", "must be 0 or at least %s, got %q", limits.MinCronJitter, *t.Jitter)
+	case j > limits.MaxCronJitter:
+		cx.fail(field+".jitter", "must be at most %s, got %q", timestr.Format(limits.MaxCronJitter), *t.Jitter)
 	default:
 		ce.jitter = j
 	}

@@ -27,6 +27,9 @@ const (
 	// pkg/inngest/batch.go.
 	MinBatchSize    = 2
 	MinBatchTimeout = time.Second
+	// MaxRateLimitPeriod: FunctionIdempotencyPeriod, pkg/consts/consts.go,
+	// which bounds a rate limit's period (RateLimit.IsValid).
+	MaxRateLimitPeriod = 24 * time.Hour
 	// MinDebouncePeriod, MaxDebouncePeriod: pkg/consts/consts.go.
 	MinDebouncePeriod = time.Second
 	MaxDebouncePeriod = 7 * 24 * time.Hour
