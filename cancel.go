@@ -102,9 +102,9 @@ func (t *Timeouts) validate() error {
 	case t == nil:
 		return nil
 	case t.Start < 0:
-		return errors.New("Timeouts.Start must be positive")
+		return errors.New("Timeouts.Start must not be negative")
 	case t.Finish < 0:
-		return errors.New("Timeouts.Finish must be positive")
+		return errors.New("Timeouts.Finish must not be negative")
 	}
 	return nil
 }

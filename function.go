@@ -32,8 +32,10 @@ func (f *Function[T, R]) FullID() string { return f.spec.CompositeID }
 func (f *Function[T, R]) Name() string { return f.spec.Config.Name }
 
 // CreateFunction registers a function on c, which must be made by
-// NewClient (a nil or zero Client is an error). Invalid options fail here,
-// with an error saying what to change.
+// NewClient (a nil or zero Client is an error). Invalid options and the
+// server's limits on them (internal/limits) fail here, with an error saying
+// what to change; CEL expressions (If, Key, CancelOn.If) are compiled by
+// the server, and refused at sync.
 func CreateFunction[T, R any](c *Client, opts FunctionOpts, trigger Trigger[T], fn HandlerFunc[T, R]) (*Function[T, R], error) {
 	if err := c.usable("CreateFunction"); err != nil {
 		return nil, err

@@ -56,3 +56,12 @@ func TestCreateFunctionRefusesWhatTheServerRefuses(t *testing.T) {
 		})
 	}
 }
+
+// A negative jitter would travel as "0s" and read as no jitter.
+func TestNegativeJitterIsRefused(t *testing.T) {
+	c, err := inngest.NewClient(inngest.ClientConfig{AppID: "app", Dev: "1"})
+	require.NoError(t, err)
+	_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, inngest.OnEvent("app/e").OrCron("0 * * * *").Jitter(-time.Minute),
+		func(context.Context, inngest.Input[map[string]any]) (int, error) { return 0, nil })
+	require.ErrorContains(t, err, "Trigger.Jitter(-1m0s): a jitter cannot be negative")
+}

@@ -67,6 +67,11 @@ func (t Trigger[T]) Jitter(d time.Duration) Trigger[T] {
 		t.err = errors.New("inngest: Trigger.Jitter applies to a cron trigger")
 		return t
 	}
+	if d < 0 {
+		// The wire form cannot carry a negative jitter: it would read as 0.
+		t.err = fmt.Errorf("inngest: Trigger.Jitter(%s): a jitter cannot be negative", d)
+		return t
+	}
 	j := timestr.Format(d)
 	t.list[len(t.list)-1].Jitter = &j
 	return t
@@ -105,7 +110,7 @@ func validateTriggers(triggers []wire.Trigger) error {
 			key = "cron " + t.Cron
 		}
 		if seen[key] {
-			return fmt.Errorf("the trigger %s appears twice", strings.TrimPrefix(key, " "))
+			return fmt.Errorf("the trigger %s appears twice", key)
 		}
 		seen[key] = true
 	}

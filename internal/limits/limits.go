@@ -1,7 +1,7 @@
 // Package limits holds the real Inngest server's limits on a function's
-// configuration, each once: the SDK refuses at CreateFunction what the
-// embedded orchestrator refuses at sync, and both refuse what the real
-// server refuses. Each constant names the place in inngest/inngest it
+// configuration, each once, for the SDK's CreateFunction and the embedded
+// orchestrator's sync alike. (Expressions are compiled at sync only: the
+// SDK does not link a CEL compiler.) Each constant names the place in inngest/inngest it
 // comes from.
 package limits
 
