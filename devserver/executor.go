@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -172,7 +171,7 @@ func (s *Server) send(c *call) callResult {
 	}
 	res := callResult{status: resp.StatusCode, body: raw, duration: s.clock.Now().Sub(start)}
 	res.noRetry = strings.EqualFold(resp.Header.Get(wire.HeaderNoRetry), "true")
-	res.retryAt = parseRetryAfter(resp.Header.Get(wire.HeaderRetryAfter), s.clock.Now())
+	res.retryAt = wire.ParseRetryAfter(resp.Header.Get(wire.HeaderRetryAfter), s.clock.Now())
 	if v, err := strconv.Atoi(resp.Header.Get(wire.HeaderReqVersion)); err == nil {
 		res.reqVersion = v
 	}
@@ -185,34 +184,6 @@ func unwrapURLError(err error) error {
 		return ue.Err
 	}
 	return err
-}
-
-// maxRetryAfterSeconds is the largest number of seconds a time.Duration
-// holds (about 292 years).
-const maxRetryAfterSeconds = math.MaxInt64 / int64(time.Second)
-
-// parseRetryAfter reads seconds, an RFC 3339 time or an HTTP date.
-func parseRetryAfter(v string, now time.Time) time.Time {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return time.Time{}
-	}
-	if n, err := strconv.Atoi(v); err == nil {
-		if n < 0 {
-			return time.Time{}
-		}
-		// As the real server does: the current whole second plus n, with n
-		// bounded so that the duration cannot overflow into the past.
-		secs := min(int64(n), maxRetryAfterSeconds)
-		return now.Truncate(time.Second).Add(time.Duration(secs) * time.Second)
-	}
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return t
-	}
-	return time.Time{}
 }
 
 // complete applies a call's result. Called with s.mu held.

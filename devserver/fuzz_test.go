@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/durablefn/inngest/internal/wire"
 )
 
 // FuzzParseEvents feeds arbitrary bodies to the event API's parser: it
@@ -39,7 +41,7 @@ func FuzzRetryAfter(f *testing.F) {
 	}
 	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, v string) {
-		got := parseRetryAfter(v, now)
+		got := wire.ParseRetryAfter(v, now)
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || n < 0 {
 			return

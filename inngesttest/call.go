@@ -139,9 +139,9 @@ func retryDelay(h string, now time.Time) time.Duration {
 	if h == "" {
 		return 0
 	}
-	if n, err := strconv.Atoi(h); err == nil {
-		// As the real server reads it: the current whole second plus n.
-		return max(now.Truncate(time.Second).Add(time.Duration(n)*time.Second).Sub(now), 0)
+	if _, err := strconv.Atoi(h); err == nil {
+		// Read as the real server reads it (wire.ParseRetryAfter).
+		return max(wire.ParseRetryAfter(h, now).Sub(now), 0)
 	}
 	t, err := time.Parse(time.RFC3339, h)
 	if err != nil {
