@@ -2,7 +2,6 @@ package devserver
 
 import (
 	"encoding/json"
-	"strings"
 	"testing"
 
 	"github.com/oklog/ulid/v2"
@@ -29,7 +28,7 @@ func FuzzParseOps(f *testing.F) {
 			return
 		}
 		for _, op := range ops {
-			if knownOps[strings.ToLower(string(op.Op))] != op.Op {
+			if known, _ := wire.ParseOpcode(string(op.Op)); known != op.Op {
 				t.Fatalf("op %q is not in its canonical spelling", op.Op)
 			}
 			if op.Op == wire.OpStepError && op.Error == nil {

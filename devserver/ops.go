@@ -5,29 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/durablefn/inngest/internal/timestr"
 	"github.com/durablefn/inngest/internal/wire"
 )
-
-// knownOps maps each opcode name, lower-cased, to its spelling: the real
-// server reads names without regard to case and fails a response holding
-// any other name.
-var knownOps = func() map[string]wire.Opcode {
-	m := make(map[string]wire.Opcode)
-	for _, op := range []wire.Opcode{
-		wire.OpNone, wire.OpStep, wire.OpStepRun, wire.OpStepError, wire.OpStepPlanned,
-		wire.OpSleep, wire.OpWaitForEvent, wire.OpInvokeFunction, wire.OpAIGateway,
-		wire.OpGateway, wire.OpWaitForSignal, wire.OpRunComplete, wire.OpStepFailed,
-		wire.OpSyncRunComplete, wire.OpDiscoveryRequest, wire.OpDeferAdd, wire.OpDeferAbort,
-		wire.OpStepNotFound,
-	} {
-		m[strings.ToLower(string(op))] = op
-	}
-	return m
-}()
 
 // parseOps reads a 206 body as the real server does: an array of ops, or
 // one op object (SDKs before 1.0); an empty array is a None op. Names are
@@ -46,30 +28,52 @@ func parseOps(body []byte) ([]wire.Op, error) {
 		}
 		ops = []wire.Op{op}
 	case body[0] == '[':
-		var raw []json.RawMessage
-		if err := json.Unmarshal(body, &raw); err != nil {
-			return nil, fmt.Errorf("not a JSON array of ops: %w", err)
-		}
-		ops = make([]wire.Op, len(raw))
-		for i, r := range raw {
-			if wire.IsNull(r) {
-				return nil, fmt.Errorf("op %d is null", i)
-			}
-			if err := json.Unmarshal(r, &ops[i]); err != nil {
-				return nil, fmt.Errorf("op %d: %w", i, err)
-			}
+		var err error
+		if ops, err = parseOpArray(body); err != nil {
+			return nil, err
 		}
 	default:
 		return nil, errors.New("expected a JSON array of ops or one op object")
 	}
 	for i := range ops {
-		op, ok := knownOps[strings.ToLower(string(ops[i].Op))]
+		op, ok := wire.ParseOpcode(string(ops[i].Op))
 		if !ok {
 			return nil, fmt.Errorf("op %d: unknown opcode %q", i, ops[i].Op)
 		}
 		ops[i].Op = op
 		if op == wire.OpStepError && ops[i].Error == nil {
 			return nil, fmt.Errorf("op %d: StepError without an error", i)
+		}
+	}
+	return ops, nil
+}
+
+// parseOpArray decodes a JSON array of ops in one pass. Only when that
+// fails, or an element is null, are the elements decoded one by one, to say
+// which one is wrong.
+func parseOpArray(body []byte) ([]wire.Op, error) {
+	var ptrs []*wire.Op
+	if json.Unmarshal(body, &ptrs) == nil {
+		ops := make([]wire.Op, len(ptrs))
+		for i, p := range ptrs {
+			if p == nil {
+				return nil, fmt.Errorf("op %d is null", i)
+			}
+			ops[i] = *p
+		}
+		return ops, nil
+	}
+	var raw []json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return nil, fmt.Errorf("not a JSON array of ops: %w", err)
+	}
+	ops := make([]wire.Op, len(raw))
+	for i, r := range raw {
+		if wire.IsNull(r) {
+			return nil, fmt.Errorf("op %d is null", i)
+		}
+		if err := json.Unmarshal(r, &ops[i]); err != nil {
+			return nil, fmt.Errorf("op %d: %w", i, err)
 		}
 	}
 	return ops, nil

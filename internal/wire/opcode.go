@@ -1,6 +1,9 @@
 package wire
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // Opcode names a step operation. The names are the real server's; it fails
 // to parse any other.
@@ -34,6 +37,28 @@ const (
 	// instead, but the orchestrator accepts it from other SDKs.
 	OpStepNotFound Opcode = "StepNotFound"
 )
+
+// opcodes maps each opcode name, lower-cased, to its spelling.
+var opcodes = func() map[string]Opcode {
+	m := make(map[string]Opcode)
+	for _, op := range []Opcode{
+		OpNone, OpStep, OpStepRun, OpStepError, OpStepPlanned, OpSleep,
+		OpWaitForEvent, OpInvokeFunction, OpAIGateway, OpGateway,
+		OpWaitForSignal, OpRunComplete, OpStepFailed, OpSyncRunComplete,
+		OpDiscoveryRequest, OpDeferAdd, OpDeferAbort, OpStepNotFound,
+	} {
+		m[strings.ToLower(string(op))] = op
+	}
+	return m
+}()
+
+// ParseOpcode returns the opcode named name, read without regard to case
+// as the real server reads it; false for a name it does not know (the
+// server fails a response holding one).
+func ParseOpcode(name string) (Opcode, bool) {
+	op, ok := opcodes[strings.ToLower(name)]
+	return op, ok
+}
 
 // Op is one reported step in a 206 response (§5.1.1).
 type Op struct {
