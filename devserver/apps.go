@@ -34,7 +34,6 @@ type function struct {
 	id          string
 	uuid        string // ctx.fn_id in call requests: functionUUID(id)
 	name        string
-	url         string
 	maxAttempts int
 	triggers    []*trigger
 	crons       []*cronEntry
@@ -51,7 +50,6 @@ type function struct {
 	timeoutStart  time.Duration
 	timeoutFinish time.Duration
 
-	urlDone bool   // urlBase was computed
 	urlBase string // the call URL up to the stepId value
 }
 

@@ -138,23 +138,19 @@ func canonicalJSON(v json.RawMessage) json.RawMessage {
 	return buf.Bytes()
 }
 
+// callURLBase returns the URL of calls to function fnID served at u, up to
+// the value of stepId: u with fnId set and any stepId dropped.
+func callURLBase(u *url.URL, fnID string) string {
+	q := u.Query()
+	q.Del("stepId")
+	q.Set("fnId", fnID)
+	u.RawQuery = q.Encode()
+	u.Fragment = ""
+	return u.String() + "&stepId="
+}
+
 // callURL returns the URL of a call to fn targeting stepID ("step" for
-// discovery). The part naming the function is built once per function.
+// discovery).
 func (fn *function) callURL(stepID string) string {
-	if !fn.urlDone {
-		fn.urlDone = true
-		u, err := url.Parse(fn.url)
-		if err == nil {
-			q := u.Query()
-			q.Del("stepId")
-			q.Set("fnId", fn.id)
-			u.RawQuery = q.Encode()
-			u.Fragment = ""
-			fn.urlBase = u.String() + "&stepId="
-		}
-	}
-	if fn.urlBase == "" {
-		return ""
-	}
 	return fn.urlBase + url.QueryEscape(stepID)
 }

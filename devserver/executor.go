@@ -136,9 +136,6 @@ func (s *Server) send(c *call) callResult {
 	if len(body) > s.cfg.UseAPIThreshold {
 		body = appendCallBody(body[:0], &c.state, true)
 	}
-	if c.url == "" {
-		return callResult{err: errors.New("the function's URL is invalid")}
-	}
 	body, sig, err := s.signBody(body)
 	if err != nil {
 		return callResult{err: err}

@@ -84,7 +84,7 @@ func (s *Server) compileFunction(app *appRecord, w wire.Function) (*function, er
 		cx.fail("id", "a function ID is required")
 	}
 	fn := &function{app: app, id: cx.id, uuid: functionUUID(cx.id), name: w.Name}
-	fn.url, fn.maxAttempts = cx.steps(w.Steps)
+	fn.urlBase, fn.maxAttempts = cx.steps(w.Steps, cx.id)
 	fn.triggers, fn.crons = cx.triggers(fn, w.Triggers)
 	fn.idempotency = cx.expr("idempotency", w.Idempotency)
 	fn.rateLimit = compileRateLimit(cx, w.RateLimit)
@@ -127,7 +127,7 @@ func slugOf(name string) string {
 // one, with a name and an http(s) URL (the server also takes ws and wss,
 // which this orchestrator cannot call). It returns the call URL and the
 // number of attempts.
-func (cx *fnCompiler) steps(steps map[string]wire.Step) (string, int) {
+func (cx *fnCompiler) steps(steps map[string]wire.Step, fnID string) (string, int) {
 	attempts := DefaultAttempts
 	if len(steps) != 1 {
 		cx.fail("steps", "a function must have exactly one step, got %d", len(steps))
@@ -159,8 +159,10 @@ func (cx *fnCompiler) steps(steps map[string]wire.Step) (string, int) {
 		cx.fail(field+".runtime.url", "%q is not an http(s) URL", raw)
 	case u.Host == "":
 		cx.fail(field+".runtime.url", "%q has no host", raw)
+	default:
+		return callURLBase(u, fnID), attempts
 	}
-	return raw, attempts
+	return "", attempts
 }
 
 // rateCfg is a compiled rate limit: at most limit runs per period and key.
