@@ -1,0 +1,58 @@
+package sqlitestore_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/durablefn/inngest/devserver/store"
+	"github.com/durablefn/inngest/devserver/store/sqlitestore"
+	"github.com/durablefn/inngest/devserver/store/storetest"
+	"github.com/stretchr/testify/require"
+)
+
+func TestConformance(t *testing.T) {
+	paths := map[store.Store]string{}
+	storetest.Run(t, storetest.Factory{
+		New: func(t *testing.T) store.Store {
+			path := filepath.Join(t.TempDir(), "state.db")
+			s, err := sqlitestore.Open(path, nil)
+			require.NoError(t, err)
+			paths[s] = path
+			return s
+		},
+		Reopen: func(t *testing.T, s store.Store) store.Store {
+			require.NoError(t, s.Close())
+			n, err := sqlitestore.Open(paths[s], nil)
+			require.NoError(t, err)
+			paths[n] = paths[s]
+			return n
+		},
+	})
+}
+
+func TestSecondOpenRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	s, err := sqlitestore.Open(path, nil)
+	require.NoError(t, err)
+	defer s.Close()
+	_, err = sqlitestore.Open(path, nil)
+	require.ErrorContains(t, err, "another process has")
+}
+
+func TestNotADatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	require.NoError(t, os.WriteFile(path, []byte("this is not a database, just text that goes on for a while"), 0o600))
+	_, err := sqlitestore.Open(path, nil)
+	require.Error(t, err)
+}
+
+func TestNewerSchemaRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	s, err := sqlitestore.Open(path, nil)
+	require.NoError(t, err)
+	require.NoError(t, sqlitestore.SetUserVersion(s, 99))
+	require.NoError(t, s.Close())
+	_, err = sqlitestore.Open(path, nil)
+	require.ErrorContains(t, err, "newer than this program knows")
+}
