@@ -132,7 +132,14 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ids := s.ingest(events, parseIDSeed(r.Header.Get(headerEventIDSeed)))
+	done := s.durable()
 	s.unlock()
+	// An event is answered 2xx only once it is durable.
+	if err := awaitDurable(r.Context(), done); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, wire.SendResponse{IDs: []string{}, Status: http.StatusServiceUnavailable,
+			Error: "the events could not be made durable: " + err.Error()})
+		return
+	}
 	writeJSON(w, http.StatusOK, wire.SendResponse{IDs: ids, Status: http.StatusOK})
 }
 
@@ -152,6 +159,13 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 	modified, err := s.register(&req)
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, wire.RegisterResponse{Error: "invalid sync payload: " + err.Error()})
+		return
+	}
+	s.mu.Lock()
+	done := s.durable()
+	s.mu.Unlock()
+	if err := awaitDurable(r.Context(), done); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, wire.RegisterResponse{Error: "the sync could not be made durable: " + err.Error()})
 		return
 	}
 	writeJSON(w, http.StatusOK, wire.RegisterResponse{OK: true, Modified: modified})

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/durablefn/inngest/devserver/store"
 	"github.com/durablefn/inngest/internal/wire"
 )
 
@@ -98,6 +99,7 @@ func (s *Server) register(req *wire.RegisterRequest) (bool, error) {
 		s.unregister(old)
 	}
 	s.apps[appID] = app
+	s.j.putApp(&store.App{ID: appID, URL: req.URL, Config: jsonValue(req)})
 	now := s.clock.Now()
 	for _, fn := range app.fns {
 		if prev := s.fns[fn.id]; prev != nil && prev.app != app {

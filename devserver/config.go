@@ -1,6 +1,7 @@
 package devserver
 
 import (
+	"github.com/durablefn/inngest/devserver/store"
 	"log/slog"
 	"net/http"
 	"time"
@@ -109,6 +110,14 @@ type Config struct {
 	// OnRunFinished, if set, is called after each run ends, outside the
 	// server's lock. It must not block for long.
 	OnRunFinished func(r *Run)
+	// Store keeps the server's state durably, so that a restarted server
+	// carries on where the last one stopped: its apps, events, runs with
+	// their steps, waits and timers, batches, debounces, flow-control
+	// state and cron positions. Default nil: state lives in memory and
+	// ends with the process. Use sqlitestore.Open for a file on disk
+	// (cmd/inngest-dev --db). Start loads it; Close flushes it, and the
+	// caller closes it after Close.
+	Store store.Store
 }
 
 var backoffTable = []time.Duration{

@@ -52,6 +52,7 @@ func (s *Server) armCron(ce *cronEntry, now time.Time) {
 		return
 	}
 	fire := ce.fireAt(next)
+	s.j.setKV(kvCron, ce.key(), timeValue(next))
 	ce.timer = s.afterBG(fire, func() {
 		if s.fns[ce.fn.id] != ce.fn {
 			return
@@ -77,3 +78,6 @@ func (s *Server) armCron(ce *cronEntry, now time.Time) {
 		s.armCron(ce, from)
 	})
 }
+
+// key names the entry's position in the store.
+func (ce *cronEntry) key() string { return ce.fn.id + "\x00" + ce.spec }

@@ -73,11 +73,17 @@ func (s *Server) SendEvent(ctx context.Context, events ...Event) ([]string, erro
 			return nil, fmt.Errorf("devserver: waiting for room in the queue (%d calls due): %w", s.cfg.MaxQueuedCalls, ctx.Err())
 		}
 	}
-	defer s.unlock()
 	if s.closing {
+		s.unlock()
 		return nil, ErrClosed
 	}
-	return s.ingest(ws, nil), nil
+	ids := s.ingest(ws, nil)
+	done := s.durable()
+	s.unlock()
+	if err := awaitDurable(ctx, done); err != nil {
+		return nil, fmt.Errorf("devserver: the events were accepted but may not be durable: %w", err)
+	}
+	return ids, nil
 }
 
 // ErrClosed is returned by SendEvent once Close has begun.
@@ -175,6 +181,7 @@ func (s *Server) storeEventID(e *wire.Event, id string) (*eventRecord, string) {
 	if s.st.putEvent(rec, s.oldestCallSeq()) {
 		return nil, id
 	}
+	s.j.putEvent(rec)
 	return rec, id
 }
 

@@ -64,6 +64,7 @@ func (s *Server) startCall(it *item) {
 	now := s.clock.Now()
 	if r.startedAt.IsZero() {
 		r.startedAt = now
+		r.touch()
 		s.startFinishTimeout(r)
 	}
 	for _, g := range r.gates {
@@ -188,6 +189,7 @@ func (s *Server) complete(c *call, res callResult) {
 	c.done = true
 	it := c.it
 	r := it.run
+	r.dropCall(it)
 	r.inFlight--
 	s.inFlight--
 	s.releaseGates(r)

@@ -34,6 +34,7 @@ type batch struct {
 	key    string
 	events []*eventRecord
 	bytes  int // of the events' JSON
+	at     time.Time
 	timer  *timer
 }
 
@@ -47,23 +48,42 @@ func (s *Server) addToBatch(fn *function, ev *eventRecord, data map[string]any, 
 	key := fn.id + "\x00" + keyOf(cfg.key, data)
 	b := s.batches[key]
 	if b == nil {
-		b = &batch{key: key}
-		s.batches[key] = b
-		b.timer = s.after(now.Add(cfg.timeout), func() {
-			if s.batches[key] == b {
-				s.flushBatch(fn, b)
-			}
-		})
+		b = &batch{key: key, at: now.Add(cfg.timeout)}
+		s.armBatch(fn, b)
 	}
 	b.events = append(b.events, ev)
 	b.bytes += len(ev.raw)
 	if len(b.events) >= cfg.maxSize || b.bytes >= maxBatchBytes {
 		s.stopTimer(b.timer)
 		s.flushBatch(fn, b)
+		return
 	}
+	s.saveBatch(fn, b)
+}
+
+// armBatch files b and sets its timer. Called with s.mu held.
+func (s *Server) armBatch(fn *function, b *batch) {
+	s.batches[b.key] = b
+	b.timer = s.after(b.at, func() {
+		if s.batches[b.key] == b {
+			s.flushBatch(fn, b)
+		}
+	})
+}
+
+func (s *Server) saveBatch(fn *function, b *batch) {
+	if s.j == nil {
+		return
+	}
+	st := batchState{Function: fn.id, At: b.at}
+	for _, ev := range b.events {
+		st.Events = append(st.Events, ev.id)
+	}
+	s.j.setKV(kvBatch, b.key, jsonValue(st))
 }
 
 func (s *Server) flushBatch(fn *function, b *batch) {
+	s.j.setKV(kvBatch, b.key, nil)
 	delete(s.batches, b.key)
 	if len(b.events) == 0 {
 		return
@@ -94,11 +114,18 @@ func (s *Server) debounceEvent(fn *function, ev *eventRecord, data map[string]an
 	if cfg.timeout > 0 && at.After(d.first.Add(cfg.timeout)) {
 		at = d.first.Add(cfg.timeout)
 	}
+	s.armDebounce(fn, d, at)
+}
+
+// armDebounce sets d's timer for at. Called with s.mu held.
+func (s *Server) armDebounce(fn *function, d *debounce, at time.Time) {
+	s.j.setKV(kvDebounce, d.key, jsonValue(debounceState{Function: fn.id, Event: d.last.id, First: d.first, At: at}))
 	d.timer = s.after(at, func() {
-		if s.debounces[key] != d {
+		if s.debounces[d.key] != d {
 			return
 		}
-		delete(s.debounces, key)
+		delete(s.debounces, d.key)
+		s.j.setKV(kvDebounce, d.key, nil)
 		s.startRun(fn, []*eventRecord{d.last}, nil, s.clock.Now(), nil)
 	})
 }
@@ -182,6 +209,7 @@ func tatOf(m map[string]time.Time, key string, now time.Time) time.Time {
 func (s *Server) setTAT(m map[string]time.Time, rate bool, key string, tat time.Time) {
 	_, known := m[key]
 	m[key] = tat
+	s.j.setKV(flowKind(rate), key, timeValue(tat))
 	if known {
 		return
 	}
@@ -235,6 +263,7 @@ func (s *Server) throttle(r *run, key string, th *throttleCfg, now time.Time) {
 		s.throttleQueues[key] = q
 	}
 	q.runs = append(q.runs, r)
+	r.throttled = key
 	r.add(TimelineEntry{At: now, Kind: TimelineQueued, Detail: "throttled: waits for a start"})
 	s.armThrottle(key, q, th)
 }
@@ -272,6 +301,7 @@ func (s *Server) armThrottle(key string, q *throttleQueue, th *throttleCfg) {
 				if !s.admitThrottle(key, th, now) {
 					break
 				}
+				r.throttled = ""
 				r.add(TimelineEntry{At: now, Kind: TimelineQueued, Detail: "throttle let it start after " + now.Sub(r.createdAt).String()})
 				s.enqueue(r, "", 0, now)
 			}
@@ -312,9 +342,18 @@ func (s *Server) expireFlows(now time.Time) {
 		tat, ok := m[e.key]
 		if !ok || !tat.After(now) {
 			delete(m, e.key)
+			s.j.setKV(flowKind(e.rate), e.key, nil)
 			continue
 		}
 		e.at = tat
 		heap.Push(&s.flowExpiries, e)
 	}
+}
+
+// flowKind is the store's kind for throttle or rate-limit state.
+func flowKind(rate bool) string {
+	if rate {
+		return kvRateLimit
+	}
+	return kvThrottle
 }

@@ -78,6 +78,7 @@ func (s *Server) startRun(fn *function, events []*eventRecord, data map[string]a
 		status:    StatusRunning,
 		createdAt: now,
 		parent:    link,
+		j:         s.j,
 	}
 	for i, ev := range events {
 		r.eventIDs[i] = ev.id
@@ -118,22 +119,7 @@ func (s *Server) startRun(fn *function, events []*eventRecord, data map[string]a
 	}
 	r.add(TimelineEntry{At: now, Kind: TimelineQueued, Detail: "event " + events[0].name})
 	s.st.putRun(r)
-	for _, c := range fn.cancels {
-		p := &pause{kind: pauseCancel, run: r, event: c.event, expr: c.expr, started: now}
-		s.filePause(r, p)
-		r.pauses = append(r.pauses, p)
-		if c.timeout > 0 {
-			p.timer = s.after(now.Add(c.timeout), func() { s.dropPause(p) })
-			r.timers = append(r.timers, p.timer)
-		}
-	}
-	if fn.timeoutStart > 0 {
-		r.timers = append(r.timers, s.after(now.Add(fn.timeoutStart), func() {
-			if !r.ended() && r.startedAt.IsZero() {
-				s.cancelRun(r, &wire.UserError{Name: "FunctionTimeout", Message: "the run did not start within " + fn.timeoutStart.String()})
-			}
-		}))
-	}
+	s.armRules(r)
 	s.log.Debug("devserver: run created", "run_id", r.id, "function_id", fn.id, "event_id", events[0].id)
 	if th := fn.throttle; th != nil {
 		s.throttle(r, fn.id+"\x00"+keyOf(th.key, first()), th, now)
@@ -141,6 +127,28 @@ func (s *Server) startRun(fn *function, events []*eventRecord, data map[string]a
 		s.enqueue(r, "", 0, now)
 	}
 	return r, notSkipped
+}
+
+// armRules files r's cancellation rules and sets its start timeout, from
+// its creation. Called with s.mu held.
+func (s *Server) armRules(r *run) {
+	fn := r.fn
+	for _, c := range fn.cancels {
+		p := &pause{kind: pauseCancel, run: r, event: c.event, expr: c.expr, started: r.createdAt}
+		s.filePause(r, p)
+		r.pauses = append(r.pauses, p)
+		if c.timeout > 0 {
+			p.timer = s.after(r.createdAt.Add(c.timeout), func() { s.dropPause(p) })
+			r.timers = append(r.timers, p.timer)
+		}
+	}
+	if fn.timeoutStart > 0 {
+		r.timers = append(r.timers, s.after(r.createdAt.Add(fn.timeoutStart), func() {
+			if !r.ended() && r.startedAt.IsZero() {
+				s.cancelRun(r, &wire.UserError{Name: "FunctionTimeout", Message: "the run did not start within " + fn.timeoutStart.String()})
+			}
+		}))
+	}
 }
 
 // startFinishTimeout arms the finish timeout when a run's first call
@@ -209,6 +217,7 @@ func (s *Server) cancelRun(r *run, ue *wire.UserError) {
 	r.cancelErr = ue
 	if r.inFlight > 0 {
 		r.cancelling = true
+		r.touch()
 		return
 	}
 	s.finishCancel(r)
@@ -262,6 +271,7 @@ func (s *Server) endRun(r *run) {
 	}
 	r.outstanding = nil
 	r.planned = nil
+	r.calls = nil
 	for _, t := range r.timers {
 		s.stopTimer(t)
 	}

@@ -289,22 +289,26 @@ func (s *Server) startSleep(r *run, op *wire.Op, name string, now time.Time) err
 		}
 		until = t
 	}
-	stepID := op.ID
-	p := &pending{kind: wire.OpSleep, name: name, started: now}
-	r.setOutstanding(stepID, p)
-	r.add(TimelineEntry{At: now, Kind: TimelineSleep, StepID: stepID, Name: name, Detail: "until +" + until.Sub(r.createdAt).String()})
-	p.timer = s.after(until, func() {
+	p := &pending{kind: wire.OpSleep, name: name, started: now, until: until}
+	r.setOutstanding(op.ID, p)
+	r.add(TimelineEntry{At: now, Kind: TimelineSleep, StepID: op.ID, Name: name, Detail: "until +" + until.Sub(r.createdAt).String()})
+	s.armSleep(r, op.ID, p)
+	return nil
+}
+
+// armSleep sets a sleep's timer. Called with s.mu held.
+func (s *Server) armSleep(r *run, stepID string, p *pending) {
+	p.timer = s.after(p.until, func() {
 		if r.ended() || r.outstanding[stepID] != p {
 			return
 		}
 		delete(r.outstanding, stepID)
 		t := s.clock.Now()
 		s.memoize(r, stepID, json.RawMessage("null"))
-		r.add(TimelineEntry{At: t, Kind: TimelineWoke, StepID: stepID, Name: name, Duration: t.Sub(p.started)})
+		r.add(TimelineEntry{At: t, Kind: TimelineWoke, StepID: stepID, Name: p.name, Duration: t.Sub(p.started)})
 		s.requestDiscovery(r)
 	})
 	r.timers = append(r.timers, p.timer)
-	return nil
 }
 
 // startWait files a pause for a WaitForEvent op, or resolves it at once
@@ -347,12 +351,19 @@ func (s *Server) startWait(r *run, op *wire.Op, name string, now time.Time, afte
 			return true, nil
 		}
 	}
-	s.filePause(r, p)
-	pend := &pending{kind: wire.OpWaitForEvent, name: name, started: now, pause: p}
+	pend := &pending{kind: wire.OpWaitForEvent, name: name, started: now, until: expires, pause: p}
 	r.setOutstanding(op.ID, pend)
 	r.add(TimelineEntry{At: now, Kind: TimelineWait, StepID: op.ID, Name: name, Detail: o.Event + " for " + timestr.Format(expires.Sub(now))})
-	stepID := op.ID
-	pend.timer = s.after(expires, func() {
+	s.armWait(r, op.ID, pend)
+	return false, nil
+}
+
+// armWait files a wait's pause and sets its timeout. Called with s.mu
+// held.
+func (s *Server) armWait(r *run, stepID string, pend *pending) {
+	p := pend.pause
+	s.filePause(r, p)
+	pend.timer = s.after(pend.until, func() {
 		if r.ended() || r.outstanding[stepID] != pend {
 			return
 		}
@@ -360,12 +371,11 @@ func (s *Server) startWait(r *run, op *wire.Op, name string, now time.Time, afte
 		s.dropPause(p)
 		t := s.clock.Now()
 		s.memoize(r, stepID, json.RawMessage("null"))
-		r.add(TimelineEntry{At: t, Kind: TimelineWaitTimeout, StepID: stepID, Name: name, Duration: t.Sub(now)})
+		r.add(TimelineEntry{At: t, Kind: TimelineWaitTimeout, StepID: stepID, Name: pend.name, Duration: t.Sub(pend.started)})
 		s.requestDiscovery(r)
 	})
 	p.timer = pend.timer
 	r.timers = append(r.timers, pend.timer)
-	return false, nil
 }
 
 // resolveWait resumes a run whose wait matched ev. Called with s.mu held.
@@ -418,23 +428,10 @@ func (s *Server) startInvoke(r *run, op *wire.Op, name string, now time.Time) (b
 	ev := wire.Event{Name: wire.EventFunctionInvoked, Data: raw, User: o.Payload.User}
 	rec := s.storeEvent(&ev)
 	link := &invokeLink{parent: r, stepID: op.ID}
-	pend := &pending{kind: wire.OpInvokeFunction, name: name, started: now}
+	pend := &pending{kind: wire.OpInvokeFunction, name: name, started: now, until: expires}
 	r.setOutstanding(op.ID, pend)
 	r.add(TimelineEntry{At: now, Kind: TimelineInvoke, StepID: op.ID, Name: name, Detail: fn.id})
-	stepID := op.ID
-	pend.timer = s.after(expires, func() {
-		if link.done || r.ended() {
-			return
-		}
-		link.done = true
-		delete(r.outstanding, stepID)
-		t := s.clock.Now()
-		ue := &wire.UserError{Name: "InngestInvokeTimeoutError", Message: "Timed out waiting for invoked function to complete"}
-		s.memoize(r, stepID, wrapError(ue))
-		r.add(TimelineEntry{At: t, Kind: TimelineInvokeDone, StepID: stepID, Name: name, Duration: t.Sub(now), Detail: ue.Message})
-		s.requestDiscovery(r)
-	})
-	r.timers = append(r.timers, pend.timer)
+	s.armInvoke(r, op.ID, pend, link)
 	child, why := s.createRun(fn, []*eventRecord{rec}, now, link)
 	switch why {
 	case notSkipped:
@@ -451,6 +448,23 @@ func (s *Server) startInvoke(r *run, op *wire.Op, name string, now time.Time) (b
 		r.add(TimelineEntry{At: now, Kind: TimelineInvoke, StepID: op.ID, Name: name, Detail: fn.id + " skipped the run (" + why.String() + "); waiting for the invoke's timeout"})
 	}
 	return false, nil
+}
+
+// armInvoke sets an invoke's timeout. Called with s.mu held.
+func (s *Server) armInvoke(r *run, stepID string, pend *pending, link *invokeLink) {
+	pend.timer = s.after(pend.until, func() {
+		if link.done || r.ended() {
+			return
+		}
+		link.done = true
+		delete(r.outstanding, stepID)
+		t := s.clock.Now()
+		ue := &wire.UserError{Name: "InngestInvokeTimeoutError", Message: "Timed out waiting for invoked function to complete"}
+		s.memoize(r, stepID, wrapError(ue))
+		r.add(TimelineEntry{At: t, Kind: TimelineInvokeDone, StepID: stepID, Name: pend.name, Duration: t.Sub(pend.started), Detail: ue.Message})
+		s.requestDiscovery(r)
+	})
+	r.timers = append(r.timers, pend.timer)
 }
 
 // noTimeout is how long a wait or an invoke without a timeout lasts: a

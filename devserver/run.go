@@ -120,6 +120,18 @@ type run struct {
 	timers       []*timer
 	parent       *invokeLink
 	evicted      bool // retention dropped it from the store
+
+	// calls are the run's calls queued or in flight.
+	calls []*item
+	// throttled is the throttle key the run waits on to start.
+	throttled string
+
+	// Durability (journal.go, persist.go): j is the server's journal (nil
+	// without a store); journaled says r is in it; saved that r's row was
+	// written once; savedSteps and savedTimeline count what was written.
+	j                         *journal
+	journaled, saved          bool
+	savedSteps, savedTimeline int
 }
 
 // pending is an asynchronous step in progress: a sleep, a wait or an
@@ -128,6 +140,7 @@ type pending struct {
 	kind    wire.Opcode
 	name    string
 	started time.Time
+	until   time.Time // when its timer fires
 	pause   *pause
 	timer   *timer
 	child   *run
@@ -148,8 +161,23 @@ type gate struct {
 func (r *run) ended() bool { return r.status.Ended() }
 
 func (r *run) add(e TimelineEntry) {
+	r.touch()
 	e.Detail = shorten(e.Detail)
 	r.timeline = append(r.timeline, e)
+}
+
+// dropCall forgets a call that was made or will not be.
+func (r *run) dropCall(it *item) {
+	for i, c := range r.calls {
+		if c == it {
+			last := len(r.calls) - 1
+			r.calls[i] = r.calls[last]
+			r.calls[last] = nil
+			r.calls = r.calls[:last]
+			r.touch()
+			return
+		}
+	}
 }
 
 // eventID is the event the run is listed under: the last of a batch, as

@@ -86,6 +86,8 @@ func (s *Server) enqueue(r *run, stepID string, attempt int, at time.Time) {
 	}
 	s.seq++
 	it := &item{run: r, stepID: stepID, attempt: attempt, at: at, order: at.Add(-r.priority), seq: s.seq, index: -1}
+	r.calls = append(r.calls, it)
+	r.touch()
 	if at.After(s.clock.Now()) {
 		t := s.after(at, func() { heap.Push(&s.ready, it) })
 		r.timers = append(r.timers, t)
@@ -182,10 +184,8 @@ func (s *Server) dispatch() {
 	for s.ready.Len() > 0 && s.inFlight < s.cfg.MaxInFlight {
 		it := heap.Pop(&s.ready).(*item)
 		r := it.run
-		if r.ended() {
-			continue
-		}
-		if r.cancelling {
+		if r.ended() || r.cancelling {
+			r.dropCall(it)
 			continue
 		}
 		if !s.gatesOpen(r) {

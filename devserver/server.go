@@ -29,8 +29,14 @@ type Server struct {
 	routes               *router
 	client               *http.Client
 
+	// j collects changes for the store (nil without one); commitMu
+	// serialises commits; storeDown ends a commit's retries at Close.
+	j        *journal
+	commitMu sync.Mutex
+	unsent   []unsentChange // guarded by commitMu
+
 	mu       sync.Mutex
-	st       store
+	st       cache
 	apps     map[string]*appRecord // by app URL
 	fns      map[string]*function  // by composite ID
 	triggers map[string][]*trigger // by event name
@@ -150,6 +156,10 @@ func New(cfg Config) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Store != nil {
+		s.j = newJournal()
+		s.st.(*memStore).j = s.j
+	}
 	if cfg.TimeSkipping {
 		if s.clock == nil {
 			s.clock = NewVirtualClock(time.Time{})
@@ -200,6 +210,13 @@ func (s *Server) Start(ctx context.Context) error {
 		return errors.New("devserver: Start called twice")
 	}
 	s.started = true
+	s.mu.Unlock()
+	if s.cfg.Store != nil {
+		if err := s.restore(ctx); err != nil {
+			return err
+		}
+	}
+	s.mu.Lock()
 	s.baseCtx, s.cancel = context.WithCancel(context.Background())
 	s.shards = make([]context.Context, 32)
 	for i := range s.shards {
@@ -235,6 +252,10 @@ func (s *Server) Start(ctx context.Context) error {
 		}()
 	}
 	s.routes.setSelf(s.URL(), s.Handler())
+	if s.j != nil {
+		s.loops.Add(1)
+		go s.commitLoop()
+	}
 	s.loops.Add(1)
 	go s.schedule()
 	s.log.Info("devserver started", "url", s.URL())
@@ -306,6 +327,9 @@ func (s *Server) Close(ctx context.Context) error {
 	}
 	s.loops.Wait()
 	s.routes.closeIdle()
+	if e := s.flush(ctx); e != nil && err == nil {
+		err = e
+	}
 	return err
 }
 

@@ -2,18 +2,19 @@ package devserver
 
 import (
 	"encoding/json"
+	"github.com/durablefn/inngest/devserver/store"
 	"slices"
 	"time"
 
 	iexpr "github.com/durablefn/inngest/internal/expr"
 )
 
-// store keeps everything a Server must not lose: events, runs with their
-// memoized steps and timelines, pauses, batches and idempotency keys. The
-// executor calls it with the server's lock held, and each method is one
-// atomic update, so a durable implementation can replace memStore without
-// touching the executor.
-type store interface {
+// cache is the server's working state in memory: events, runs with their
+// memoized steps and timelines, pauses and idempotency keys, indexed for
+// the executor, which calls it with the server's lock held. With a durable
+// store (Config.Store), every change also reaches the journal (journal.go),
+// and the cache is rebuilt from the store at start (recover.go).
+type cache interface {
 	// putEvent stores an event; dup reports that its internal ID or its
 	// idempotency key (the event's "id" field) is already kept, in which
 	// case nothing changes. Recent events of its name received
@@ -80,6 +81,7 @@ type eventRecord struct {
 const recentPerName = 16384
 
 type memStore struct {
+	j        *journal
 	keep     retention
 	events   map[string]*eventRecord // by internal ID
 	byKey    map[string]*eventRecord // by idempotency key
@@ -196,6 +198,7 @@ func (m *memStore) compactFn(id string) {
 }
 
 func (m *memStore) memoize(r *run, stepID string, value json.RawMessage) {
+	r.touch()
 	if r.steps == nil {
 		r.steps = make(map[string]json.RawMessage, 4)
 	}
@@ -207,6 +210,7 @@ func (m *memStore) memoize(r *run, stepID string, value json.RawMessage) {
 		// Calls in flight share vals: replace it rather than write to it.
 		r.vals = slices.Clone(r.vals)
 		r.vals[i] = value
+		r.savedSteps = min(r.savedSteps, i)
 	}
 	r.steps[stepID] = value
 	r.stateSize += len(value) + len(stepID) + 8
@@ -318,6 +322,7 @@ func (m *memStore) idempotent(key string, now, expires time.Time) bool {
 	}
 	m.idemKeys[key] = expires
 	m.idemQ.push(idemEntry{key, expires})
+	m.j.setKV(kvIdempotency, key, timeValue(expires))
 	return true
 }
 
@@ -351,6 +356,7 @@ func (m *memStore) expire(now time.Time) time.Time {
 		m.idemQ.pop()
 		if m.idemKeys[e.key].Equal(e.expires) {
 			delete(m.idemKeys, e.key)
+			m.j.setKV(kvIdempotency, e.key, nil)
 		}
 	}
 	var next time.Time
@@ -374,6 +380,7 @@ func (m *memStore) expire(now time.Time) time.Time {
 // dropEvent forgets an event: its ID may start runs again.
 func (m *memStore) dropEvent(ev *eventRecord) {
 	ev.evicted = true
+	m.j.dropEvent(ev.id)
 	if m.events[ev.id] == ev {
 		delete(m.events, ev.id)
 	}
@@ -395,6 +402,7 @@ func (m *memStore) dropEvent(ev *eventRecord) {
 // dropRun forgets a finished run with its steps and timeline.
 func (m *memStore) dropRun(r *run) {
 	r.evicted = true
+	m.j.dropRun(r.id)
 	if m.runs[r.id] == r {
 		delete(m.runs, r.id)
 	}
@@ -432,4 +440,21 @@ func (m *memStore) counts() Stats {
 }
 
 // compile-time check.
-var _ store = (*memStore)(nil)
+var _ cache = (*memStore)(nil)
+
+// restoreIdempotency files stored idempotency keys, in expiry order as
+// retention wants them.
+func (m *memStore) restoreIdempotency(rows []store.KV) {
+	entries := make([]idemEntry, 0, len(rows))
+	for _, kv := range rows {
+		var exp time.Time
+		if json.Unmarshal(kv.Value, &exp) == nil {
+			entries = append(entries, idemEntry{kv.Key, exp})
+		}
+	}
+	slices.SortFunc(entries, func(a, b idemEntry) int { return a.expires.Compare(b.expires) })
+	for _, e := range entries {
+		m.idemKeys[e.key] = e.expires
+		m.idemQ.push(e)
+	}
+}

@@ -1,0 +1,192 @@
+package devserver_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	inngest "github.com/durablefn/inngest"
+	"github.com/durablefn/inngest/devserver"
+	"github.com/durablefn/inngest/devserver/store"
+	"github.com/durablefn/inngest/handler"
+	"github.com/durablefn/inngest/step"
+)
+
+// restartRig runs servers one after another on one memory store, with
+// one app served on a socket that outlives them, as a process restart
+// would see it.
+type restartRig struct {
+	t     *testing.T
+	mem   *store.Memory
+	srv   *devserver.Server
+	clock *devserver.VirtualClock
+	url   string
+
+	mu    sync.Mutex
+	execs map[string]int // step executions, by step ID
+}
+
+var t0 = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+
+func newRestartRig(t *testing.T, define func(rig *restartRig, c *inngest.Client)) *restartRig {
+	rig := &restartRig{t: t, mem: store.NewMemory(), execs: map[string]int{}, clock: devserver.NewVirtualClock(t0)}
+	rig.start(false)
+	c, err := inngest.NewClient(inngest.ClientConfig{AppID: "durable", Dev: rig.srv.URL(), Logger: quietLogger()})
+	require.NoError(t, err)
+	define(rig, c)
+	ts := httptest.NewServer(handler.New(c, nil))
+	t.Cleanup(ts.Close)
+	rig.url = ts.URL + "/api/inngest"
+	require.NoError(t, rig.srv.SyncApp(ctxT(t), rig.url))
+	return rig
+}
+
+// count records one execution of a step.
+func (rig *restartRig) count(id string) {
+	rig.mu.Lock()
+	rig.execs[id]++
+	rig.mu.Unlock()
+}
+
+func (rig *restartRig) executions(id string) int {
+	rig.mu.Lock()
+	defer rig.mu.Unlock()
+	return rig.execs[id]
+}
+
+func (rig *restartRig) start(skip bool) {
+	srv, err := devserver.New(devserver.Config{Store: rig.mem, Clock: rig.clock, TimeSkipping: skip, Logger: quietLogger()})
+	require.NoError(rig.t, err)
+	require.NoError(rig.t, srv.Start(ctxT(rig.t)))
+	rig.srv = srv
+}
+
+// crash stops the server as a kill would: whatever it did after the last
+// commit never reaches the store. The next server starts on the store as
+// it was, on a clock that goes on from the same time.
+func (rig *restartRig) crash(skip bool) {
+	rig.mem = rig.mem.Reopen() // the old server's later commits fail
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_ = rig.srv.Close(ctx)
+	rig.clock = devserver.NewVirtualClock(rig.clock.Now())
+	rig.start(skip)
+	rig.t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		require.NoError(rig.t, rig.srv.Close(ctx))
+	})
+}
+
+func (rig *restartRig) flush() { require.NoError(rig.t, devserver.Flush(rig.srv)) }
+
+// waitTimeline waits until the run's timeline holds an entry of kind.
+func (rig *restartRig) waitTimeline(runID string, kind devserver.TimelineKind) {
+	rig.t.Helper()
+	require.NoError(rig.t, rig.srv.WaitFor(ctxT(rig.t), func() bool {
+		for _, e := range rig.srv.Timeline(runID) {
+			if e.Kind == kind {
+				return true
+			}
+		}
+		return false
+	}))
+}
+
+// runOf returns the ID of the run an event started, without waiting for
+// it to end.
+func (rig *restartRig) runOf(eventID string) string {
+	rig.t.Helper()
+	var id string
+	require.NoError(rig.t, rig.srv.WaitFor(ctxT(rig.t), func() bool {
+		if runs := rig.srv.Runs(eventID); len(runs) > 0 {
+			id = runs[0].ID
+		}
+		return id != ""
+	}))
+	return id
+}
+
+func TestRestartResumesSleepsWaitsAndSteps(t *testing.T) {
+	reply := inngest.EventType[map[string]any]("durable/reply")
+	rig := newRestartRig(t, func(rig *restartRig, c *inngest.Client) {
+		_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "flow"}, inngest.OnEvent("durable/start"),
+			func(ctx context.Context, in inngest.Input[map[string]any]) (string, error) {
+				a, err := step.Run(ctx, "a", func(context.Context) (string, error) { rig.count("a"); return "A", nil })
+				if err != nil {
+					return "", err
+				}
+				if err := step.Sleep(ctx, "nap", time.Hour); err != nil {
+					return "", err
+				}
+				ev, err := step.WaitForEvent(ctx, "reply", reply, step.WaitOpts{Timeout: 2 * time.Hour, Match: "data.k"})
+				if err != nil || ev == nil {
+					return "", err
+				}
+				b, err := step.Run(ctx, "b", func(context.Context) (string, error) { rig.count("b"); return "B", nil })
+				return a + b + ev.Data["v"].(string), err
+			})
+		require.NoError(t, err)
+	})
+	id := send(t, rig.srv, "durable/start", map[string]any{"k": "x"})
+	runID := rig.runOf(id)
+	rig.waitTimeline(runID, devserver.TimelineSleep)
+	rig.flush()
+
+	rig.crash(false)
+	require.Equal(t, devserver.StatusRunning, rig.srv.Run(runID).Status, "the run is back, sleeping")
+	rig.clock.Advance(time.Hour)
+	rig.waitTimeline(runID, devserver.TimelineWait)
+	rig.flush()
+
+	rig.crash(false)
+	send(t, rig.srv, "durable/reply", map[string]any{"k": "y", "v": "no"})
+	send(t, rig.srv, "durable/reply", map[string]any{"k": "x", "v": "!"})
+	got, err := rig.srv.WaitForRun(ctxT(t), runID)
+	require.NoError(t, err)
+	require.Equal(t, devserver.StatusCompleted, got.Status)
+	require.JSONEq(t, `"AB!"`, string(got.Output))
+	require.Equal(t, 1, rig.executions("a"), "a step whose result was stored never runs again")
+	require.Equal(t, 1, rig.executions("b"))
+	require.True(t, got.EndedAt.Sub(got.StartedAt) >= time.Hour, "the sleep lasted its hour across the restart")
+	kinds := []string{}
+	for _, e := range got.Timeline {
+		kinds = append(kinds, string(e.Kind))
+	}
+	require.Equal(t, "queued step sleep sleep.done wait wait.matched step completed", strings.Join(kinds, " "),
+		"the timeline runs on across restarts")
+}
+
+func TestRestartAfterCrashRedoesOnlyUncommittedWork(t *testing.T) {
+	rig := newRestartRig(t, func(rig *restartRig, c *inngest.Client) {
+		_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "two"}, inngest.OnEvent("durable/two"),
+			func(ctx context.Context, in inngest.Input[map[string]any]) (string, error) {
+				a, err := step.Run(ctx, "a", func(context.Context) (string, error) { rig.count("a"); return "A", nil })
+				if err != nil {
+					return "", err
+				}
+				if err := step.Sleep(ctx, "nap", time.Minute); err != nil {
+					return "", err
+				}
+				return step.Run(ctx, "b", func(context.Context) (string, error) { rig.count("b"); return a + "B", nil })
+			})
+		require.NoError(t, err)
+	})
+	id := send(t, rig.srv, "durable/two", nil) // durable once SendEvent returned
+	// Crash before anything after the event reached the store: the event
+	// and its run were committed together, the step's result maybe not.
+	rig.crash(true)
+	runs, err := rig.srv.WaitForRuns(ctxT(t), id, 1)
+	require.NoError(t, err)
+	got, err := rig.srv.WaitForRun(ctxT(t), runs[0].ID)
+	require.NoError(t, err)
+	require.Equal(t, devserver.StatusCompleted, got.Status)
+	require.JSONEq(t, `"AB"`, string(got.Output))
+	require.LessOrEqual(t, rig.executions("a"), 2, "at least once: a runs again only if its result was not committed")
+	require.Len(t, rig.srv.Runs(id), 1, "the event has one run, not one per server")
+}
