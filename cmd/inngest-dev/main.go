@@ -6,7 +6,8 @@
 //
 // It listens on 127.0.0.1:8288 by default, syncs each --sdk-url at start,
 // and prints each run's outcome as it ends. Point SDKs at it with
-// INNGEST_DEV=http://127.0.0.1:8288.
+// INNGEST_DEV=http://127.0.0.1:8288. With --db FILE it keeps its state in
+// a SQLite file and carries on after a restart, a crash included.
 package main
 
 import (
@@ -26,6 +27,7 @@ import (
 	"time"
 
 	"github.com/durablefn/inngest/devserver"
+	"github.com/durablefn/inngest/devserver/store/sqlitestore"
 )
 
 type urlList []string
@@ -42,61 +44,75 @@ func main() {
 	}
 }
 
+// options are the parsed command line.
+type options struct {
+	addr, signingKey, eventKey, db string
+	sdkURLs                        urlList
+	level                          slog.Level
+	maxRuns, maxQueued             int
+	runRetention, eventRetention   time.Duration
+}
+
+// parseFlags reads args; it returns nil options for -help.
+func parseFlags(args []string, stderr io.Writer) (*options, error) {
+	fs := flag.NewFlagSet("inngest-dev", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	host := fs.String("host", "127.0.0.1", "interface to listen on")
+	port := fs.Int("port", 8288, "port to listen on (0: any free port)")
+	fs.Var(&o.sdkURLs, "sdk-url", "URL of an app to sync at start (repeatable)")
+	fs.Var(&o.sdkURLs, "u", "shorthand for --sdk-url")
+	fs.StringVar(&o.db, "db", "", "SQLite file that keeps the server's state across restarts (created if missing; default: state in memory)")
+	// Keys default to their env vars after parsing, not as flag defaults,
+	// so that -help never prints them.
+	fs.StringVar(&o.signingKey, "signing-key", "", "signing key (hex, any signkey-<env>- prefix): sign calls and require it, hashed, as the bearer token on the API (default: env INNGEST_SIGNING_KEY)")
+	fs.StringVar(&o.eventKey, "event-key", "", "the only event key accepted, when set (default: env INNGEST_EVENT_KEY)")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	fs.IntVar(&o.maxRuns, "max-finished-runs", devserver.DefaultMaxFinishedRuns, "finished runs kept for inspection; the oldest are dropped past it")
+	fs.DurationVar(&o.runRetention, "run-retention", 0, "how long finished runs are kept (0: until -max-finished-runs pushes them out)")
+	fs.DurationVar(&o.eventRetention, "event-retention", devserver.DefaultEventRetention, "how long events are kept, and their IDs de-duplicated")
+	fs.IntVar(&o.maxQueued, "max-queued-calls", devserver.DefaultMaxQueuedCalls, "calls that may wait for a free slot before new events are refused with 429")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	o.addr = net.JoinHostPort(*host, strconv.Itoa(*port))
+	if o.signingKey == "" {
+		o.signingKey = os.Getenv("INNGEST_SIGNING_KEY")
+	}
+	if o.eventKey == "" {
+		o.eventKey = os.Getenv("INNGEST_EVENT_KEY")
+	}
+	if err := o.level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", *logLevel)
+	}
+	return &o, nil
+}
+
 // run parses args, starts the server and blocks until ctx ends. ready, if
 // not nil, receives the server once it listens.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- *devserver.Server) error {
-	fs := flag.NewFlagSet("inngest-dev", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	host := fs.String("host", "127.0.0.1", "interface to listen on")
-	port := fs.Int("port", 8288, "port to listen on (0: any free port)")
-	var sdkURLs urlList
-	fs.Var(&sdkURLs, "sdk-url", "URL of an app to sync at start (repeatable)")
-	fs.Var(&sdkURLs, "u", "shorthand for --sdk-url")
-	// Keys default to their env vars after parsing, not as flag defaults,
-	// so that -help never prints them.
-	signingKey := fs.String("signing-key", "", "signing key (hex, any signkey-<env>- prefix): sign calls and require it, hashed, as the bearer token on the API (default: env INNGEST_SIGNING_KEY)")
-	eventKey := fs.String("event-key", "", "the only event key accepted, when set (default: env INNGEST_EVENT_KEY)")
-	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
-	maxRuns := fs.Int("max-finished-runs", devserver.DefaultMaxFinishedRuns, "finished runs kept for inspection; the oldest are dropped past it")
-	runRetention := fs.Duration("run-retention", 0, "how long finished runs are kept (0: until -max-finished-runs pushes them out)")
-	eventRetention := fs.Duration("event-retention", devserver.DefaultEventRetention, "how long events are kept, and their IDs de-duplicated")
-	maxQueued := fs.Int("max-queued-calls", devserver.DefaultMaxQueuedCalls, "calls that may wait for a free slot before new events are refused with 429")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	o, err := parseFlags(args, stderr)
+	if err != nil || o == nil {
 		return err
 	}
-	if *signingKey == "" {
-		*signingKey = os.Getenv("INNGEST_SIGNING_KEY")
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: o.level}))
+	cfg := devserver.Config{
+		Addr: o.addr, SigningKey: o.signingKey, EventKey: o.eventKey, Logger: logger,
+		MaxFinishedRuns: o.maxRuns, RunRetention: o.runRetention, EventRetention: o.eventRetention,
+		MaxQueuedCalls: o.maxQueued, OnRunFinished: printRun(stdout),
 	}
-	if *eventKey == "" {
-		*eventKey = os.Getenv("INNGEST_EVENT_KEY")
+	if o.db != "" {
+		st, err := sqlitestore.Open(o.db, nil)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		cfg.Store = st
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return fmt.Errorf("--log-level %q: use debug, info, warn or error", *logLevel)
-	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	srv, err := devserver.New(devserver.Config{
-		Addr:            net.JoinHostPort(*host, strconv.Itoa(*port)),
-		SigningKey:      *signingKey,
-		EventKey:        *eventKey,
-		Logger:          logger,
-		MaxFinishedRuns: *maxRuns,
-		RunRetention:    *runRetention,
-		EventRetention:  *eventRetention,
-		MaxQueuedCalls:  *maxQueued,
-		OnRunFinished: func(r *devserver.Run) {
-			line := fmt.Sprintf("run %s %s %s in %s", r.ID, r.FunctionID, r.Status, r.EndedAt.Sub(r.StartedAt).Round(time.Millisecond))
-			if r.Error != nil {
-				line += ": " + r.Error.Name + ": " + r.Error.Message
-			} else if len(r.Output) > 0 && len(r.Output) < 200 {
-				line += " → " + string(r.Output)
-			}
-			fmt.Fprintln(stdout, line)
-		},
-	})
+	srv, err := devserver.New(cfg)
 	if err != nil {
 		return err
 	}
@@ -104,10 +120,38 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return err
 	}
 	fmt.Fprintf(stdout, "inngest-dev listening on %s\n", srv.URL())
-	// Apps may start after the server: keep trying each URL until it
-	// syncs, as the real dev server's poller does.
+	if o.db != "" {
+		fmt.Fprintf(stdout, "state kept in %s\n", o.db)
+	}
+	wg := syncApps(ctx, srv, o.sdkURLs, stdout, logger)
+	if ready != nil {
+		ready <- srv
+	}
+	<-ctx.Done()
+	wg.Wait()
+	cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return srv.Close(cctx)
+}
+
+// printRun prints each run's outcome as it ends.
+func printRun(stdout io.Writer) func(r *devserver.Run) {
+	return func(r *devserver.Run) {
+		line := fmt.Sprintf("run %s %s %s in %s", r.ID, r.FunctionID, r.Status, r.EndedAt.Sub(r.StartedAt).Round(time.Millisecond))
+		if r.Error != nil {
+			line += ": " + r.Error.Name + ": " + r.Error.Message
+		} else if len(r.Output) > 0 && len(r.Output) < 200 {
+			line += " → " + string(r.Output)
+		}
+		fmt.Fprintln(stdout, line)
+	}
+}
+
+// syncApps syncs each URL, retrying until it works or ctx ends: apps may
+// start after the server, as the real dev server's poller allows.
+func syncApps(ctx context.Context, srv *devserver.Server, urls []string, stdout io.Writer, logger *slog.Logger) *sync.WaitGroup {
 	var wg sync.WaitGroup
-	for _, u := range sdkURLs {
+	for _, u := range urls {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -130,12 +174,5 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 			}
 		}()
 	}
-	if ready != nil {
-		ready <- srv
-	}
-	<-ctx.Done()
-	wg.Wait()
-	cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	return srv.Close(cctx)
+	return &wg
 }

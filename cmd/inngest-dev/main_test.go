@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -21,7 +22,12 @@ import (
 	"github.com/durablefn/inngest/step"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if args, ok := os.LookupEnv(crashChildEnv); ok {
+		os.Exit(crashChild(args)) // this process is a server the crash test kills
+	}
+	goleak.VerifyTestMain(m)
+}
 
 func TestServesSyncsAndPrintsOutcomes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
