@@ -109,6 +109,11 @@ type Config struct {
 	// OnRunFinished, if set, is called after each run ends, outside the
 	// server's lock. It must not block for long.
 	OnRunFinished func(r *Run)
+	// UI, if set, is called once by New, and the handler it returns
+	// serves every request that matches no API endpoint, instead of the
+	// API's JSON 404: a web UI mounted beside the API (package
+	// devserver/ui). The handler must not call the server before Start.
+	UI func(srv *Server) http.Handler
 }
 
 var backoffTable = []time.Duration{

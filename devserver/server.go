@@ -28,6 +28,7 @@ type Server struct {
 	exprs                *iexpr.Cache
 	routes               *router
 	client               *http.Client
+	ui                   http.Handler // Config.UI's handler, or nil
 
 	mu       sync.Mutex
 	st       store
@@ -185,6 +186,9 @@ func New(cfg Config) (*Server, error) {
 	client := *base
 	client.Transport = s.routes
 	s.client = &client
+	if cfg.UI != nil {
+		s.ui = cfg.UI(s)
+	}
 	return s, nil
 }
 

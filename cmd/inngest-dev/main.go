@@ -6,7 +6,9 @@
 //
 // It listens on 127.0.0.1:8288 by default, syncs each --sdk-url at start,
 // and prints each run's outcome as it ends. Point SDKs at it with
-// INNGEST_DEV=http://127.0.0.1:8288.
+// INNGEST_DEV=http://127.0.0.1:8288. Its web UI is at the same address:
+// the runs and their timelines, the events, the apps (--ui=false turns it
+// off; with a signing key it is off unless --ui is given).
 package main
 
 import (
@@ -17,6 +19,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
@@ -26,6 +29,7 @@ import (
 	"time"
 
 	"github.com/durablefn/inngest/devserver"
+	"github.com/durablefn/inngest/devserver/ui"
 )
 
 type urlList []string
@@ -61,6 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	runRetention := fs.Duration("run-retention", 0, "how long finished runs are kept (0: until -max-finished-runs pushes them out)")
 	eventRetention := fs.Duration("event-retention", devserver.DefaultEventRetention, "how long events are kept, and their IDs de-duplicated")
 	maxQueued := fs.Int("max-queued-calls", devserver.DefaultMaxQueuedCalls, "calls that may wait for a free slot before new events are refused with 429")
+	withUI := fs.Bool("ui", true, "serve the web UI at / (off by default with a signing key: the UI has no login)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -78,7 +83,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return fmt.Errorf("--log-level %q: use debug, info, warn or error", *logLevel)
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	// The UI has no login: with a signing key, the API wants a token
+	// that the UI would not.
+	if *signingKey != "" && !flagSet(fs, "ui") {
+		*withUI = false
+	}
+	var mountUI func(*devserver.Server) http.Handler
+	if *withUI {
+		mountUI = func(s *devserver.Server) http.Handler { return ui.New(s, &ui.Config{Logger: logger}) }
+	}
 	srv, err := devserver.New(devserver.Config{
+		UI:              mountUI,
 		Addr:            net.JoinHostPort(*host, strconv.Itoa(*port)),
 		SigningKey:      *signingKey,
 		EventKey:        *eventKey,
@@ -87,15 +102,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		RunRetention:    *runRetention,
 		EventRetention:  *eventRetention,
 		MaxQueuedCalls:  *maxQueued,
-		OnRunFinished: func(r *devserver.Run) {
-			line := fmt.Sprintf("run %s %s %s in %s", r.ID, r.FunctionID, r.Status, r.EndedAt.Sub(r.StartedAt).Round(time.Millisecond))
-			if r.Error != nil {
-				line += ": " + r.Error.Name + ": " + r.Error.Message
-			} else if len(r.Output) > 0 && len(r.Output) < 200 {
-				line += " → " + string(r.Output)
-			}
-			fmt.Fprintln(stdout, line)
-		},
+		OnRunFinished:   printOutcome(stdout),
 	})
 	if err != nil {
 		return err
@@ -104,30 +111,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return err
 	}
 	fmt.Fprintf(stdout, "inngest-dev listening on %s\n", srv.URL())
-	// Apps may start after the server: keep trying each URL until it
-	// syncs, as the real dev server's poller does.
+	if *withUI {
+		fmt.Fprintf(stdout, "UI at %s/\n", srv.URL())
+	}
 	var wg sync.WaitGroup
 	for _, u := range sdkURLs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			wait := 500 * time.Millisecond
-			for {
-				sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-				err := srv.SyncApp(sctx, u)
-				cancel()
-				if err == nil {
-					fmt.Fprintf(stdout, "synced %s\n", u)
-					return
-				}
-				logger.Warn("sync failed; retrying", "url", u, "in", wait, "error", err)
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(wait):
-				}
-				wait = min(2*wait, 5*time.Second)
-			}
+			syncUntilDone(ctx, srv, u, stdout, logger)
 		}()
 	}
 	if ready != nil {
@@ -138,4 +130,47 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return srv.Close(cctx)
+}
+
+// syncUntilDone syncs the app at u, retrying until it succeeds or ctx
+// ends: apps may start after the server, and the real dev server's poller
+// keeps trying too.
+func syncUntilDone(ctx context.Context, srv *devserver.Server, u string, stdout io.Writer, logger *slog.Logger) {
+	wait := 500 * time.Millisecond
+	for {
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := srv.SyncApp(sctx, u)
+		cancel()
+		if err == nil {
+			fmt.Fprintf(stdout, "synced %s\n", u)
+			return
+		}
+		logger.Warn("sync failed; retrying", "url", u, "in", wait, "error", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+// printOutcome prints a line for each run that ends.
+func printOutcome(stdout io.Writer) func(r *devserver.Run) {
+	return func(r *devserver.Run) {
+		line := fmt.Sprintf("run %s %s %s in %s", r.ID, r.FunctionID, r.Status, r.EndedAt.Sub(r.StartedAt).Round(time.Millisecond))
+		if r.Error != nil {
+			line += ": " + r.Error.Name + ": " + r.Error.Message
+		} else if len(r.Output) > 0 && len(r.Output) < 200 {
+			line += " → " + string(r.Output)
+		}
+		fmt.Fprintln(stdout, line)
+	}
+}
+
+// flagSet reports whether the flag was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	found := false
+	fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })
+	return found
 }
