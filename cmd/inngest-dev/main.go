@@ -72,12 +72,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		}
 		return err
 	}
-	if *signingKey == "" {
-		*signingKey = os.Getenv("INNGEST_SIGNING_KEY")
-	}
-	if *eventKey == "" {
-		*eventKey = os.Getenv("INNGEST_EVENT_KEY")
-	}
+	orEnv(signingKey, "INNGEST_SIGNING_KEY")
+	orEnv(eventKey, "INNGEST_EVENT_KEY")
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("--log-level %q: use debug, info, warn or error", *logLevel)
@@ -165,6 +161,13 @@ func printOutcome(stdout io.Writer) func(r *devserver.Run) {
 			line += " → " + string(r.Output)
 		}
 		fmt.Fprintln(stdout, line)
+	}
+}
+
+// orEnv sets an empty flag value from the environment.
+func orEnv(v *string, name string) {
+	if *v == "" {
+		*v = os.Getenv(name)
 	}
 }
 

@@ -12,9 +12,11 @@ type bar struct {
 	Label string
 	// Kind names the row for styling and tests: run, step, retry, failed,
 	// error, sleep, wait, invoke, gateway, queued, completed, cancelled.
-	Kind    string
-	Status  string // what happened, in words
-	Attempt int
+	Kind   string
+	Status string // what happened, in words
+	// Try numbers the attempts of a step that failed at least once, from
+	// 1; zero for a step that never failed.
+	Try     int
 	Start   time.Duration // from the run's creation
 	Length  time.Duration
 	Ongoing bool
@@ -74,8 +76,12 @@ func waterfall(r *devserver.Run, now time.Time) []*bar {
 // entryBar is the row of an entry that is its own span: a call that ran a
 // step, failed, or ended the run.
 func entryBar(r *devserver.Run, e devserver.TimelineEntry, at time.Duration) *bar {
-	b := &bar{Label: e.Name, Kind: kindOf(e.Kind), Status: string(e.Kind), Attempt: e.Attempt,
+	b := &bar{Label: e.Name, Kind: kindOf(e.Kind), Status: string(e.Kind),
 		Start: at - e.Duration, Length: e.Duration, Detail: e.Detail}
+	switch {
+	case e.Attempt > 0, e.Kind == devserver.TimelineStepError, e.Kind == devserver.TimelineError, e.Kind == devserver.TimelineStepFailed:
+		b.Try = e.Attempt + 1
+	}
 	if b.Label == "" {
 		b.Label = string(e.Kind)
 	}

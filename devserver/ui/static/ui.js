@@ -7,7 +7,7 @@
 
 (function () {
   const live = document.getElementById("live");
-  let busy = false, again = false;
+  let busy = false, again = false, refreshes = 0;
 
   function keyOf(el) {
     if (!el || el === document.body) return null;
@@ -42,6 +42,8 @@
       // The next change tries again.
     } finally {
       busy = false;
+      // Tests wait on this before they click what a refresh replaces.
+      document.documentElement.dataset.refreshed = String(++refreshes);
       if (again) { again = false; refresh(); }
     }
   }
