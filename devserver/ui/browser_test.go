@@ -13,7 +13,8 @@ import (
 
 // The browser tests drive headless Chromium: Debian's chromium package
 // (apt-get install -y chromium), or the binary named by $CHROMIUM. One
-// browser serves every test of the binary, each in its own tab.
+// browser and one tab serve every test of the binary, one after another:
+// a new tab costs seconds on a busy machine.
 
 // browserTimeout bounds each browser test: generous, since two cores
 // are shared with the rest of the test run.
@@ -37,7 +38,8 @@ func chromiumPath() string {
 	return "/usr/bin/chromium"
 }
 
-// tab opens a browser tab for the test, starting the browser on first use.
+// tab returns the browser's tab, reset, for the test, starting the
+// browser on first use.
 func tab(t *testing.T) context.Context {
 	t.Helper()
 	path := chromiumPath()
@@ -48,10 +50,11 @@ func tab(t *testing.T) context.Context {
 	if browser.err != nil {
 		t.Fatalf("starting Chromium: %v", browser.err)
 	}
-	ctx, cancel := chromedp.NewContext(browser.ctx)
+	ctx, cancel := context.WithTimeout(browser.ctx, browserTimeout)
 	t.Cleanup(cancel)
-	ctx, cancelT := context.WithTimeout(ctx, browserTimeout)
-	t.Cleanup(cancelT)
+	if err := chromedp.Run(ctx, chromedp.EmulateReset(), chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("resetting the tab: %v", err)
+	}
 	return ctx
 }
 
