@@ -27,6 +27,16 @@
 // HTTPClient reaches both the server's API and those apps in-process. An
 // app on a real address is synced with SyncApp (or `--sdk-url`).
 //
+// # Reading the state
+//
+// [Server.Run], [Server.Runs] and [Server.FunctionRuns] return runs with
+// their timelines; [Server.ListRuns] and [Server.ListEvents] list runs
+// and events by filter, newest first; [Server.Apps] describes the synced
+// apps and their functions; [Server.Changed] tells a live view when to
+// read again; [Server.Rerun] runs a run's function again on its events.
+// Package devserver/ui is a web UI built on them, mounted beside the API
+// with Config.UI.
+//
 // # Sync
 //
 // A sync (POST /fn/register, or an app's in-band answer) is checked as

@@ -43,11 +43,11 @@ func TestRunsPageListsAndFilters(t *testing.T) {
 	napping := runOf(t, f.srv, send(t, f.srv, "demo/nap", nil))
 	sleeping(t, f.srv, napping.ID)
 
-	resp, body := f.get(t, "/")
+	resp, _ := f.get(t, "/")
 	require.Equal(t, http.StatusFound, resp.StatusCode)
 	require.Equal(t, "/runs", resp.Header.Get("Location"))
 
-	resp, body = f.get(t, "/runs")
+	resp, body := f.get(t, "/runs")
 	requirePage(t, resp, http.StatusOK)
 	require.Equal(t, []string{napping.ID, failed.ID, done.ID}, rowsOf(body), "newest first")
 	require.Contains(t, body, `data-status="Completed" data-function="demo-greet"`)
