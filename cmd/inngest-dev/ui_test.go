@@ -20,7 +20,9 @@ func startBinary(t *testing.T, args ...string) (*devserver.Server, *logbuf.Buffe
 	ready := make(chan *devserver.Server, 1)
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, append([]string{"--port", "0", "--log-level", "error"}, args...), out, out, ready) }()
+	go func() {
+		done <- run(ctx, append([]string{"--port", "0", "--log-level", "error"}, args...), out, out, ready)
+	}()
 	var srv *devserver.Server
 	select {
 	case srv = <-ready:
