@@ -14,6 +14,13 @@
 // verification are answered 401 and never reach user code. In dev mode
 // verification is skipped.
 //
+// A POST with ?probe=trust is a trust probe: it is verified like a call
+// and answered 200 with a body signed with the key that verified it, as
+// is an in-band sync answer, so the server can check the app holds its
+// key. With Config.Streaming (INNGEST_STREAMING) calls are answered 201 at
+// once, with spaces while the function runs and then the answer in one
+// JSON frame, for platforms that cut idle connections.
+//
 // # Mistakes reported at start-up
 //
 // New cannot fail, so it reports what would make the handler useless when

@@ -30,7 +30,7 @@ type StreamFrame struct {
 
 // EncodeStreamFrame returns the frame of an answer with this status,
 // headers (the first value of each) and body: the body travels as a JSON
-// string of its bytes.
+// string of its bytes, which must be UTF-8 (JSON from encoding/json is).
 func EncodeStreamFrame(status int, header http.Header, body []byte) []byte {
 	var hd map[string]string
 	if len(header) > 0 {
