@@ -36,8 +36,7 @@ func streamingApp(t *testing.T, release <-chan struct{}) (*handler.Handler, chan
 	_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: "steps"}, inngest.OnEvent("test/event"),
 		func(ctx context.Context, in inngest.Input[anyData]) (int, error) {
 			wait()
-			step.Sleep(ctx, "nap", time.Minute)
-			return 1, nil
+			return 1, step.Sleep(ctx, "nap", time.Minute)
 		})
 	require.NoError(t, err)
 	_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fails"}, inngest.OnEvent("test/event"),
