@@ -232,6 +232,9 @@ func (s *Server) SyncApp(ctx context.Context, appURL string) error {
 	}
 	var inBand wire.InBandSync
 	if json.Unmarshal(raw, &inBand) == nil && inBand.AppID != "" && inBand.Functions != nil {
+		if err := s.verifyAnswer(resp.Header.Get(wire.HeaderSignature), raw); err != nil {
+			return &syncError{syncErrSignature, fmt.Errorf("devserver: syncing %s: in-band configuration refused: %w", appURL, err)}
+		}
 		u := inBand.URL
 		if u == "" {
 			u = appURL

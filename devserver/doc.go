@@ -50,6 +50,12 @@
 // every problem named by function and field; nothing of the app changes.
 // POST /v0/apps answers 400 too, with the server's error code
 // (unsupported_protocol, unreachable, …), for a URL it cannot sync.
+// With a signing key, an in-band answer counts only with a valid
+// X-Inngest-Signature, and ProbeTrust checks that an app holds the key.
+//
+// An app may stream its answers (201, whitespace, then one frame with the
+// answer's status, headers and body); they are read as the real server
+// reads them, from any SDK.
 //
 // # Time
 //
