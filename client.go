@@ -49,16 +49,19 @@ type ClientConfig struct {
 	// skips request signature verification.
 	Dev string
 	// APIOrigin is where the server's API lives (sync, use_api fetches).
-	// Env: INNGEST_API_ORIGIN, then INNGEST_BASE_URL. Default: the dev
-	// server in dev mode, DefaultAPIOrigin otherwise.
+	// Env: INNGEST_API_BASE_URL, then INNGEST_API_ORIGIN, then
+	// INNGEST_BASE_URL. Default: the dev server in dev mode,
+	// DefaultAPIOrigin otherwise.
 	APIOrigin string
 	// EventAPIOrigin is where events are sent. Env:
-	// INNGEST_EVENT_API_ORIGIN, then INNGEST_BASE_URL. Default: the dev
-	// server in dev mode, DefaultEventAPIOrigin otherwise.
+	// INNGEST_EVENT_API_BASE_URL, then INNGEST_EVENT_API_ORIGIN, then
+	// INNGEST_BASE_URL. Default: the dev server in dev mode,
+	// DefaultEventAPIOrigin otherwise.
 	EventAPIOrigin string
 	// ServeOrigin is the public origin of the app's handler, used in the
-	// URL reported at sync. Env: INNGEST_SERVE_ORIGIN. Default: taken
-	// from the sync request.
+	// URL reported at sync. Env: INNGEST_SERVE_ORIGIN, then
+	// INNGEST_SERVE_HOST (its older name). Default: taken from the sync
+	// request.
 	ServeOrigin string
 	// ServePath is the public path of the app's handler. Env:
 	// INNGEST_SERVE_PATH. Default: taken from the sync request.
@@ -68,6 +71,13 @@ type ClientConfig struct {
 	HTTPClient *http.Client
 	// Logger receives the SDK's logs. Default: slog.Default().
 	Logger *slog.Logger
+	// LogLevel is the least severe level of the SDK's logs that reach
+	// Logger: "debug", "info", "warn", "error", or "silent" for none
+	// ("fatal" reads as "error", as in inngest-js). It filters before
+	// Logger's own handler, which may drop more, and applies to the
+	// run loggers built on Logger too. Env: INNGEST_LOG_LEVEL.
+	// Default: "", every line goes to Logger.
+	LogLevel string
 	// Middleware runs around every function of the client and every event
 	// send, before any function's own middleware.
 	Middleware []middleware.Middleware
@@ -140,7 +150,7 @@ func resolveConfig(cfg ClientConfig, getenv func(string) string) (app.Config, er
 		SigningKey:         pick(cfg.SigningKey, "INNGEST_SIGNING_KEY"),
 		SigningKeyFallback: pick(cfg.SigningKeyFallback, "INNGEST_SIGNING_KEY_FALLBACK"),
 		Env:                pick(cfg.Env, "INNGEST_ENV"),
-		ServeOrigin:        pick(cfg.ServeOrigin, "INNGEST_SERVE_ORIGIN"),
+		ServeOrigin:        pick(cfg.ServeOrigin, "INNGEST_SERVE_ORIGIN", "INNGEST_SERVE_HOST"),
 		ServePath:          pick(cfg.ServePath, "INNGEST_SERVE_PATH"),
 		HTTPClient:         cfg.HTTPClient,
 		Logger:             cfg.Logger,
@@ -160,8 +170,8 @@ func resolveConfig(cfg ClientConfig, getenv func(string) string) (app.Config, er
 	if err != nil {
 		return out, err
 	}
-	out.APIOrigin = pick(cfg.APIOrigin, "INNGEST_API_ORIGIN", "INNGEST_BASE_URL")
-	out.EventAPIOrigin = pick(cfg.EventAPIOrigin, "INNGEST_EVENT_API_ORIGIN", "INNGEST_BASE_URL")
+	out.APIOrigin = pick(cfg.APIOrigin, "INNGEST_API_BASE_URL", "INNGEST_API_ORIGIN", "INNGEST_BASE_URL")
+	out.EventAPIOrigin = pick(cfg.EventAPIOrigin, "INNGEST_EVENT_API_BASE_URL", "INNGEST_EVENT_API_ORIGIN", "INNGEST_BASE_URL")
 	if out.APIOrigin == "" {
 		out.APIOrigin = DefaultAPIOrigin
 		if out.Dev {
@@ -188,6 +198,10 @@ func resolveConfig(cfg ClientConfig, getenv func(string) string) (app.Config, er
 	}
 	if out.Logger == nil {
 		out.Logger = slog.Default()
+	}
+	level := pick(cfg.LogLevel, "INNGEST_LOG_LEVEL")
+	if out.Logger, err = withLogLevel(out.Logger, level); err != nil {
+		return out, err
 	}
 	return out, nil
 }

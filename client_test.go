@@ -59,6 +59,18 @@ func TestResolveConfig(t *testing.T) {
 			require.Equal(t, "https://app.example.com", g.ServeOrigin)
 			require.Equal(t, "/inngest", g.ServePath)
 		}},
+		{"upstream names of the origins", ClientConfig{}, map[string]string{
+			"INNGEST_API_BASE_URL": "https://api.up.example/", "INNGEST_API_ORIGIN": "https://api.example.com",
+			"INNGEST_EVENT_API_BASE_URL": "https://events.up.example", "INNGEST_BASE_URL": "http://inngest.internal:8288",
+			"INNGEST_SERVE_HOST": "https://host.example.com"}, func(t *testing.T, g resolvedView) {
+			require.Equal(t, "https://api.up.example", g.API)
+			require.Equal(t, "https://events.up.example", g.Events)
+			require.Equal(t, "https://host.example.com", g.ServeOrigin)
+		}},
+		{"INNGEST_SERVE_ORIGIN beats INNGEST_SERVE_HOST", ClientConfig{}, map[string]string{
+			"INNGEST_SERVE_ORIGIN": "https://origin.example.com", "INNGEST_SERVE_HOST": "https://host.example.com"}, func(t *testing.T, g resolvedView) {
+			require.Equal(t, "https://origin.example.com", g.ServeOrigin)
+		}},
 		{"INNGEST_BASE_URL sets both origins", ClientConfig{}, map[string]string{"INNGEST_BASE_URL": "http://inngest.internal:8288"}, func(t *testing.T, g resolvedView) {
 			require.Equal(t, "http://inngest.internal:8288", g.API)
 			require.Equal(t, "http://inngest.internal:8288", g.Events)
@@ -76,7 +88,7 @@ func TestResolveConfig(t *testing.T) {
 		})
 	}
 
-	for _, bad := range []ClientConfig{{Dev: "not a url"}, {AppID: "has space"}, {APIOrigin: "nope"}} {
+	for _, bad := range []ClientConfig{{Dev: "not a url"}, {AppID: "has space"}, {APIOrigin: "nope"}, {LogLevel: "loud"}} {
 		_, err := resolveConfig(bad, env(nil))
 		require.Error(t, err)
 		require.Contains(t, err.Error(), "inngest:")

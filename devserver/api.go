@@ -25,6 +25,8 @@ import (
 //	DELETE /v1/runs/{id}          cancel a run (between steps)
 //	GET  /health                  liveness
 //
+// Every other request goes to Config.UI's handler when one is set.
+//
 // When Config.SigningKey is set, every endpoint but POST /e and /health
 // requires Authorization: Bearer <hashed signing key>, as `inngest start`
 // does, and answers 401 without it.
@@ -45,6 +47,10 @@ func (s *Server) Handler() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]any{"status": 200, "message": "OK"})
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if s.ui != nil {
+			s.ui.ServeHTTP(w, r)
+			return
+		}
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})
 	return mux

@@ -27,6 +27,11 @@ type appRecord struct {
 	fns        []*function
 	checksum   string
 	reqVersion int
+	// sdk, config and syncedAt are what Apps reports: the SDK as the sync
+	// named it, the functions' sync payload, and the last sync.
+	sdk      string
+	config   json.RawMessage
+	syncedAt time.Time
 }
 
 // function is a synced function with its flow control compiled.
@@ -68,7 +73,7 @@ func (s *Server) register(req *wire.RegisterRequest) (bool, error) {
 	}
 	fnsJSON, _ := json.Marshal(req.Functions)
 	sum := sha256.Sum256(append([]byte(req.URL+"\x00"), fnsJSON...))
-	app := &appRecord{id: appID, url: req.URL, checksum: hex.EncodeToString(sum[:]), reqVersion: 1}
+	app := &appRecord{id: appID, url: req.URL, checksum: hex.EncodeToString(sum[:]), reqVersion: 1, sdk: req.SDK, config: fnsJSON}
 	// Every function is checked, so that one answer lists every problem.
 	var errs []error
 	seen := make(map[string]bool)
@@ -92,6 +97,8 @@ func (s *Server) register(req *wire.RegisterRequest) (bool, error) {
 	defer s.unlock()
 	old := s.apps[appID]
 	if old != nil && old.checksum == app.checksum {
+		old.syncedAt = s.clock.Now()
+		s.notify()
 		return false, nil
 	}
 	if old != nil {
@@ -101,6 +108,7 @@ func (s *Server) register(req *wire.RegisterRequest) (bool, error) {
 	s.apps[appID] = app
 	s.j.putApp(&store.App{ID: appID, URL: req.URL, Config: jsonValue(req)})
 	now := s.clock.Now()
+	app.syncedAt = now
 	for _, fn := range app.fns {
 		if prev := s.fns[fn.id]; prev != nil && prev.app != app {
 			s.unregisterFn(prev)
@@ -226,6 +234,9 @@ func (s *Server) SyncApp(ctx context.Context, appURL string) error {
 	}
 	var inBand wire.InBandSync
 	if json.Unmarshal(raw, &inBand) == nil && inBand.AppID != "" && inBand.Functions != nil {
+		if err := s.verifyAnswer(resp.Header.Get(wire.HeaderSignature), raw); err != nil {
+			return &syncError{syncErrSignature, fmt.Errorf("devserver: syncing %s: in-band configuration refused: %w", appURL, err)}
+		}
 		u := inBand.URL
 		if u == "" {
 			u = appURL

@@ -18,6 +18,7 @@ const (
 	syncErrForbidden           = "forbidden"
 	syncErrNotFound            = "url_not_found"
 	syncErrInternal            = "internal_server_error"
+	syncErrSignature           = "sig_verification_failed"
 )
 
 // syncError is why SyncApp could not sync an app, with the server's

@@ -118,6 +118,11 @@ type Config struct {
 	// (cmd/inngest-dev --db). Start loads it; Close flushes it, and the
 	// caller closes it after Close.
 	Store store.Store
+	// UI, if set, is called once by New, and the handler it returns
+	// serves every request that matches no API endpoint, instead of the
+	// API's JSON 404: a web UI mounted beside the API (package
+	// devserver/ui). The handler must not call the server before Start.
+	UI func(srv *Server) http.Handler
 }
 
 var backoffTable = []time.Duration{

@@ -27,6 +27,16 @@
 // HTTPClient reaches both the server's API and those apps in-process. An
 // app on a real address is synced with SyncApp (or `--sdk-url`).
 //
+// # Reading the state
+//
+// [Server.Run], [Server.Runs] and [Server.FunctionRuns] return runs with
+// their timelines; [Server.ListRuns] and [Server.ListEvents] list runs
+// and events by filter, newest first; [Server.Apps] describes the synced
+// apps and their functions; [Server.Changed] tells a live view when to
+// read again; [Server.Rerun] runs a run's function again on its events.
+// Package devserver/ui is a web UI built on them, mounted beside the API
+// with Config.UI.
+//
 // # Sync
 //
 // A sync (POST /fn/register, or an app's in-band answer) is checked as
@@ -40,6 +50,12 @@
 // every problem named by function and field; nothing of the app changes.
 // POST /v0/apps answers 400 too, with the server's error code
 // (unsupported_protocol, unreachable, …), for a URL it cannot sync.
+// With a signing key, an in-band answer counts only with a valid
+// X-Inngest-Signature, and ProbeTrust checks that an app holds the key.
+//
+// An app may stream its answers (201, whitespace, then one frame with the
+// answer's status, headers and body); they are read as the real server
+// reads them, from any SDK.
 //
 // # Time
 //

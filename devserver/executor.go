@@ -168,6 +168,16 @@ func (s *Server) send(c *call) callResult {
 		return callResult{status: resp.StatusCode, err: fmt.Errorf("response larger than %d bytes", DefaultMaxResponse)}
 	}
 	res := callResult{status: resp.StatusCode, body: raw, duration: s.clock.Now().Sub(start)}
+	if resp.StatusCode == wire.StatusStreaming {
+		// A streamed answer: keep-alive whitespace, then the real status,
+		// headers and body in one frame.
+		f, err := wire.ParseStream(raw)
+		if err != nil {
+			return callResult{status: resp.StatusCode, err: err, duration: res.duration}
+		}
+		f.Merge(resp.Header)
+		res.status, res.body = f.Status, f.Body
+	}
 	res.noRetry = strings.EqualFold(resp.Header.Get(wire.HeaderNoRetry), "true")
 	res.retryAt = wire.ParseRetryAfter(resp.Header.Get(wire.HeaderRetryAfter), s.clock.Now())
 	if v, err := strconv.Atoi(resp.Header.Get(wire.HeaderReqVersion)); err == nil {

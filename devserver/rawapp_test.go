@@ -6,10 +6,12 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/durablefn/inngest/devserver"
+	"github.com/durablefn/inngest/internal/sign"
 	"github.com/durablefn/inngest/internal/wire"
 )
 
@@ -17,6 +19,7 @@ import (
 // this project's SDK never gives but other SDKs may.
 type rawApp struct {
 	url  string
+	key  string // signs the in-band answer, as a server with this key wants
 	mu   sync.Mutex
 	call func(stepID string, req *wire.CallRequest) (int, any)
 }
@@ -24,10 +27,14 @@ type rawApp struct {
 func (a *rawApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	if r.Method == http.MethodPut {
-		_ = json.NewEncoder(w).Encode(wire.InBandSync{AppID: "raw", URL: a.url, SDKLanguage: "go", SDKVersion: "0", Functions: []wire.Function{{
+		b, _ := json.Marshal(wire.InBandSync{AppID: "raw", URL: a.url, SDKLanguage: "go", SDKVersion: "0", Functions: []wire.Function{{
 			ID: "raw-f", Name: "raw-f", Triggers: []wire.Trigger{{Event: "raw/go"}},
 			Steps: map[string]wire.Step{"step": {ID: "step", Name: "step", Runtime: wire.StepRuntime{Type: "http", URL: a.url + "?fnId=raw-f&stepId=step"}, Retries: &wire.StepRetries{Attempts: 0}}},
 		}}})
+		if a.key != "" {
+			w.Header().Set(wire.HeaderSignature, sign.Header(a.key, b, time.Now()))
+		}
+		_, _ = w.Write(b)
 		return
 	}
 	b, _ := io.ReadAll(r.Body)

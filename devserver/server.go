@@ -28,6 +28,7 @@ type Server struct {
 	exprs                *iexpr.Cache
 	routes               *router
 	client               *http.Client
+	ui                   http.Handler // Config.UI's handler, or nil
 
 	// j collects changes for the store (nil without one); commitMu
 	// serialises commits; storeDown ends a commit's retries at Close.
@@ -195,6 +196,9 @@ func New(cfg Config) (*Server, error) {
 	client := *base
 	client.Transport = s.routes
 	s.client = &client
+	if cfg.UI != nil {
+		s.ui = cfg.UI(s)
+	}
 	return s, nil
 }
 

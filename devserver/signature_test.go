@@ -28,7 +28,7 @@ func TestCallBodiesAreSignedInCanonicalForm(t *testing.T) {
 		bodies [][]byte
 		sigs   []string
 	)
-	app := &rawApp{url: "http://raw.local/api/inngest"}
+	app := &rawApp{url: "http://raw.local/api/inngest", key: key}
 	app.call = func(string, *wire.CallRequest) (int, any) { return 200, "ok" }
 	capture := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {

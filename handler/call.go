@@ -19,7 +19,9 @@ import (
 )
 
 // call answers POST (§4.4, §5): it runs the function named by fnId and
-// answers 200 with its result, 206 with the steps it reached, or an error.
+// answers 200 with its result, 206 with the steps it reached, or an error;
+// streamed when Config.Streaming is set. A POST with a probe query
+// parameter is a probe (trust.go).
 func (h *Handler) call(w http.ResponseWriter, r *http.Request) {
 	body, ok := h.readBody(w, r)
 	if !ok {
@@ -27,6 +29,10 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, err := h.verify(r, body); err != nil {
 		h.writeVerifyError(w, err)
+		return
+	}
+	if probe := queryParam(r.URL.RawQuery, "probe"); probe != "" {
+		h.probe(w, r, body, probe)
 		return
 	}
 	fnID := queryParam(r.URL.RawQuery, "fnId")
@@ -41,13 +47,22 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request) {
 		writeFailure(w, http.StatusInternalServerError, false, wire.UserError{Name: "FunctionNotFound", Message: fmt.Sprintf("function %q is not served by app %q", fnID, h.app.Config.AppID)})
 		return
 	}
-	var req wire.CallRequest
-	if err := wire.DecodeCallRequest(body, &req); err != nil {
+	req := new(wire.CallRequest)
+	if err := wire.DecodeCallRequest(body, req); err != nil {
 		writeFailure(w, http.StatusBadRequest, true, wire.UserError{Name: "BadRequest", Message: "malformed call request body: " + err.Error()})
 		return
 	}
+	if h.cfg.Streaming {
+		h.stream(w, func(w http.ResponseWriter) { h.run(w, r, fn, req) })
+		return
+	}
+	h.run(w, r, fn, req)
+}
+
+// run runs fn for a decoded call request and writes the answer.
+func (h *Handler) run(w http.ResponseWriter, r *http.Request, fn *app.Function, req *wire.CallRequest) {
 	if req.UseAPI || req.Ctx.UseAPI {
-		if err := h.fetchState(r.Context(), &req); err != nil {
+		if err := h.fetchState(r.Context(), req); err != nil {
 			writeFailure(w, http.StatusInternalServerError, false, wire.UserError{Name: "StateFetchError", Message: err.Error()})
 			return
 		}
@@ -62,7 +77,7 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request) {
 		mc = &middleware.Call{Request: r}
 	}
 	res := fn.Invoke(r.Context(), &app.Call{
-		Req: &req,
+		Req: req,
 		MW:  mc,
 		Engine: engine.Input{
 			Steps:      req.Steps,

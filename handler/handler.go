@@ -14,6 +14,13 @@
 // verification are answered 401 and never reach user code. In dev mode
 // verification is skipped.
 //
+// A POST with ?probe=trust is a trust probe: it is verified like a call
+// and answered 200 with a body signed with the key that verified it, as
+// is an in-band sync answer, so the server can check the app holds its
+// key. With Config.Streaming (INNGEST_STREAMING) calls are answered 201 at
+// once, with spaces while the function runs and then the answer in one
+// JSON frame, for platforms that cut idle connections.
+//
 // # Mistakes reported at start-up
 //
 // New cannot fail, so it reports what would make the handler useless when
@@ -34,6 +41,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/textproto"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -47,7 +55,9 @@ import (
 // use_api above 4 MiB, so real bodies stay well under it.
 const DefaultMaxBodyBytes = 16 << 20
 
-// Config tunes a Handler. A nil *Config uses the defaults.
+// Config tunes a Handler. A nil *Config uses the defaults; so does the
+// zero value of each field. A boolean field set to true wins over its
+// environment variable; left false, the variable decides.
 type Config struct {
 	// Framework names the web framework in sync payloads and headers, such
 	// as "nethttp" (the default) or "chi".
@@ -55,11 +65,34 @@ type Config struct {
 	// MaxBodyBytes bounds request bodies. Default DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// DisableInBandSync makes every sync out-of-band, even when the server
-	// asks for in-band.
+	// asks for in-band. Env: INNGEST_ALLOW_IN_BAND_SYNC set to false (or 0)
+	// disables it too. Default: in-band when the server asks with a
+	// verified signature.
 	DisableInBandSync bool
-	// Now is the clock used to check signatures. Default time.Now.
+	// EnableUnauthedSync lets a sync request without a valid signature
+	// make the app sync out-of-band in cloud mode, for servers that cannot
+	// sign. The app URL is then taken from the request, never from its
+	// body, and an in-band answer still needs a valid signature. Env:
+	// INNGEST_ENABLE_UNAUTHED_SYNC (true or 1). Default: off, so that no one
+	// but the server can make the app call out. Dev mode never checks.
+	EnableUnauthedSync bool
+	// Streaming answers each call request 201 at once, writes a space
+	// every KeepAliveInterval while the function runs, then the answer as
+	// one JSON object holding its status, headers and body, which the
+	// server unpacks. It keeps platforms that close idle connections
+	// (serverless functions, proxies) from cutting long steps. Env:
+	// INNGEST_STREAMING (true or 1). Default: off.
+	Streaming bool
+	// KeepAliveInterval is the time between two spaces of a streamed
+	// answer. Default DefaultKeepAliveInterval.
+	KeepAliveInterval time.Duration
+	// Now is the clock used to check and make signatures. Default time.Now.
 	Now func() time.Time
 }
+
+// DefaultKeepAliveInterval is the time between two keep-alive spaces of a
+// streamed answer, as inngest-js writes them.
+const DefaultKeepAliveInterval = 3 * time.Second
 
 // Handler is the http.Handler serving a client's functions.
 type Handler struct {
@@ -70,6 +103,9 @@ type Handler struct {
 	log          *slog.Logger
 	framework    string
 	frameworkHdr []string
+	// keepAlive returns the keep-alive ticks of a streamed answer and how
+	// to stop them; tests replace it to drive the ticks.
+	keepAlive func(time.Duration) (<-chan time.Time, func())
 }
 
 // New returns a handler serving every function created on client.
@@ -81,7 +117,11 @@ type Handler struct {
 // request will be answered 500; logged with slog.Default). Handler.Sync
 // fails in both cases, so an app that syncs at start-up stops there.
 func New(client *inngest.Client, cfg *Config) *Handler {
-	h := &Handler{}
+	return newHandler(client, cfg, os.Getenv)
+}
+
+func newHandler(client *inngest.Client, cfg *Config, getenv func(string) string) *Handler {
+	h := &Handler{keepAlive: tickerEvery}
 	a, ok := app.Of(client)
 	if ok {
 		h.app, h.log = a, a.Config.Logger
@@ -104,6 +144,10 @@ func New(client *inngest.Client, cfg *Config) *Handler {
 		h.framework = "nethttp"
 	}
 	h.frameworkHdr = []string{h.framework}
+	if h.cfg.KeepAliveInterval <= 0 {
+		h.cfg.KeepAliveInterval = DefaultKeepAliveInterval
+	}
+	h.applyEnv(getenv)
 	if h.app != nil && h.missingSigningKey() {
 		h.log.Error("inngest: " + noSigningKey + "; until then the server's call and sync requests are answered 500")
 	}
@@ -227,20 +271,21 @@ func (h *Handler) verify(r *http.Request, body []byte) (authed bool, err error) 
 		}
 		return false, nil
 	}
-	return h.checkSignature(r, body)
-}
-
-// checkSignature verifies the signature with the configured keys, in any
-// mode. With no key it fails with sign.ErrNoKey.
-func (h *Handler) checkSignature(r *http.Request, body []byte) (bool, error) {
-	cfg := h.app.Config
-	if cfg.SigningKey == "" && cfg.SigningKeyFallback == "" {
-		return false, sign.ErrNoKey
-	}
-	if err := sign.Verify(r.Header.Get(wire.HeaderSignature), body, h.cfg.Now(), cfg.SigningKey, cfg.SigningKeyFallback); err != nil {
+	if _, err := h.checkSignature(r, body); err != nil {
 		return false, err
 	}
 	return true, nil
+}
+
+// checkSignature verifies the signature with the configured keys, in any
+// mode, and returns the key that matched. With no key it fails with
+// sign.ErrNoKey.
+func (h *Handler) checkSignature(r *http.Request, body []byte) (string, error) {
+	cfg := h.app.Config
+	if cfg.SigningKey == "" && cfg.SigningKeyFallback == "" {
+		return "", sign.ErrNoKey
+	}
+	return sign.VerifyKey(r.Header.Get(wire.HeaderSignature), body, h.cfg.Now(), cfg.SigningKey, cfg.SigningKeyFallback)
 }
 
 // writeVerifyError answers a failed verification without details that

@@ -25,30 +25,18 @@ func (h *Handler) sync(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	cfg := h.app.Config
-	var (
-		verified bool
-		sigErr   error
-	)
-	if cfg.Dev {
-		// Dev mode skips verification, but an in-band answer carries the
-		// function list: verify when a key makes it possible.
-		if r.Header.Get(wire.HeaderSignature) != "" {
-			verified, _ = h.checkSignature(r, body)
-		}
-	} else if verified, sigErr = h.verify(r, body); sigErr != nil {
-		h.writeVerifyError(w, sigErr)
+	verified, ok := h.verifySync(w, r, body)
+	if !ok {
 		return
 	}
-
-	appURL, err := h.appURL(r, body, verified || cfg.Dev)
+	appURL, err := h.appURL(r, body, verified || h.app.Config.Dev)
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, wire.SyncAnswer{Message: err.Error()})
 		return
 	}
 	wantInBand := strings.EqualFold(r.Header.Get(wire.HeaderSyncKind), wire.SyncKindInBand)
 	if wantInBand && verified && !h.cfg.DisableInBandSync {
-		h.syncInBand(w, appURL)
+		h.syncInBand(w, r, body, appURL)
 		return
 	}
 
@@ -61,7 +49,32 @@ func (h *Handler) sync(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, wire.SyncAnswer{Message: "Successfully synced.", Modified: modified})
 }
 
-func (h *Handler) syncInBand(w http.ResponseWriter, appURL string) {
+// verifySync checks a sync request's signature. Dev mode skips the check,
+// but an in-band answer carries the function list, so a signature is
+// checked when present. In cloud mode a request that fails is answered
+// 401 (ok false), unless Config.EnableUnauthedSync lets it sync
+// out-of-band unverified.
+func (h *Handler) verifySync(w http.ResponseWriter, r *http.Request, body []byte) (verified, ok bool) {
+	signed := r.Header.Get(wire.HeaderSignature) != ""
+	if h.app.Config.Dev {
+		if !signed {
+			return false, true
+		}
+		_, err := h.checkSignature(r, body)
+		return err == nil, true
+	}
+	_, err := h.checkSignature(r, body)
+	switch {
+	case err == nil:
+		return true, true
+	case h.cfg.EnableUnauthedSync && !errors.Is(err, sign.ErrNoKey):
+		return false, true
+	}
+	h.writeVerifyError(w, err)
+	return false, false
+}
+
+func (h *Handler) syncInBand(w http.ResponseWriter, r *http.Request, reqBody []byte, appURL string) {
 	cfg := h.app.Config
 	t := true
 	base := wire.Introspection{
@@ -86,8 +99,13 @@ func (h *Handler) syncInBand(w http.ResponseWriter, appURL string) {
 	if cfg.Env != "" {
 		out.Env = &cfg.Env
 	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "encoding the in-band sync answer failed")
+		return
+	}
 	w.Header().Set(wire.HeaderSyncKind, wire.SyncKindInBand)
-	writeJSON(w, http.StatusOK, out)
+	h.writeSigned(w, r, reqBody, http.StatusOK, b)
 }
 
 // appURL is the URL the server should call: ServeOrigin and ServePath when
@@ -162,6 +180,7 @@ func (h *Handler) functions(appURL string) []wire.Function {
 // payload returns the sync payload for appURL, as POSTed to /fn/register.
 func (h *Handler) payload(appURL string) wire.RegisterRequest {
 	cfg := h.app.Config
+	caps := capabilities
 	return wire.RegisterRequest{
 		URL:          appURL,
 		DeployType:   wire.DeployTypePing,
@@ -171,7 +190,7 @@ func (h *Handler) payload(appURL string) wire.RegisterRequest {
 		V:            wire.SyncPayloadVersion,
 		Framework:    h.framework,
 		Functions:    h.functions(appURL),
-		Capabilities: &wire.Capabilities{InBandSync: "v1"},
+		Capabilities: &caps,
 	}
 }
 

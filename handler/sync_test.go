@@ -49,6 +49,13 @@ func (f *registry) count() int {
 
 func syncFixture(t *testing.T, dev bool, status int, answer string) (*handler.Handler, *registry, time.Time) {
 	t.Helper()
+	return syncFixtureEnv(t, dev, status, answer, func(string) string { return "" })
+}
+
+// syncFixtureEnv is syncFixture with the handler reading the environment
+// from getenv.
+func syncFixtureEnv(t *testing.T, dev bool, status int, answer string, getenv func(string) string) (*handler.Handler, *registry, time.Time) {
+	t.Helper()
 	reg := &registry{status: status, answer: answer}
 	srv := httptest.NewServer(reg)
 	t.Cleanup(srv.Close)
@@ -79,7 +86,7 @@ func syncFixture(t *testing.T, dev bool, status int, answer string) (*handler.Ha
 	_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: "batch", BatchEvents: &inngest.BatchEvents{MaxSize: 100, Timeout: 5 * time.Second, Key: "event.data.tenant"}},
 		inngest.OnEvent("row/imported"), func(ctx context.Context, in inngest.Input[anyData]) (int, error) { return len(in.Events), nil })
 	require.NoError(t, err)
-	return handler.New(c, &handler.Config{Now: time.Now}), reg, time.Now()
+	return handler.NewWithEnv(c, &handler.Config{Now: time.Now}, getenv), reg, time.Now()
 }
 
 func TestOutOfBandSync(t *testing.T) {

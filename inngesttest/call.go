@@ -102,11 +102,22 @@ func (r *runner) call(hash, stepID string, attempt int) callResult {
 	e.h.ServeHTTP(w, hr)
 
 	res := callResult{status: w.Code, body: w.Body.Bytes()}
+	header := w.Header()
+	if res.status == wire.StatusStreaming {
+		// A streamed answer (handler.Config.Streaming, INNGEST_STREAMING):
+		// read as the server reads it.
+		f, err := wire.ParseStream(res.body)
+		if err != nil {
+			e.fatalf("%s answered a stream the server cannot read: %v: %q", r.fnID, err, res.body)
+		}
+		f.Merge(header)
+		res.status, res.body = f.Status, f.Body
+	}
 	cs.mu.Lock()
 	res.sent = cs.events
 	cs.mu.Unlock()
 	r.rec.Sent = append(r.rec.Sent, genericEvents(res.sent)...)
-	res.retryAfter = retryDelay(w.Header().Get(wire.HeaderRetryAfter), e.now)
+	res.retryAfter = retryDelay(header.Get(wire.HeaderRetryAfter), e.now)
 	switch res.status {
 	case http.StatusOK:
 		return res
@@ -119,7 +130,7 @@ func (r *runner) call(hash, stepID string, attempt int) callResult {
 		}
 		return res
 	}
-	noRetry := w.Header().Get(wire.HeaderNoRetry)
+	noRetry := header.Get(wire.HeaderNoRetry)
 	if noRetry == "" {
 		e.fatalf("the handler answered %d without %s: %s", res.status, wire.HeaderNoRetry, res.body)
 	}

@@ -6,8 +6,11 @@
 //
 // It listens on 127.0.0.1:8288 by default, syncs each --sdk-url at start,
 // and prints each run's outcome as it ends. Point SDKs at it with
-// INNGEST_DEV=http://127.0.0.1:8288. With --db FILE it keeps its state in
-// a SQLite file and carries on after a restart, a crash included.
+// INNGEST_DEV=http://127.0.0.1:8288. Its web UI is at the same address:
+// the runs and their timelines, the events, the apps (--ui=false turns it
+// off; with a signing key it is off unless --ui is given). With --db FILE
+// it keeps its state in a SQLite file and carries on after a restart, a
+// crash included.
 package main
 
 import (
@@ -18,6 +21,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
@@ -28,6 +32,7 @@ import (
 
 	"github.com/durablefn/inngest/devserver"
 	"github.com/durablefn/inngest/devserver/store/sqlitestore"
+	"github.com/durablefn/inngest/devserver/ui"
 )
 
 type urlList []string
@@ -44,74 +49,63 @@ func main() {
 	}
 }
 
-// options are the parsed command line.
-type options struct {
-	addr, signingKey, eventKey, db string
-	sdkURLs                        urlList
-	level                          slog.Level
-	maxRuns, maxQueued             int
-	runRetention, eventRetention   time.Duration
-}
-
-// parseFlags reads args; it returns nil options for -help.
-func parseFlags(args []string, stderr io.Writer) (*options, error) {
-	fs := flag.NewFlagSet("inngest-dev", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var o options
-	host := fs.String("host", "127.0.0.1", "interface to listen on")
-	port := fs.Int("port", 8288, "port to listen on (0: any free port)")
-	fs.Var(&o.sdkURLs, "sdk-url", "URL of an app to sync at start (repeatable)")
-	fs.Var(&o.sdkURLs, "u", "shorthand for --sdk-url")
-	fs.StringVar(&o.db, "db", "", "SQLite file that keeps the server's state across restarts (created if missing; default: state in memory)")
-	// Keys default to their env vars after parsing, not as flag defaults,
-	// so that -help never prints them.
-	fs.StringVar(&o.signingKey, "signing-key", "", "signing key (hex, any signkey-<env>- prefix): sign calls and require it, hashed, as the bearer token on the API (default: env INNGEST_SIGNING_KEY)")
-	fs.StringVar(&o.eventKey, "event-key", "", "the only event key accepted, when set (default: env INNGEST_EVENT_KEY)")
-	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
-	fs.IntVar(&o.maxRuns, "max-finished-runs", devserver.DefaultMaxFinishedRuns, "finished runs kept for inspection; the oldest are dropped past it")
-	fs.DurationVar(&o.runRetention, "run-retention", 0, "how long finished runs are kept (0: until -max-finished-runs pushes them out)")
-	fs.DurationVar(&o.eventRetention, "event-retention", devserver.DefaultEventRetention, "how long events are kept, and their IDs de-duplicated")
-	fs.IntVar(&o.maxQueued, "max-queued-calls", devserver.DefaultMaxQueuedCalls, "calls that may wait for a free slot before new events are refused with 429")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, nil
-		}
-		return nil, err
-	}
-	o.addr = net.JoinHostPort(*host, strconv.Itoa(*port))
-	if o.signingKey == "" {
-		o.signingKey = os.Getenv("INNGEST_SIGNING_KEY")
-	}
-	if o.eventKey == "" {
-		o.eventKey = os.Getenv("INNGEST_EVENT_KEY")
-	}
-	if err := o.level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", *logLevel)
-	}
-	return &o, nil
-}
-
 // run parses args, starts the server and blocks until ctx ends. ready, if
 // not nil, receives the server once it listens.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- *devserver.Server) error {
-	o, err := parseFlags(args, stderr)
-	if err != nil || o == nil {
+	fs := flag.NewFlagSet("inngest-dev", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	host := fs.String("host", "127.0.0.1", "interface to listen on")
+	port := fs.Int("port", 8288, "port to listen on (0: any free port)")
+	var sdkURLs urlList
+	fs.Var(&sdkURLs, "sdk-url", "URL of an app to sync at start (repeatable)")
+	fs.Var(&sdkURLs, "u", "shorthand for --sdk-url")
+	// Keys default to their env vars after parsing, not as flag defaults,
+	// so that -help never prints them.
+	signingKey := fs.String("signing-key", "", "signing key (hex, any signkey-<env>- prefix): sign calls and require it, hashed, as the bearer token on the API (default: env INNGEST_SIGNING_KEY)")
+	eventKey := fs.String("event-key", "", "the only event key accepted, when set (default: env INNGEST_EVENT_KEY)")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	maxRuns := fs.Int("max-finished-runs", devserver.DefaultMaxFinishedRuns, "finished runs kept for inspection; the oldest are dropped past it")
+	runRetention := fs.Duration("run-retention", 0, "how long finished runs are kept (0: until -max-finished-runs pushes them out)")
+	eventRetention := fs.Duration("event-retention", devserver.DefaultEventRetention, "how long events are kept, and their IDs de-duplicated")
+	maxQueued := fs.Int("max-queued-calls", devserver.DefaultMaxQueuedCalls, "calls that may wait for a free slot before new events are refused with 429")
+	db := fs.String("db", "", "SQLite file that keeps the server's state across restarts, created if missing (default: state in memory)")
+	withUI := fs.Bool("ui", true, "serve the web UI at / (off by default with a signing key: the UI has no login)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: o.level}))
+	orEnv(signingKey, "INNGEST_SIGNING_KEY")
+	orEnv(eventKey, "INNGEST_EVENT_KEY")
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("--log-level %q: use debug, info, warn or error", *logLevel)
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	// The UI has no login: with a signing key, the API wants a token
+	// that the UI would not.
+	if *signingKey != "" && !flagSet(fs, "ui") {
+		*withUI = false
+	}
+	mountUI := uiMount(*withUI, logger)
 	cfg := devserver.Config{
-		Addr: o.addr, SigningKey: o.signingKey, EventKey: o.eventKey, Logger: logger,
-		MaxFinishedRuns: o.maxRuns, RunRetention: o.runRetention, EventRetention: o.eventRetention,
-		MaxQueuedCalls: o.maxQueued, OnRunFinished: printRun(stdout),
+		UI:              mountUI,
+		Addr:            net.JoinHostPort(*host, strconv.Itoa(*port)),
+		SigningKey:      *signingKey,
+		EventKey:        *eventKey,
+		Logger:          logger,
+		MaxFinishedRuns: *maxRuns,
+		RunRetention:    *runRetention,
+		EventRetention:  *eventRetention,
+		MaxQueuedCalls:  *maxQueued,
+		OnRunFinished:   printOutcome(stdout),
 	}
-	if o.db != "" {
-		st, err := sqlitestore.Open(o.db, nil)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		cfg.Store = st
+	closeStore, err := openStore(&cfg, *db)
+	if err != nil {
+		return err
 	}
+	defer closeStore()
 	srv, err := devserver.New(cfg)
 	if err != nil {
 		return err
@@ -120,10 +114,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return err
 	}
 	fmt.Fprintf(stdout, "inngest-dev listening on %s\n", srv.URL())
-	if o.db != "" {
-		fmt.Fprintf(stdout, "state kept in %s\n", o.db)
+	if *withUI {
+		fmt.Fprintf(stdout, "UI at %s/\n", srv.URL())
 	}
-	wg := syncApps(ctx, srv, o.sdkURLs, stdout, logger)
+	if *db != "" {
+		fmt.Fprintf(stdout, "state kept in %s\n", *db)
+	}
+	wg := syncAll(ctx, srv, sdkURLs, stdout, logger)
 	if ready != nil {
 		ready <- srv
 	}
@@ -134,8 +131,66 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	return srv.Close(cctx)
 }
 
-// printRun prints each run's outcome as it ends.
-func printRun(stdout io.Writer) func(r *devserver.Run) {
+// uiMount returns what mounts the web UI, or nil without it.
+func uiMount(on bool, logger *slog.Logger) func(*devserver.Server) http.Handler {
+	if !on {
+		return nil
+	}
+	return func(s *devserver.Server) http.Handler { return ui.New(s, &ui.Config{Logger: logger}) }
+}
+
+// openStore opens the SQLite file at path, if any, as cfg's store, and
+// returns what closes it.
+func openStore(cfg *devserver.Config, path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	st, err := sqlitestore.Open(path, nil)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Store = st
+	return func() { _ = st.Close() }, nil
+}
+
+// syncAll syncs each app on its own goroutine.
+func syncAll(ctx context.Context, srv *devserver.Server, urls []string, stdout io.Writer, logger *slog.Logger) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	for _, u := range urls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			syncUntilDone(ctx, srv, u, stdout, logger)
+		}()
+	}
+	return &wg
+}
+
+// syncUntilDone syncs the app at u, retrying until it succeeds or ctx
+// ends: apps may start after the server, and the real dev server's poller
+// keeps trying too.
+func syncUntilDone(ctx context.Context, srv *devserver.Server, u string, stdout io.Writer, logger *slog.Logger) {
+	wait := 500 * time.Millisecond
+	for {
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := srv.SyncApp(sctx, u)
+		cancel()
+		if err == nil {
+			fmt.Fprintf(stdout, "synced %s\n", u)
+			return
+		}
+		logger.Warn("sync failed; retrying", "url", u, "in", wait, "error", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+// printOutcome prints a line for each run that ends.
+func printOutcome(stdout io.Writer) func(r *devserver.Run) {
 	return func(r *devserver.Run) {
 		line := fmt.Sprintf("run %s %s %s in %s", r.ID, r.FunctionID, r.Status, r.EndedAt.Sub(r.StartedAt).Round(time.Millisecond))
 		if r.Error != nil {
@@ -147,32 +202,16 @@ func printRun(stdout io.Writer) func(r *devserver.Run) {
 	}
 }
 
-// syncApps syncs each URL, retrying until it works or ctx ends: apps may
-// start after the server, as the real dev server's poller allows.
-func syncApps(ctx context.Context, srv *devserver.Server, urls []string, stdout io.Writer, logger *slog.Logger) *sync.WaitGroup {
-	var wg sync.WaitGroup
-	for _, u := range urls {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			wait := 500 * time.Millisecond
-			for {
-				sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-				err := srv.SyncApp(sctx, u)
-				cancel()
-				if err == nil {
-					fmt.Fprintf(stdout, "synced %s\n", u)
-					return
-				}
-				logger.Warn("sync failed; retrying", "url", u, "in", wait, "error", err)
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(wait):
-				}
-				wait = min(2*wait, 5*time.Second)
-			}
-		}()
+// orEnv sets an empty flag value from the environment.
+func orEnv(v *string, name string) {
+	if *v == "" {
+		*v = os.Getenv(name)
 	}
-	return &wg
+}
+
+// flagSet reports whether the flag was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	found := false
+	fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })
+	return found
 }

@@ -94,13 +94,20 @@ func Parse(header string) (int64, string, error) {
 // signing key, then the fallback), in constant time, and bounds the
 // timestamp to Window around now in both directions.
 func Verify(header string, body []byte, now time.Time, keys ...string) error {
+	_, err := VerifyKey(header, body, now, keys...)
+	return err
+}
+
+// VerifyKey is Verify that also returns the key that matched, with which
+// an answer to the request is signed.
+func VerifyKey(header string, body []byte, now time.Time, keys ...string) (string, error) {
 	ts, s, err := Parse(header)
 	if err != nil {
-		return err
+		return "", err
 	}
 	d := now.Sub(time.Unix(ts, 0))
 	if d > Window || d < -Window {
-		return ErrExpired
+		return "", ErrExpired
 	}
 	tried := false
 	for _, k := range keys {
@@ -109,13 +116,13 @@ func Verify(header string, body []byte, now time.Time, keys ...string) error {
 		}
 		tried = true
 		if subtle.ConstantTimeCompare([]byte(Sum(k, body, ts)), []byte(s)) == 1 {
-			return nil
+			return k, nil
 		}
 	}
 	if !tried {
-		return ErrNoKey
+		return "", ErrNoKey
 	}
-	return ErrMismatch
+	return "", ErrMismatch
 }
 
 // HashedKey returns the bearer token form of a signing key: its prefix

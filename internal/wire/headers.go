@@ -29,6 +29,13 @@ const (
 
 	SyncKindInBand = "in_band"
 
+	// ProbeTrust is the value of the probe query parameter of a trust
+	// probe: a signed POST whose answer the SDK signs back.
+	ProbeTrust = "trust"
+	// CapabilityV1 is the version of each capability this SDK offers
+	// (in-band sync, trust probe).
+	CapabilityV1 = "v1"
+
 	// SyncPayloadVersion is the "v" field of a sync payload.
 	SyncPayloadVersion = "0.1"
 
