@@ -3,6 +3,7 @@ package devserver_test
 import (
 	"context"
 	"fmt"
+	"github.com/durablefn/inngest/devserver/store"
 	"runtime"
 	"strconv"
 	"sync/atomic"
@@ -20,10 +21,19 @@ import (
 // loopback HTTP and reports runs and step calls per second.
 func BenchmarkRunsThreeSteps(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
-		b.Run("events="+strconv.Itoa(n), func(b *testing.B) {
+		b.Run("events="+strconv.Itoa(n), func(b *testing.B) { benchThreeSteps(b, n, nil) })
+	}
+	// With the state in a SQLite file: every change committed (group
+	// commit) before it is acknowledged.
+	b.Run("store=sqlite/events=10000", func(b *testing.B) { benchThreeSteps(b, 10000, sqliteStore(b)) })
+}
+
+func benchThreeSteps(b *testing.B, n int, st store.Store) {
+	{
+		{
 			b.ReportAllocs()
 			var ended atomic.Int64
-			srv, err := devserver.New(devserver.Config{OnRunFinished: func(r *devserver.Run) { ended.Add(1) }})
+			srv, err := devserver.New(devserver.Config{Store: st, OnRunFinished: func(r *devserver.Run) { ended.Add(1) }})
 			require.NoError(b, err)
 			ctx := context.Background()
 			require.NoError(b, srv.Start(ctx))
@@ -66,15 +76,18 @@ func BenchmarkRunsThreeSteps(b *testing.B) {
 			b.ReportMetric(float64(n*b.N)/el, "runs/s")
 			// Three immediate step calls and one final call per run.
 			b.ReportMetric(float64(4*n*b.N)/el, "calls/s")
-		})
+		}
 	}
 }
 
 // parkWaits starts n runs that each wait for "approval/decided" with
 // data.id equal to their own event's data.id, and returns once all are
 // parked.
-func parkWaits(b *testing.B, n int) *devserver.Server {
-	srv, err := devserver.New(devserver.Config{NoListener: true, Clock: devserver.NewVirtualClock(time.Time{})})
+func parkWaits(b *testing.B, n int) *devserver.Server { return parkWaitsIn(b, n, nil) }
+
+// parkWaitsIn parks n waits on a server with store st (nil: memory).
+func parkWaitsIn(b *testing.B, n int, st store.Store) *devserver.Server {
+	srv, err := devserver.New(devserver.Config{NoListener: true, Store: st, Clock: devserver.NewVirtualClock(time.Time{})})
 	require.NoError(b, err)
 	ctx := context.Background()
 	require.NoError(b, srv.Start(ctx))
