@@ -26,7 +26,7 @@ const (
 // The real server's words for a request that failed, so that a step error
 // reads the same on both.
 var (
-	errGatewayUnreachable = errors.New("Unable to reach SDK URL")                                                              //nolint:staticcheck // the real server's text
+	errGatewayUnreachable = errors.New("Unable to reach SDK URL")                                                                      //nolint:staticcheck // the real server's text
 	errGatewayCutOff      = errors.New("Your server reset the connection while we were reading the reply: Unexpected ending response") //nolint:staticcheck // the real server's text
 	errGatewayTooLarge    = errors.New("http response size is greater than the limit")
 )
