@@ -1,5 +1,6 @@
 // Package step provides the durable steps a function is made of: Run,
-// Sleep, SleepUntil, WaitForEvent, SendEvent, Invoke and Parallel.
+// Sleep, SleepUntil, WaitForEvent, SendEvent, Invoke, Fetch and Parallel.
+// Package step/ai adds the AI steps, Infer and Wrap.
 //
 // Each step has an ID chosen by you. Its result is saved by the server the
 // first time it completes; when the function is called again, the step
@@ -40,7 +41,7 @@
 // steps before the code runs.
 //
 // Each call below is one step on the server, as billed: Run, Sleep,
-// SleepUntil, WaitForEvent, SendEvent and Invoke are one step each;
+// SleepUntil, WaitForEvent, SendEvent, Invoke and Fetch are one step each;
 // Parallel adds no step of its own.
 package step
 
