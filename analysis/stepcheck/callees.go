@@ -14,7 +14,17 @@ import (
 // step.Parallel, ai.Infer, ...), or nil when it is not a step call.
 func (c *checker) stepFunc(call *ast.CallExpr) *types.Func {
 	fn, ok := typeutil.Callee(c.pass.TypesInfo, call).(*types.Func)
-	if !ok || fn.Pkg() == nil || (fn.Pkg().Path() != stepPath && fn.Pkg().Path() != aiPath) || !fn.Exported() {
+	if !ok || fn.Pkg() == nil || !fn.Exported() {
+		return nil
+	}
+	switch fn.Pkg().Path() {
+	case stepPath:
+	case aiPath:
+		// The package's other functions build models and messages.
+		if fn.Name() != "Infer" && fn.Name() != "Wrap" {
+			return nil
+		}
+	default:
 		return nil
 	}
 	if sig, ok := fn.Type().(*types.Signature); !ok || sig.Recv() != nil {

@@ -37,3 +37,8 @@ func fine(ctx context.Context) (string, error) {
 	}
 	return ai.Wrap(ctx, "shout", r.Text, func(ctx context.Context, s string) (string, error) { return s + "!", nil })
 }
+
+// Building messages is not a step, whatever its arguments.
+func messages() []ai.AnthropicMessage {
+	return []ai.AnthropicMessage{ai.AnthropicText("user", "hi"), ai.AnthropicText("user", "hi")}
+}

@@ -22,3 +22,7 @@ func Infer[Req, Resp any](ctx context.Context, stepID string, model Model[Req, R
 func Wrap[In, Out any](ctx context.Context, stepID string, in In, fn func(ctx context.Context, in In) (Out, error)) (Out, error) {
 	return fn(ctx, in)
 }
+
+type AnthropicMessage struct{ Role, Text string }
+
+func AnthropicText(role, text string) AnthropicMessage { return AnthropicMessage{role, text} }
