@@ -2,6 +2,7 @@ package inngesttest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -164,7 +165,7 @@ func (r *runner) serveFetch(rec *StepRecord, h http.Handler) json.RawMessage {
 	if len(body) > 0 && !json.Valid(body) {
 		body, _ = json.Marshal(string(body))
 	}
-	req, err := http.NewRequest(rec.Fetch.Method, rec.Fetch.URL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(context.Background(), rec.Fetch.Method, rec.Fetch.URL, bytes.NewReader(body))
 	if err != nil {
 		e.fatalf("fetch step %q: the server could not send its request: %v", rec.ID, err)
 	}
