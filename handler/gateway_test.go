@@ -45,6 +45,11 @@ func TestFetchOnTheWire(t *testing.T) {
 	require.JSONEq(t, `{"status":404,"body":"not found","type":"text/plain; charset=utf-8","url":"https://api.example.com/users?id=7"}`, string(res.Body),
 		"a non-2xx response is a response, not an error")
 
+	res = post(t, h, "fetch", "step", callBody(t, testEvent, []memo{data("get user", `null`)}, nil))
+	require.Equal(t, http.StatusBadRequest, res.Code, "a null response cannot be used: the run fails without retries")
+	require.Equal(t, "UnusableStepResult", res.userError(t).Name)
+	require.Equal(t, "true", res.Header.Get("X-Inngest-No-Retry"))
+
 	failed := `{"error":{"name":"GatewayError","message":"Error making gateway request: Unable to reach SDK URL"}}`
 	res = post(t, h, "fetch", "step", callBody(t, testEvent, []memo{{id: "get user", raw: failed}}, nil))
 	require.Equal(t, http.StatusBadRequest, res.Code)

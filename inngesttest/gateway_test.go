@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -162,4 +163,31 @@ func TestFetchAndInferEndToEndInAnEnv(t *testing.T) {
 	require.JSONEq(t, `"sure!"`, string(run.RawOutput))
 	require.Equal(t, "Bearer sk-secret-key", auth)
 	require.NotContains(t, run.String(), "sk-secret")
+}
+
+// A recorded history keeps a gateway step's target and response, and
+// never the key; replaying it feeds the saved responses back.
+func TestGatewayStepsRecordAndReplay(t *testing.T) {
+	t.Parallel()
+	c := inngesttest.NewClient(t, inngest.ClientConfig{AppID: "shop"})
+	fn := gatewayFunction(t, c, "https://prices.example.com")
+	path := "testdata/advise.history.json"
+	res := inngesttest.Record(t, c, fn, path,
+		inngesttest.MockFetch("price", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "12") })),
+		inngesttest.MockInfer("advice", func(req ai.OpenAIChatRequest) (ai.OpenAIChatResponse, error) { return openAIAnswer("yes"), nil }),
+	)
+	require.Equal(t, "yes!", res.Output)
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Contains(t, string(raw), `"url": "https://prices.example.com/v1/chat/completions"`)
+	require.Contains(t, string(raw), `"format": "openai-chat"`)
+	require.NotContains(t, string(raw), "sk-secret")
+	inngesttest.Replay(t, c, fn, path)
+
+	// The same code pointed elsewhere diverges from the history.
+	moved := inngesttest.NewClient(t, inngest.ClientConfig{AppID: "shop"})
+	msg := failures(t, func(tb testing.TB) {
+		inngesttest.Replay(tb, moved, gatewayFunction(t, moved, "https://other.example.com"), path)
+	})
+	require.Contains(t, msg, `step 1: "price" (fetch) changed its options`)
 }

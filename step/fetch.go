@@ -63,8 +63,11 @@ func Fetch(ctx context.Context, stepID string, req FetchRequest) (*FetchResponse
 	}
 	if ok {
 		got, err := decodeOutcome[*wire.GatewayResponse](r, stepID, raw)
-		if err != nil || got == nil {
+		if err != nil {
 			return nil, err
+		}
+		if got == nil {
+			return nil, unusable(r, fmt.Errorf("inngest: step.Fetch(%q): its saved response is null", stepID))
 		}
 		return fetchResponse(got), nil
 	}
