@@ -84,6 +84,9 @@ func (s *Server) doGateway(ctx context.Context, g *gatewayRequest) gatewayResult
 		return gatewayResult{err: errors.New("the request could not be built")}
 	}
 	req.Header = g.header.Clone()
+	// One connection per request, as on the real server: providers then
+	// answer Connection: close, as they do to it.
+	req.Close = true
 	client := *s.client
 	client.CheckRedirect = gatewayRedirect
 	resp, err := client.Do(req)
@@ -144,6 +147,7 @@ func gatewayRedirect(req *http.Request, via []*http.Request) error {
 		return fmt.Errorf("stopped after %d redirects", gatewayMaxRedirects)
 	}
 	first := via[0]
+	req.Close = true
 	if first.GetBody != nil && req.Method == first.Method {
 		b, err := first.GetBody()
 		if err != nil {

@@ -24,6 +24,7 @@ import (
 type seenRequest struct {
 	method, path, query, body string
 	header                    http.Header
+	close                     bool
 }
 
 // fakeProviders serves /fetch (echoes the body, 201), /redirect (to
@@ -35,7 +36,7 @@ func fakeProviders(t *testing.T) (*httptest.Server, func(path string) seenReques
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		mu.Lock()
-		seen[r.URL.Path] = seenRequest{r.Method, r.URL.Path, r.URL.RawQuery, string(b), r.Header.Clone()}
+		seen[r.URL.Path] = seenRequest{r.Method, r.URL.Path, r.URL.RawQuery, string(b), r.Header.Clone(), r.Close}
 		mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		switch {
@@ -119,6 +120,7 @@ func TestGatewayStepsFromThisSDK(t *testing.T) {
 	require.Equal(t, "q=1", fetch.query)
 	require.Equal(t, "yes", fetch.header.Get("X-Mine"))
 	require.Equal(t, "Inngest", fetch.header.Get("User-Agent"))
+	require.True(t, fetch.close, "one connection per request, as on the real server")
 	openai := seen("/v1/chat/completions")
 	require.Equal(t, "Bearer sk-secret-openai", openai.header.Get("Authorization"))
 	require.JSONEq(t, `{"model":"gpt","messages":[{"role":"user","content":"hi"}]}`, openai.body)
