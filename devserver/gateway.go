@@ -27,9 +27,9 @@ import (
 //     body that is not JSON is retried, then memoized as the step error
 //     AIGatewayError.
 //
-// Both send User-Agent: Inngest, follow up to 60 redirects and decode a
-// gzip response. The key of an AIGateway op appears in no timeline entry,
-// log line or API answer.
+// Both send User-Agent: Inngest on a connection of their own, follow up
+// to 60 redirects and decode a gzip response. The key of an AIGateway op
+// appears in no timeline entry, log line or API answer.
 
 var gatewayMethods = map[string]bool{
 	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
