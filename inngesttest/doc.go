@@ -71,6 +71,12 @@
 //   - step.SendEvent and Client.Send are captured by the client's
 //     transport (see [NewClient] and [HTTPClient]), never sent;
 //     [MockSendEvent] answers them.
+//   - step.Fetch and ai.Infer never reach the network: [MockFetch] serves
+//     a fetch with an http.Handler ([MockFetchError] fails it), and
+//     [MockInfer] answers a model call with a typed function. A step
+//     without a mock fails the test, naming the mock to add. Their
+//     records hold the requests ([FetchRecord], [InferRecord]), never a
+//     model's key. An ai.Wrap step runs its code, or its [MockStep].
 //   - onFailure: when a run fails and the function has an OnFailure
 //     handler, the engine runs it with the inngest/function.failed event
 //     and records it in RunRecord.OnFailure.
@@ -109,7 +115,9 @@
 // themselves, trigger runs as on a real server, so flows across
 // functions work: fan-out through step.SendEvent, step.Invoke, waits
 // matched by real events and their If expressions, cancelOn, batching,
-// debounce, concurrency, throttling, timeouts, retries with backoff.
+// debounce, concurrency, throttling, timeouts, retries with backoff. The
+// orchestrator makes the requests of step.Fetch and ai.Infer itself:
+// point them at a local httptest server.
 //
 //	func TestFanOut(t *testing.T) {
 //		env := inngesttest.NewEnv(t, inngesttest.EnvConfig{})

@@ -29,6 +29,8 @@ type config struct {
 	sends   map[string]func(events []inngest.GenericEvent) ([]string, error)
 	invokes map[string]invokeMock
 	waits   map[string]json.RawMessage // a nil value: the wait times out
+	fetches map[string]fetchMock
+	infers  map[string]func(body json.RawMessage) (json.RawMessage, error)
 
 	errs []error
 }
@@ -40,6 +42,8 @@ func newConfig(a *app.App, opts []Option) *config {
 		sends:   map[string]func([]inngest.GenericEvent) ([]string, error){},
 		invokes: map[string]invokeMock{},
 		waits:   map[string]json.RawMessage{},
+		fetches: map[string]fetchMock{},
+		infers:  map[string]func(json.RawMessage) (json.RawMessage, error){},
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -111,7 +115,8 @@ func StopAt(stepID string) Option {
 //	})
 //
 // It also mocks a step.SendEvent step by its ID (fn returns the event
-// IDs), without the events being sent; use MockSendEvent to see them.
+// IDs), without the events being sent; use MockSendEvent to see them;
+// and an ai.Wrap step, whose code then does not run.
 // While a run has step mocks, the engine asks the SDK to report each
 // step before running it, so mocked code never runs.
 func MockStep[R any](stepID string, fn func(attempt int) (R, error)) Option {

@@ -20,6 +20,9 @@ const (
 	KindWaitForEvent StepKind = "waitForEvent" // step.WaitForEvent
 	KindSendEvent    StepKind = "sendEvent"    // step.SendEvent
 	KindInvoke       StepKind = "invoke"       // step.Invoke, step.InvokeByID
+	KindFetch        StepKind = "fetch"        // step.Fetch
+	KindInfer        StepKind = "infer"        // ai.Infer
+	KindAIWrap       StepKind = "aiWrap"       // ai.Wrap
 )
 
 // Result is the outcome of Run: the run's record plus its output decoded
@@ -174,11 +177,19 @@ type StepRecord struct {
 	Invoke *InvokeRecord
 	// Sent holds the events a sendEvent step sent.
 	Sent []inngest.GenericEvent
+	// Fetch holds the request of a fetch step.
+	Fetch *FetchRecord
+	// Infer holds the request of an infer step, without its key.
+	Infer *InferRecord
+	// Input is the input of an aiWrap step, as JSON.
+	Input json.RawMessage
 
 	// Output is the step's saved result: a run step's data, the awaited
 	// event for a waitForEvent step (null at timeout), the invoked
 	// function's result, the event IDs of a sendEvent step, null for a
-	// sleep.
+	// sleep, the response as the server saves it for a fetch step
+	// ({"url", "headers", "body", "status_code"}), the model's response
+	// for an infer step.
 	Output json.RawMessage
 	// Err is the step's final error, after its last attempt; nil when it
 	// succeeded.

@@ -322,6 +322,9 @@ type stepOptions struct {
 	Timeout    string          `json:"timeout,omitempty"`
 	FunctionID string          `json:"function_id,omitempty"`
 	Data       json.RawMessage `json:"data,omitempty"`
+	URL        string          `json:"url,omitempty"`
+	Method     string          `json:"method,omitempty"`
+	Format     string          `json:"format,omitempty"`
 }
 
 // optionsOf reads the options a history keeps from an op's wire opts, as
@@ -347,6 +350,15 @@ func optionsOf(kind StepKind, raw json.RawMessage) json.RawMessage {
 		if !wire.IsNull(w.Payload.Data) {
 			o.Data = canonicalJSON(w.Payload.Data)
 		}
+	case KindFetch:
+		var w wire.GatewayOpts
+		_ = json.Unmarshal(raw, &w)
+		o.URL, o.Method = w.URL, w.Method
+	case KindInfer:
+		// Never the key.
+		var w wire.AIGatewayOpts
+		_ = json.Unmarshal(raw, &w)
+		o.URL, o.Format = w.URL, w.Format
 	default:
 		return nil
 	}

@@ -37,12 +37,20 @@ func (r *runner) describe(rec *StepRecord, op wire.Op) {
 	e := r.e
 	e.tb.Helper()
 	switch op.Op {
-	case wire.OpStepPlanned:
-		var o wire.RunOpts
+	case wire.OpStepPlanned, wire.OpStepRun, wire.OpStepError, wire.OpStepFailed:
+		var o wire.AIWrapOpts
 		_ = json.Unmarshal(op.Opts, &o)
-		if o.Type == "step.sendEvent" {
+		switch {
+		case o.Type == "step.sendEvent" && op.Op == wire.OpStepPlanned:
 			rec.Kind = KindSendEvent
+		case o.Type == wire.StepTypeAIWrap:
+			rec.Kind = KindAIWrap
+			if len(o.Input) > 0 {
+				rec.Input = o.Input[0]
+			}
 		}
+	case wire.OpGateway, wire.OpAIGateway:
+		r.describeGateway(rec, op)
 	case wire.OpSleep:
 		rec.Kind = KindSleep
 		var o wire.SleepOpts

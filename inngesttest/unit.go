@@ -324,6 +324,10 @@ func (r *runner) handleOps(res callResult) bool {
 			r.wait(rec)
 		case wire.OpInvokeFunction:
 			r.invoke(rec)
+		case wire.OpGateway:
+			r.fetch(rec)
+		case wire.OpAIGateway:
+			r.infer(rec)
 		default:
 			e.fatalf("%s reported step %q with opcode %q, which the engine does not know", r.fnID, rec.ID, op.Op)
 		}

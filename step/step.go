@@ -1,5 +1,6 @@
 // Package step provides the durable steps a function is made of: Run,
-// Sleep, SleepUntil, WaitForEvent, SendEvent, Invoke and Parallel.
+// Sleep, SleepUntil, WaitForEvent, SendEvent, Invoke, Fetch and Parallel.
+// Package step/ai adds the AI steps, Infer and Wrap.
 //
 // Each step has an ID chosen by you. Its result is saved by the server the
 // first time it completes; when the function is called again, the step
@@ -40,7 +41,7 @@
 // steps before the code runs.
 //
 // Each call below is one step on the server, as billed: Run, Sleep,
-// SleepUntil, WaitForEvent, SendEvent and Invoke are one step each;
+// SleepUntil, WaitForEvent, SendEvent, Invoke and Fetch are one step each;
 // Parallel adds no step of its own.
 package step
 
@@ -53,19 +54,13 @@ import (
 
 	inngest "github.com/durablefn/inngest"
 	"github.com/durablefn/inngest/internal/engine"
+	"github.com/durablefn/inngest/internal/stepcall"
 	"github.com/durablefn/inngest/internal/timestr"
 	"github.com/durablefn/inngest/internal/wire"
 )
 
 func start(ctx context.Context, kind, stepID string) (*engine.Run, error) {
-	if stepID == "" {
-		return nil, fmt.Errorf("inngest: %s needs a step ID", kind)
-	}
-	r, err := engine.FromContext(ctx, kind, stepID)
-	if errors.Is(err, engine.ErrNotInFunction) {
-		return nil, fmt.Errorf("inngest: %s(%q) %w", kind, stepID, err)
-	}
-	return r, err
+	return stepcall.Start(ctx, kind, stepID)
 }
 
 // ErrMisuse is matched (errors.Is) by the error of a step called where
@@ -112,29 +107,10 @@ func Run[T any](ctx context.Context, stepID string, fn func(ctx context.Context)
 }
 
 func decodeOutcome[T any](r *engine.Run, stepID string, raw json.RawMessage) (T, error) {
-	var v T
-	out, err := wire.ParseStepOutcome(raw)
-	if err != nil {
-		return v, unusable(r, fmt.Errorf("inngest: step %q: %w", stepID, err))
-	}
-	if out.Error != nil {
-		return v, &inngest.StepError{Name: out.Error.Name, Message: out.Error.Message, Stack: out.Error.Stack, StepID: stepID}
-	}
-	if wire.IsNull(out.Data) {
-		return v, nil
-	}
-	if err := json.Unmarshal(out.Data, &v); err != nil {
-		return v, unusable(r, fmt.Errorf("inngest: step %q: its saved result does not decode into %T: %w", stepID, v, err))
-	}
-	return v, nil
+	return stepcall.Decode[T](r, stepID, raw)
 }
 
-// unusable fails the run for good with err, a memoized result that cannot
-// be used: retrying would read the same bytes again.
-func unusable(r *engine.Run, err error) error {
-	r.Fail(&engine.Failure{Error: wire.UserError{Name: "UnusableStepResult", Message: err.Error()}, NoRetry: true})
-	return inngest.NonRetriable(err)
-}
+func unusable(r *engine.Run, err error) error { return stepcall.Unusable(r, err) }
 
 // Sleep pauses the run for d. The process does not wait: the server calls
 // the function again when the time is up.

@@ -11,10 +11,20 @@ import (
 )
 
 // stepFunc returns the step function a call targets (step.Run,
-// step.Parallel, ...), or nil when it is not a step call.
+// step.Parallel, ai.Infer, ...), or nil when it is not a step call.
 func (c *checker) stepFunc(call *ast.CallExpr) *types.Func {
 	fn, ok := typeutil.Callee(c.pass.TypesInfo, call).(*types.Func)
-	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != stepPath || !fn.Exported() {
+	if !ok || fn.Pkg() == nil || !fn.Exported() {
+		return nil
+	}
+	switch fn.Pkg().Path() {
+	case stepPath:
+	case aiPath:
+		// The package's other functions build models and messages.
+		if fn.Name() != "Infer" && fn.Name() != "Wrap" {
+			return nil
+		}
+	default:
 		return nil
 	}
 	if sig, ok := fn.Type().(*types.Signature); !ok || sig.Recv() != nil {
@@ -23,7 +33,7 @@ func (c *checker) stepFunc(call *ast.CallExpr) *types.Func {
 	return fn
 }
 
-func stepName(fn *types.Func) string { return "step." + fn.Name() }
+func stepName(fn *types.Func) string { return fn.Pkg().Name() + "." + fn.Name() }
 
 // isParallel reports whether a step function runs its function arguments
 // as parallel branches of the handler (step.Parallel, step.Parallel2)

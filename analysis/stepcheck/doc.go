@@ -6,8 +6,8 @@
 // already done returns its saved result, found by step ID. So the code
 // between steps must take the same path on every call, and steps must be
 // called from the function's own goroutine. The checker knows the steps by
-// their type: functions of package github.com/durablefn/inngest/step,
-// however that package is imported or renamed. It follows calls into
+// their type: functions of packages github.com/durablefn/inngest/step
+// and its step/ai, however they are imported or renamed. It follows calls into
 // functions of the package it checks, not into other packages.
 //
 // Run it with cmd/inngest-vet:

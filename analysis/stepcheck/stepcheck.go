@@ -15,6 +15,7 @@ import (
 // Import paths of the SDK packages the checker knows.
 const (
 	stepPath    = "github.com/durablefn/inngest/step"
+	aiPath      = "github.com/durablefn/inngest/step/ai"
 	inngestPath = "github.com/durablefn/inngest"
 )
 
@@ -39,7 +40,7 @@ the line above, silences a finding.`,
 }
 
 func run(pass *analysis.Pass) (any, error) {
-	if !imports(pass.Pkg, stepPath) && !imports(pass.Pkg, inngestPath) {
+	if !importsSteps(pass.Pkg) && !imports(pass.Pkg, inngestPath) {
 		return nil, nil
 	}
 	c := newChecker(pass)
@@ -48,6 +49,12 @@ func run(pass *analysis.Pass) (any, error) {
 	c.checkSteps()
 	c.checkHandlers()
 	return nil, nil
+}
+
+// importsSteps reports whether pkg calls step functions: it is or imports
+// package step or step/ai.
+func importsSteps(pkg *types.Package) bool {
+	return imports(pkg, stepPath) || imports(pkg, aiPath)
 }
 
 func imports(pkg *types.Package, path string) bool {

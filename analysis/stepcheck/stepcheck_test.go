@@ -25,6 +25,7 @@ func TestRules(t *testing.T) {
 		"rules/maprange",
 		"rules/ignore",
 		"rules/clean",
+		"rules/aisteps",
 		"github.com/durablefn/inngest/selftest",
 		"github.com/durablefn/inngest/examples/selftest",
 	)

@@ -13,6 +13,7 @@ import (
 const (
 	inngestPath = "github.com/durablefn/inngest"
 	stepPath    = "github.com/durablefn/inngest/step"
+	aiPath      = "github.com/durablefn/inngest/step/ai"
 )
 
 // The fixtures import stubs of the SDK's packages under testdata/src.
@@ -38,6 +39,9 @@ func TestStubsMatchTheSDK(t *testing.T) {
 	}
 	require.GreaterOrEqual(t, steps, 9, "step.Run, Sleep, SleepUntil, WaitForEvent, SendEvent, Invoke, InvokeByID, Parallel, Parallel2")
 
+	for _, name := range []string{"Infer", "Wrap", "Model"} {
+		require.Equal(t, describe(real[aiPath], name), describe(stub[aiPath], name), "ai.%s", name)
+	}
 	for _, name := range []string{"CreateFunction", "HandlerFunc", "EventType"} {
 		require.Equal(t, describe(real[inngestPath], name), describe(stub[inngestPath], name), "inngest.%s", name)
 	}
@@ -54,14 +58,14 @@ func TestStubsMatchTheSDK(t *testing.T) {
 func load(t *testing.T, cfg *packages.Config) map[string]*types.Package {
 	t.Helper()
 	cfg.Mode = packages.NeedName | packages.NeedTypes
-	pkgs, err := packages.Load(cfg, inngestPath, stepPath)
+	pkgs, err := packages.Load(cfg, inngestPath, stepPath, aiPath)
 	require.NoError(t, err)
 	m := make(map[string]*types.Package)
 	for _, p := range pkgs {
 		require.Empty(t, p.Errors, "loading %s", p.PkgPath)
 		m[p.PkgPath] = p.Types
 	}
-	require.Len(t, m, 2)
+	require.Len(t, m, 3)
 	return m
 }
 

@@ -70,7 +70,7 @@ func exclusive(a, b []arm) bool {
 //	now := func(ctx context.Context) (time.Time, error) { ... }
 //	step.Run(ctx, "now", now)
 func (c *checker) findCallbacks() {
-	if !imports(c.pass.Pkg, stepPath) {
+	if !importsSteps(c.pass.Pkg) {
 		return
 	}
 	for _, f := range c.pass.Files {
@@ -102,7 +102,7 @@ func (c *checker) findCallbacks() {
 // checkSteps walks every function of the package for the rules about
 // where steps are called and with which IDs.
 func (c *checker) checkSteps() {
-	if !imports(c.pass.Pkg, stepPath) {
+	if !importsSteps(c.pass.Pkg) {
 		return
 	}
 	w := &walker{c: c, ranges: make(map[*ast.RangeStmt]bool)}

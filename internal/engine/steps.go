@@ -131,6 +131,12 @@ func userland(ref Ref) *wire.Userland {
 // RunStep handles a Run step that has no memoized result: it executes the
 // code now (targeted or immediate), or plans it, then halts.
 func (r *Run) RunStep(ctx context.Context, ref Ref, kind string, fn RunFunc) {
+	r.RunStepWith(ctx, ref, kind, kindOpts(kind), fn)
+}
+
+// RunStepWith is RunStep for a step whose op carries opts of its own
+// (step.ai.wrap sends its input with its type).
+func (r *Run) RunStepWith(ctx context.Context, ref Ref, kind string, opts json.RawMessage, fn RunFunc) {
 	r.enterNewCode(ctx)
 	r.mu.Lock()
 	target := r.in.TargetHash
@@ -142,17 +148,17 @@ func (r *Run) RunStep(ctx context.Context, ref Ref, kind string, fn RunFunc) {
 		}
 		ref.b.inCode = true
 		r.mu.Unlock()
-		op := r.execute(ctx, ref, kind, fn)
+		op := r.execute(ctx, ref, kind, opts, fn)
 		r.mu.Lock()
 		r.addOp(ctx, op)
 	default:
-		r.addOp(ctx, wire.Op{ID: ref.Hash, Op: wire.OpStepPlanned, Name: ref.ID, DisplayName: ref.ID, Opts: kindOpts(kind), Userland: userland(ref)})
+		r.addOp(ctx, wire.Op{ID: ref.Hash, Op: wire.OpStepPlanned, Name: ref.ID, DisplayName: ref.ID, Opts: opts, Userland: userland(ref)})
 	}
 	r.halt(ref.b)
 }
 
 // execute runs a step's code and builds its op.
-func (r *Run) execute(ctx context.Context, ref Ref, kind string, fn RunFunc) wire.Op {
+func (r *Run) execute(ctx context.Context, ref Ref, kind string, opts json.RawMessage, fn RunFunc) wire.Op {
 	info := StepInfo{ID: ref.ID, Hash: ref.Hash, Index: ref.Index, Op: wire.OpStepRun, Kind: kind}
 	stepCtx := ctx
 	if h := r.in.Hooks; h != nil && h.BeforeStep != nil {
@@ -166,7 +172,7 @@ func (r *Run) execute(ctx context.Context, ref Ref, kind string, fn RunFunc) wir
 	if h := r.in.Hooks; h != nil && h.TransformStep != nil {
 		data, err = h.TransformStep(ctx, info, data, err)
 	}
-	op := wire.Op{ID: ref.Hash, Name: ref.ID, DisplayName: ref.ID, Opts: kindOpts(kind), Userland: userland(ref)}
+	op := wire.Op{ID: ref.Hash, Name: ref.ID, DisplayName: ref.ID, Opts: opts, Userland: userland(ref)}
 	if err == nil {
 		if len(data) == 0 {
 			data = json.RawMessage("null")

@@ -1,0 +1,55 @@
+// Package stepcall holds what every step function does around the replay
+// engine: finding the run a step's ctx belongs to and decoding a memoized
+// result into the step's type. Package step and its subpackages share it.
+package stepcall
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	inngest "github.com/durablefn/inngest"
+	"github.com/durablefn/inngest/internal/engine"
+	"github.com/durablefn/inngest/internal/wire"
+)
+
+// Start returns the run of the step kind ("step.Run") with the user's ID
+// stepID, or the error of a step called where steps cannot run.
+func Start(ctx context.Context, kind, stepID string) (*engine.Run, error) {
+	if stepID == "" {
+		return nil, fmt.Errorf("inngest: %s needs a step ID", kind)
+	}
+	r, err := engine.FromContext(ctx, kind, stepID)
+	if errors.Is(err, engine.ErrNotInFunction) {
+		return nil, fmt.Errorf("inngest: %s(%q) %w", kind, stepID, err)
+	}
+	return r, err
+}
+
+// Decode reads a memoized {"data": …} or {"error": …} into T, or into
+// an *inngest.StepError. A result that does not decode fails the run.
+func Decode[T any](r *engine.Run, stepID string, raw json.RawMessage) (T, error) {
+	var v T
+	out, err := wire.ParseStepOutcome(raw)
+	if err != nil {
+		return v, Unusable(r, fmt.Errorf("inngest: step %q: %w", stepID, err))
+	}
+	if out.Error != nil {
+		return v, &inngest.StepError{Name: out.Error.Name, Message: out.Error.Message, Stack: out.Error.Stack, StepID: stepID}
+	}
+	if wire.IsNull(out.Data) {
+		return v, nil
+	}
+	if err := json.Unmarshal(out.Data, &v); err != nil {
+		return v, Unusable(r, fmt.Errorf("inngest: step %q: its saved result does not decode into %T: %w", stepID, v, err))
+	}
+	return v, nil
+}
+
+// Unusable fails the run for good with err, a memoized result that cannot
+// be used: retrying would read the same bytes again.
+func Unusable(r *engine.Run, err error) error {
+	r.Fail(&engine.Failure{Error: wire.UserError{Name: "UnusableStepResult", Message: err.Error()}, NoRetry: true})
+	return inngest.NonRetriable(err)
+}
