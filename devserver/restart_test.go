@@ -59,8 +59,11 @@ func (rig *restartRig) executions(id string) int {
 	return rig.execs[id]
 }
 
-func (rig *restartRig) start(skip bool) {
-	srv, err := devserver.New(devserver.Config{Store: rig.mem, Clock: rig.clock, TimeSkipping: skip, Logger: quietLogger()})
+func (rig *restartRig) start(skip bool) { rig.startWith(devserver.Config{TimeSkipping: skip}) }
+
+func (rig *restartRig) startWith(cfg devserver.Config) {
+	cfg.Store, cfg.Clock, cfg.Logger = rig.mem, rig.clock, quietLogger()
+	srv, err := devserver.New(cfg)
 	require.NoError(rig.t, err)
 	require.NoError(rig.t, srv.Start(ctxT(rig.t)))
 	rig.srv = srv
@@ -69,13 +72,16 @@ func (rig *restartRig) start(skip bool) {
 // crash stops the server as a kill would: whatever it did after the last
 // commit never reaches the store. The next server starts on the store as
 // it was, on a clock that goes on from the same time.
-func (rig *restartRig) crash(skip bool) {
+func (rig *restartRig) crash(skip bool) { rig.crashWith(devserver.Config{TimeSkipping: skip}) }
+
+// crashWith crashes the server and starts the next with cfg.
+func (rig *restartRig) crashWith(cfg devserver.Config) {
 	rig.mem = rig.mem.Reopen() // the old server's later commits fail
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	_ = rig.srv.Close(ctx)
 	rig.clock = devserver.NewVirtualClock(rig.clock.Now())
-	rig.start(skip)
+	rig.startWith(cfg)
 	rig.t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -189,4 +195,103 @@ func TestRestartAfterCrashRedoesOnlyUncommittedWork(t *testing.T) {
 	require.JSONEq(t, `"AB"`, string(got.Output))
 	require.LessOrEqual(t, rig.executions("a"), 2, "at least once: a runs again only if its result was not committed")
 	require.Len(t, rig.srv.Runs(id), 1, "the event has one run, not one per server")
+}
+
+func TestRestartKeepsBatchesDebouncesAndIdempotencyKeys(t *testing.T) {
+	var mu sync.Mutex
+	batches := map[string]int{}
+	debounced := []string{}
+	rig := newRestartRig(t, func(rig *restartRig, c *inngest.Client) {
+		_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "batch", BatchEvents: &inngest.BatchEvents{MaxSize: 10, Timeout: time.Minute}},
+			inngest.OnEvent("durable/batch"), func(ctx context.Context, in inngest.Input[map[string]any]) (int, error) {
+				mu.Lock()
+				batches[in.RunID] = len(in.Events)
+				mu.Unlock()
+				return len(in.Events), nil
+			})
+		require.NoError(t, err)
+		_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: "debounce", Debounce: &inngest.Debounce{Period: 10 * time.Minute}},
+			inngest.OnEvent("durable/debounce"), func(ctx context.Context, in inngest.Input[map[string]any]) (string, error) {
+				mu.Lock()
+				debounced = append(debounced, in.Event.Data["v"].(string))
+				mu.Unlock()
+				return "", nil
+			})
+		require.NoError(t, err)
+		_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: "idem", Idempotency: "event.data.k"},
+			inngest.OnEvent("durable/idem"), func(ctx context.Context, in inngest.Input[map[string]any]) (string, error) {
+				rig.count("idem")
+				return "", nil
+			})
+		require.NoError(t, err)
+	})
+	send(t, rig.srv, "durable/batch", nil)
+	send(t, rig.srv, "durable/batch", nil)
+	send(t, rig.srv, "durable/debounce", map[string]any{"v": "first"})
+	send(t, rig.srv, "durable/debounce", map[string]any{"v": "last"})
+	oneRun(t, rig.srv, send(t, rig.srv, "durable/idem", map[string]any{"k": "once"}))
+	rig.flush() // the run's end is stored too: nothing runs again
+
+	rig.crash(false)
+	send(t, rig.srv, "durable/batch", nil)
+	idem := send(t, rig.srv, "durable/idem", map[string]any{"k": "once"})
+	rig.clock.Advance(time.Minute)
+	require.NoError(t, rig.srv.WaitFor(ctxT(t), func() bool { mu.Lock(); defer mu.Unlock(); return len(batches) == 1 }))
+	for _, n := range batches {
+		require.Equal(t, 3, n, "the batch kept its two events across the restart and took a third")
+	}
+	rig.clock.Advance(10 * time.Minute)
+	require.NoError(t, rig.srv.WaitFor(ctxT(t), func() bool { mu.Lock(); defer mu.Unlock(); return len(debounced) == 1 }))
+	require.Equal(t, []string{"last"}, debounced, "the debounce ran once, with its last event, at its time")
+	require.Empty(t, rig.srv.Runs(idem), "the idempotency key outlived the restart")
+	require.Equal(t, 1, rig.executions("idem"))
+}
+
+func TestRestartCatchesUpCronTicks(t *testing.T) {
+	var mu sync.Mutex
+	ticks := map[int64]int{}
+	rig := newRestartRig(t, func(rig *restartRig, c *inngest.Client) {
+		_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "tick"}, inngest.OnCron("*/5 * * * *"),
+			func(ctx context.Context, in inngest.Input[inngest.CronData]) (string, error) {
+				mu.Lock()
+				ticks[in.Event.Timestamp]++
+				mu.Unlock()
+				return "", nil
+			})
+		require.NoError(t, err)
+	})
+	rig.flush()
+	// Down from 12:00 to 12:12: the ticks at 12:05 and 12:10 were due.
+	rig.clock.Advance(12 * time.Minute) // nothing runs: no server is up to see it
+	rig.crash(false)
+	require.NoError(t, rig.srv.WaitFor(ctxT(t), func() bool { mu.Lock(); defer mu.Unlock(); return len(ticks) == 2 }))
+	rig.clock.Advance(3 * time.Minute)
+	require.NoError(t, rig.srv.WaitFor(ctxT(t), func() bool { mu.Lock(); defer mu.Unlock(); return len(ticks) == 3 }))
+	for at, n := range ticks {
+		require.Equal(t, 1, n, "tick %s ran once", time.UnixMilli(at).UTC())
+	}
+}
+
+func TestRestartForgetsWhatRetentionDropped(t *testing.T) {
+	rig := newRestartRig(t, func(rig *restartRig, c *inngest.Client) {
+		_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "quick"}, inngest.OnEvent("durable/quick"),
+			func(ctx context.Context, in inngest.Input[map[string]any]) (int, error) { return 1, nil })
+		require.NoError(t, err)
+	})
+	var ids []string
+	for range 3 {
+		ids = append(ids, oneRun(t, rig.srv, send(t, rig.srv, "durable/quick", nil)).ID)
+	}
+	rig.flush()
+	rig.crash(false)
+	for _, id := range ids {
+		require.NotNil(t, rig.srv.Run(id), "finished runs are kept")
+	}
+	rig.crashWith(devserver.Config{MaxFinishedRuns: 1})
+	require.NoError(t, rig.srv.WaitFor(ctxT(t), func() bool { return rig.srv.Stats().Runs == 1 }))
+	rig.flush()
+	snap, err := rig.mem.Load(ctxT(t))
+	require.NoError(t, err)
+	require.Len(t, snap.Runs, 1, "retention removed the oldest runs from the store too")
+	require.Equal(t, ids[2], snap.Runs[0].ID)
 }
