@@ -3,9 +3,11 @@
 // any Inngest SDK, in-process for tests, examples and demos, or as the
 // standalone binary cmd/inngest-dev for local development.
 //
-// It is meant for one machine: development, demos, tests and CI. State is
-// kept in memory. At scale, move to the real Inngest server (self-hosted
-// or Cloud); the SDK code does not change.
+// It is meant for one machine. State is kept in memory, or, with
+// Config.Store (package store/sqlitestore, cmd/inngest-dev --db), in a
+// SQLite file that survives restarts and crashes (docs/STORE.md). At
+// scale, move to the real Inngest server (self-hosted or Cloud); the SDK
+// code does not change.
 //
 // # Embedding
 //
@@ -156,8 +158,10 @@
 //
 // # Storage
 //
-// All state sits behind an internal store interface (events, runs with
-// their memoized steps, pauses, idempotency keys), changed one atomic
-// update at a time under the server's lock; the in-memory store is the
-// only implementation so far.
+// The server works on its state in memory, changed under its lock. With a
+// Config.Store, every change is journaled and committed to the store in
+// groups (one transaction for many calls), and acknowledgements wait for
+// their commit; Start restores the state and re-arms its timers, and
+// calls in flight at a crash are made again (steps run at least once).
+// See docs/STORE.md for the guarantees and the SQLite schema.
 package devserver
