@@ -3,10 +3,8 @@ package inngest
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/durablefn/inngest/internal/limits"
 	"github.com/durablefn/inngest/internal/timestr"
 	"github.com/durablefn/inngest/internal/wire"
 )
@@ -25,14 +23,6 @@ func (c Concurrency) validate() error {
 	if c.Limit <= 0 {
 		return fmt.Errorf("Concurrency.Limit must be positive, got %d", c.Limit)
 	}
-	switch c.Scope {
-	case "", "fn", "env", "account":
-	default:
-		return fmt.Errorf("Concurrency.Scope must be \"fn\", \"env\" or \"account\", got %q", c.Scope)
-	}
-	if (c.Scope == "env" || c.Scope == "account") && c.Key == "" {
-		return fmt.Errorf("Concurrency with scope %q needs a Key", c.Scope)
-	}
 	return nil
 }
 
@@ -48,7 +38,8 @@ type Throttle struct {
 	// Limit is the number of runs that may start per Period. Must be
 	// positive.
 	Limit int
-	// Period is the window, 1s to 7 days, in whole seconds.
+	// Period is the window, at least 1s; the server counts it in whole
+	// seconds, dropping any fraction.
 	Period time.Duration
 	// Burst is how many runs beyond Limit may start at once.
 	Burst int
@@ -62,10 +53,6 @@ func (t *Throttle) validate() error {
 		return nil
 	case t.Limit <= 0:
 		return errors.New("Throttle.Limit must be positive")
-	case t.Period < time.Second || t.Period > 7*24*time.Hour:
-		return errors.New("Throttle.Period must be between 1s and 7 days")
-	case t.Burst < 0:
-		return errors.New("Throttle.Burst must not be negative")
 	}
 	return nil
 }
@@ -98,8 +85,6 @@ func (r *RateLimit) validate() error {
 		return nil
 	case r.Limit <= 0:
 		return errors.New("RateLimit.Limit must be positive")
-	case r.Period <= 0 || r.Period > limits.MaxRateLimitPeriod:
-		return errors.New("RateLimit.Period must be between 1ns and 24h")
 	}
 	return nil
 }
@@ -126,8 +111,6 @@ func (d *Debounce) validate() error {
 	switch {
 	case d == nil:
 		return nil
-	case d.Period < limits.MinDebouncePeriod || d.Period > limits.MaxDebouncePeriod:
-		return errors.New("Debounce.Period must be between 1s and 7 days")
 	case d.Timeout != 0 && d.Timeout < d.Period:
 		return errors.New("Debounce.Timeout must be at least Debounce.Period")
 	}
@@ -152,13 +135,6 @@ type Priority struct {
 	Run string
 }
 
-func (p *Priority) validate() error {
-	if p != nil && strings.TrimSpace(p.Run) == "" {
-		return errors.New("Priority.Run needs an expression")
-	}
-	return nil
-}
-
 func (p *Priority) toWire() *wire.Priority {
 	if p == nil {
 		return nil
@@ -181,10 +157,10 @@ func (b *BatchEvents) validate() error {
 	switch {
 	case b == nil:
 		return nil
-	case b.MaxSize < limits.MinBatchSize || b.MaxSize > MaxBatchSize:
-		return fmt.Errorf("BatchEvents.MaxSize must be between %d and %d", limits.MinBatchSize, MaxBatchSize)
-	case b.Timeout < limits.MinBatchTimeout || b.Timeout > time.Minute:
-		return errors.New("BatchEvents.Timeout must be between 1s and 60s")
+	case b.MaxSize > MaxBatchSize:
+		return fmt.Errorf("BatchEvents.MaxSize must be at most %d", MaxBatchSize)
+	case b.Timeout > time.Minute:
+		return errors.New("BatchEvents.Timeout must be at most 60s")
 	}
 	return nil
 }
@@ -210,13 +186,6 @@ type Singleton struct {
 	Key string
 	// Mode is SingletonSkip (the default) or SingletonCancel.
 	Mode string
-}
-
-func (s *Singleton) validate() error {
-	if s != nil && s.Mode != "" && s.Mode != SingletonSkip && s.Mode != SingletonCancel {
-		return fmt.Errorf("Singleton.Mode must be %q or %q", SingletonSkip, SingletonCancel)
-	}
-	return nil
 }
 
 func (s *Singleton) toWire() *wire.Singleton {

@@ -2,10 +2,12 @@ package inngest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
 
+	"github.com/durablefn/inngest/internal/fnspec"
 	"github.com/durablefn/inngest/internal/limits"
 	"github.com/durablefn/inngest/internal/wire"
 	"github.com/durablefn/inngest/middleware"
@@ -67,9 +69,12 @@ func Ptr[T any](v T) *T { return &v }
 // without the "inngest: function" prefix, which FunctionOpts.config adds.
 type validator interface{ validate() error }
 
-// validate checks the options that are not types of their own, then asks
-// each option type to check itself. CancelOn is checked by toWire, which
-// needs the function's event data type.
+// validate checks what the Go types cannot say: the ID, the retries, and
+// what each option type's fields document (a positive limit, say). The
+// rules of the protocol, which the server applies at sync, are checked
+// on the wire form by internal/fnspec (see config), exactly as devserver
+// checks a sync. CancelOn is checked by toWire, which needs the
+// function's event data type.
 func (o FunctionOpts) validate() error {
 	if o.ID == "" {
 		return fmt.Errorf("ID is required (FunctionOpts.ID), such as \"send-welcome-email\"")
@@ -80,16 +85,7 @@ func (o FunctionOpts) validate() error {
 	if r := o.retries(); r < 0 || r > MaxRetries {
 		return fmt.Errorf("FunctionOpts.Retries must be between 0 and %d, got %d", MaxRetries, r)
 	}
-	if len(o.Concurrency) > MaxConcurrencyKeys {
-		return fmt.Errorf("at most %d concurrency limits, got %d", MaxConcurrencyKeys, len(o.Concurrency))
-	}
-	if len(o.CancelOn) > MaxCancelOn {
-		return fmt.Errorf("at most %d CancelOn, got %d", MaxCancelOn, len(o.CancelOn))
-	}
-	if err := o.validateBatching(); err != nil {
-		return err
-	}
-	opts := []validator{o.Throttle, o.RateLimit, o.Debounce, o.Priority, o.BatchEvents, o.Timeouts, o.Singleton}
+	opts := []validator{o.Throttle, o.RateLimit, o.Debounce, o.BatchEvents, o.Timeouts}
 	for _, cc := range o.Concurrency {
 		opts = append(opts, cc)
 	}
@@ -99,29 +95,6 @@ func (o FunctionOpts) validate() error {
 		}
 	}
 	return nil
-}
-
-// validateBatching refuses what the server refuses beside BatchEvents
-// (Function.Validate, pkg/inngest/function.go): a batch run has no single
-// event to cancel, debounce, deduplicate or prioritise by.
-func (o FunctionOpts) validateBatching() error {
-	if o.BatchEvents == nil {
-		return nil
-	}
-	var with string
-	switch {
-	case len(o.CancelOn) > 0:
-		with = "CancelOn"
-	case o.Debounce != nil:
-		with = "Debounce"
-	case o.Singleton != nil:
-		with = "Singleton"
-	case o.Priority != nil:
-		with = "Priority"
-	default:
-		return nil
-	}
-	return fmt.Errorf("BatchEvents cannot be combined with %s", with)
 }
 
 // retries is the number of retries: Retries, or DefaultRetries.
@@ -140,9 +113,6 @@ func (o FunctionOpts) config(appID string, triggers []wire.Trigger, data reflect
 		return wire.Function{}, fmt.Errorf("inngest: function %q: %w", o.ID, err)
 	}
 	if err := o.validate(); err != nil {
-		return fail(err)
-	}
-	if err := validateTriggers(triggers); err != nil {
 		return fail(err)
 	}
 	cfg := wire.Function{
@@ -177,6 +147,12 @@ func (o FunctionOpts) config(appID string, triggers []wire.Trigger, data reflect
 			return fail(err)
 		}
 		cfg.Cancel = append(cfg.Cancel, wc)
+	}
+	if cfg.Triggers == nil {
+		cfg.Triggers = []wire.Trigger{} // an invoke-only function
+	}
+	if problems := fnspec.Check(&cfg); len(problems) > 0 {
+		return fail(errors.New(problems[0].String()))
 	}
 	return cfg, nil
 }

@@ -2,6 +2,7 @@ package inngest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -26,20 +27,19 @@ func TestCreateFunctionValidation(t *testing.T) {
 		{"negative retries", FunctionOpts{ID: "x", Retries: Ptr(-1)}, trig, "Retries must be between"},
 		{"three concurrency keys", FunctionOpts{ID: "x", Concurrency: []Concurrency{{Limit: 1}, {Limit: 1}, {Limit: 1}}}, trig, "at most 2"},
 		{"zero concurrency", FunctionOpts{ID: "x", Concurrency: []Concurrency{{Limit: 0}}}, trig, "Limit must be positive"},
-		{"bad scope", FunctionOpts{ID: "x", Concurrency: []Concurrency{{Limit: 1, Scope: "world"}}}, trig, "Scope"},
+		{"bad scope", FunctionOpts{ID: "x", Concurrency: []Concurrency{{Limit: 1, Scope: "world"}}}, trig, "concurrency[0].scope: must be"},
 		{"batch too big", FunctionOpts{ID: "x", BatchEvents: &BatchEvents{MaxSize: 101, Timeout: time.Second}}, trig, "MaxSize"},
-		{"batch timeout", FunctionOpts{ID: "x", BatchEvents: &BatchEvents{MaxSize: 10, Timeout: 2 * time.Minute}}, trig, "Timeout must be between 1s and 60s"},
-		{"throttle period", FunctionOpts{ID: "x", Throttle: &Throttle{Limit: 1, Period: time.Millisecond}}, trig, "Throttle.Period"},
+		{"batch timeout", FunctionOpts{ID: "x", BatchEvents: &BatchEvents{MaxSize: 10, Timeout: 2 * time.Minute}}, trig, "BatchEvents.Timeout must be at most 60s"},
+		{"throttle period", FunctionOpts{ID: "x", Throttle: &Throttle{Limit: 1, Period: time.Millisecond}}, trig, `throttle.period: "1ms" is shorter than the minimum of 1s`},
 		{"rate limit", FunctionOpts{ID: "x", RateLimit: &RateLimit{Limit: 0, Period: time.Second}}, trig, "RateLimit.Limit"},
 		{"debounce", FunctionOpts{ID: "x", Debounce: &Debounce{Period: 10 * time.Second, Timeout: time.Second}}, trig, "Debounce.Timeout"},
 		{"cancel without event", FunctionOpts{ID: "x", CancelOn: []CancelOn{{If: "true"}}}, trig, "CancelOn needs an Event"},
 		{"bad match", FunctionOpts{ID: "x", CancelOn: []CancelOn{{Event: "e", Match: "data.a == 1"}}}, trig, "field path"},
-		{"singleton mode", FunctionOpts{ID: "x", Singleton: &Singleton{Mode: "maybe"}}, trig, "Singleton.Mode"},
-		{"priority", FunctionOpts{ID: "x", Priority: &Priority{}}, trig, "Priority.Run"},
+		{"singleton mode", FunctionOpts{ID: "x", Singleton: &Singleton{Mode: "maybe"}}, trig, `singleton.mode: must be "skip" or "cancel"`},
+		{"priority", FunctionOpts{ID: "x", Priority: &Priority{}}, trig, "priority.run: an expression cannot be blank"},
 		{"bad cron", FunctionOpts{ID: "x"}, Trigger[map[string]any]{list: OnCron("every day").list}, "invalid cron"},
-		{"no trigger", FunctionOpts{ID: "x"}, Trigger[map[string]any]{}, "at least one trigger"},
 		{"If on cron", FunctionOpts{ID: "x"}, Trigger[map[string]any]{list: OnCron("@daily").list}.If("true"), "applies to an event trigger"},
-		{"empty if", FunctionOpts{ID: "x"}, OnEvent("a").If(" "), "empty If"},
+		{"empty if", FunctionOpts{ID: "x"}, OnEvent("a").If(" "), "triggers[0].expression: an expression cannot be blank"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,4 +111,19 @@ func TestClassify(t *testing.T) {
 	cause := errors.New("root")
 	require.ErrorIs(t, NonRetriable(cause), cause)
 	require.ErrorIs(t, RetryAfter(cause, time.Second), cause)
+}
+
+// A function without triggers is accepted, as the server accepts it at
+// sync: it runs only when invoked.
+func TestCreateFunctionWithoutTriggersIsInvokeOnly(t *testing.T) {
+	c, err := NewClient(ClientConfig{AppID: "app", Dev: "1"})
+	require.NoError(t, err)
+	noop := func(ctx context.Context, in Input[map[string]any]) (any, error) { return nil, nil }
+	_, err = CreateFunction(c, FunctionOpts{ID: "invoked"}, Trigger[map[string]any]{}, noop)
+	require.NoError(t, err)
+	fn, ok := c.app.Lookup("app-invoked")
+	require.True(t, ok)
+	b, err := json.Marshal(fn.Config.Triggers)
+	require.NoError(t, err)
+	require.JSONEq(t, `[]`, string(b))
 }

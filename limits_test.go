@@ -32,18 +32,18 @@ func TestCreateFunctionRefusesWhatTheServerRefuses(t *testing.T) {
 		trigger inngest.Trigger[map[string]any]
 		want    string
 	}{
-		{"BatchOfOne", inngest.FunctionOpts{BatchEvents: &inngest.BatchEvents{MaxSize: 1, Timeout: time.Second}}, ev, "BatchEvents.MaxSize must be between 2 and 100"},
-		{"ElevenTriggers", inngest.FunctionOpts{}, many, "at most 10 triggers, got 11"},
-		{"SameTriggerTwice", inngest.FunctionOpts{}, ev.Or(inngest.OnEvent("app/e")), `the trigger event app/e appears twice`},
-		{"SameCronTwice", inngest.FunctionOpts{}, ev.OrCron("0 * * * *").OrCron("0 * * * *").Jitter(time.Minute), `the trigger cron 0 * * * * appears twice`},
-		{"LongEventName", inngest.FunctionOpts{}, inngest.OnEvent("app/" + strings.Repeat("x", 252)), "is longer than 255 bytes"},
-		{"JitterTooShort", inngest.FunctionOpts{}, ev.OrCron("0 * * * *").Jitter(500 * time.Millisecond), "jitter must be 0 or between 1s and 5m0s, got 500ms"},
-		{"JitterTooLong", inngest.FunctionOpts{}, ev.OrCron("0 * * * *").Jitter(6 * time.Minute), "jitter must be 0 or between 1s and 5m0s, got 6m0s"},
-		{"SixCancels", inngest.FunctionOpts{CancelOn: cancels}, ev, "at most 5 CancelOn, got 6"},
-		{"BatchWithCancel", inngest.FunctionOpts{BatchEvents: batch, CancelOn: cancels[:1]}, ev, "BatchEvents cannot be combined with CancelOn"},
-		{"BatchWithDebounce", inngest.FunctionOpts{BatchEvents: batch, Debounce: &inngest.Debounce{Period: time.Minute}}, ev, "BatchEvents cannot be combined with Debounce"},
-		{"BatchWithSingleton", inngest.FunctionOpts{BatchEvents: batch, Singleton: &inngest.Singleton{Mode: inngest.SingletonSkip}}, ev, "BatchEvents cannot be combined with Singleton"},
-		{"BatchWithPriority", inngest.FunctionOpts{BatchEvents: batch, Priority: &inngest.Priority{Run: "10"}}, ev, "BatchEvents cannot be combined with Priority"},
+		{"BatchOfOne", inngest.FunctionOpts{BatchEvents: &inngest.BatchEvents{MaxSize: 1, Timeout: time.Second}}, ev, "batchEvents.maxSize: a batch size cannot be smaller than 2, got 1"},
+		{"ElevenTriggers", inngest.FunctionOpts{}, many, "triggers: at most 10 triggers are allowed, got 11"},
+		{"SameTriggerTwice", inngest.FunctionOpts{}, ev.Or(inngest.OnEvent("app/e")), `triggers[1]: duplicate trigger {"event":"app/e"}`},
+		{"SameCronTwice", inngest.FunctionOpts{}, ev.OrCron("0 * * * *").OrCron("0 * * * *").Jitter(time.Minute), `triggers[2].cron: duplicate cron expression "0 * * * *"`},
+		{"LongEventName", inngest.FunctionOpts{}, inngest.OnEvent("app/" + strings.Repeat("x", 252)), "triggers[0].event: the event name is longer than 255 characters"},
+		{"JitterTooShort", inngest.FunctionOpts{}, ev.OrCron("0 * * * *").Jitter(500 * time.Millisecond), `triggers[1].jitter: must be 0 or at least 1s, got "500ms"`},
+		{"JitterTooLong", inngest.FunctionOpts{}, ev.OrCron("0 * * * *").Jitter(6 * time.Minute), `triggers[1].jitter: must be at most 5m, got "6m"`},
+		{"SixCancels", inngest.FunctionOpts{CancelOn: cancels}, ev, "cancel: at most 5 cancellations are allowed, got 6"},
+		{"BatchWithCancel", inngest.FunctionOpts{BatchEvents: batch, CancelOn: cancels[:1]}, ev, "batchEvents: batching and cancel cannot be used together"},
+		{"BatchWithDebounce", inngest.FunctionOpts{BatchEvents: batch, Debounce: &inngest.Debounce{Period: time.Minute}}, ev, "batchEvents: batching and debounce cannot be used together"},
+		{"BatchWithSingleton", inngest.FunctionOpts{BatchEvents: batch, Singleton: &inngest.Singleton{Mode: inngest.SingletonSkip}}, ev, "batchEvents: batching and singleton cannot be used together"},
+		{"BatchWithPriority", inngest.FunctionOpts{BatchEvents: batch, Priority: &inngest.Priority{Run: "10"}}, ev, "batchEvents: batching and priority.run cannot be used together"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,11 +3,8 @@ package inngest
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/durablefn/inngest/internal/cronspec"
-	"github.com/durablefn/inngest/internal/limits"
 	"github.com/durablefn/inngest/internal/timestr"
 	"github.com/durablefn/inngest/internal/wire"
 )
@@ -84,79 +81,4 @@ func (t Trigger[T]) Or(other Trigger[T]) Trigger[T] {
 		t.err = other.err
 	}
 	return t
-}
-
-// validateTriggers checks a function's triggers: at least one, each an
-// event or a cron schedule.
-func validateTriggers(triggers []wire.Trigger) error {
-	switch {
-	case len(triggers) == 0:
-		return errors.New("needs at least one trigger")
-	case len(triggers) > limits.MaxTriggers:
-		return fmt.Errorf("at most %d triggers, got %d", limits.MaxTriggers, len(triggers))
-	}
-	seen := make(map[string]bool, len(triggers))
-	for _, t := range triggers {
-		if err := validateTrigger(t); err != nil {
-			return err
-		}
-		// The server refuses a trigger twice, and a cron schedule twice
-		// whatever its jitter (pkg/inngest/trigger.go).
-		key := "event " + t.Event
-		if t.Expression != nil {
-			key += " if " + *t.Expression
-		}
-		if t.Cron != "" {
-			key = "cron " + t.Cron
-		}
-		if seen[key] {
-			return fmt.Errorf("the trigger %s appears twice", key)
-		}
-		seen[key] = true
-	}
-	return nil
-}
-
-func validateTrigger(t wire.Trigger) error {
-	switch {
-	case t.Event != "" && t.Cron != "":
-		return errors.New("a trigger has both an event and a cron")
-	case t.Event != "":
-		if len(t.Event) > limits.MaxEventNameLength {
-			return fmt.Errorf("event name %.20q… is longer than %d bytes", t.Event, limits.MaxEventNameLength)
-		}
-		if strings.TrimSpace(t.Event) != t.Event {
-			return fmt.Errorf("event name %q has surrounding spaces", t.Event)
-		}
-		if t.Expression != nil && strings.TrimSpace(*t.Expression) == "" {
-			return fmt.Errorf("trigger on %q has an empty If expression", t.Event)
-		}
-	case t.Cron != "":
-		if len(t.Cron) > limits.MaxCronLength {
-			return fmt.Errorf("cron %.20q… is longer than %d bytes", t.Cron, limits.MaxCronLength)
-		}
-		if _, err := cronspec.Parse(t.Cron); err != nil {
-			return fmt.Errorf("invalid cron %q: %w", t.Cron, err)
-		}
-		return validateJitter(t)
-	default:
-		return errors.New("a trigger needs an event name or a cron schedule")
-	}
-	return nil
-}
-
-// validateJitter checks a cron trigger's jitter: 0, or between the
-// server's minimum and maximum.
-func validateJitter(t wire.Trigger) error {
-	if t.Jitter == nil {
-		return nil
-	}
-	d, err := timestr.Parse(*t.Jitter)
-	if err != nil {
-		return fmt.Errorf("cron %q: jitter: %w", t.Cron, err)
-	}
-	if d != 0 && (d < limits.MinCronJitter || d > limits.MaxCronJitter) {
-		return fmt.Errorf("cron %q: jitter must be 0 or between %s and %s, got %s", t.Cron, limits.MinCronJitter, limits.MaxCronJitter, d)
-	}
-	return nil
 }

@@ -78,6 +78,10 @@ func TestSyncRefusesConfigTheServerRefuses(t *testing.T) {
 		{"LongEventName", `{"triggers":[{"event":"` + long + `"}]}`, "triggers[0].event: the event name is longer than 255 characters"},
 		{"LongCron", `{"triggers":[{"cron":"0 * * * * ` + long + `"}]}`, "triggers[0].cron: the schedule is longer than 255 characters"},
 		{"BadCron", `{"triggers":[{"cron":"every day"}]}`, `triggers[0].cron: invalid cron "every day"`},
+		// The server compiles a present expression, and CEL refuses a
+		// blank one.
+		{"BlankTriggerExpression", `{"triggers":[{"event":"x","expression":" "}]}`, "triggers[0].expression: an expression cannot be blank"},
+		{"BlankCancelIf", `{"cancel":[{"event":"stop","if":""}]}`, "cancel[0].if: an expression cannot be blank"},
 		{"BadTriggerExpression", `{"triggers":[{"event":"x","expression":"event.data.a ==="}]}`, "triggers[0].expression: invalid expression"},
 		{"JitterNotADuration", `{"triggers":[{"cron":"0 * * * *","jitter":"soon"}]}`, `triggers[0].jitter: "soon" is not a valid duration`},
 		{"JitterNegative", `{"triggers":[{"cron":"0 * * * *","jitter":"-1s"}]}`, "triggers[0].jitter: must not be negative"},
