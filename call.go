@@ -22,7 +22,7 @@ func invoke[T, R any](ctx context.Context, c *Client, spec *app.Function, call *
 		mc = describeCall(mc, spec, call)
 		var err error
 		if ctx, evs, err = transformInput(ctx, mws, mc, evs, &in); err != nil {
-			ue, noRetry, retry := classify(err, time.Now())
+			ue, noRetry, retry := classify(err, time.Time{})
 			logRefusal(ctx, c, in.Logger, mc, noRetry, err)
 			return engine.Result{Done: true, Err: err, Failure: &engine.Failure{Error: ue, NoRetry: noRetry, Retry: retry}}
 		}

@@ -106,6 +106,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	c := &Client{handle: app.NewHandle(a), app: a}
 	a.Sender = wireSender{c}
 	a.Encode = encodeSendable
+	a.Classify = classify
 	return c, nil
 }
 

@@ -107,8 +107,9 @@ func (e *StepError) Error() string {
 	return e.Message
 }
 
-// classify turns an error into its wire form and retry policy.
-func classify(err error, now time.Time) (wire.UserError, bool, engine.Retry) {
+// classify turns an error into its wire form and retry policy. The test
+// engine reaches it as app.App.Classify.
+func classify(err error, _ time.Time) (wire.UserError, bool, engine.Retry) {
 	ue := wire.UserError{Name: "Error", Message: err.Error()}
 	var (
 		nr *NonRetriableError

@@ -7,9 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/durablefn/inngest/internal/app"
 	"github.com/durablefn/inngest/internal/engine"
@@ -95,7 +93,7 @@ func (h *Handler) run(w http.ResponseWriter, r *http.Request, fn *app.Function, 
 
 func (h *Handler) respond(w http.ResponseWriter, fn *app.Function, target string, res engine.Result) {
 	if !res.RetryAfter.IsZero() {
-		w.Header().Set(wire.HeaderRetryAfter, retryAfter(res.RetryAfter))
+		w.Header().Set(wire.HeaderRetryAfter, wire.FormatRetryAfter(res.RetryAfter.After, res.RetryAfter.At))
 	}
 	switch {
 	case res.Fatal != nil:
@@ -120,7 +118,7 @@ func (h *Handler) respond(w http.ResponseWriter, fn *app.Function, target string
 	case res.Done && res.Failure != nil:
 		f := res.Failure
 		if !f.Retry.IsZero() {
-			w.Header().Set(wire.HeaderRetryAfter, retryAfter(f.Retry))
+			w.Header().Set(wire.HeaderRetryAfter, wire.FormatRetryAfter(f.Retry.After, f.Retry.At))
 		}
 		if f.NoRetry {
 			writeFailure(w, http.StatusBadRequest, true, f.Error)
@@ -137,23 +135,6 @@ func (h *Handler) respond(w http.ResponseWriter, fn *app.Function, target string
 	default:
 		writeFailure(w, http.StatusInternalServerError, false, wire.UserError{Name: "Aborted", Message: "the request ended before the function reached a result"})
 	}
-}
-
-// retryAfter formats a Retry-After value: a delay as whole seconds, a time
-// as RFC 3339 rounded up to the second. The real server reads N seconds as
-// "the current whole second plus N", a wait of N-1 to N seconds, so a
-// delay is sent as one second more than its rounded-up length: the retry
-// never comes sooner than asked, and at most a second later.
-func retryAfter(r engine.Retry) string {
-	if r.After > 0 {
-		secs := (r.After+time.Second-1)/time.Second + 1
-		return strconv.FormatInt(int64(secs), 10)
-	}
-	t := r.At
-	if tr := t.Truncate(time.Second); !tr.Equal(t) {
-		t = tr.Add(time.Second)
-	}
-	return t.UTC().Format(time.RFC3339)
 }
 
 func writeFailure(w http.ResponseWriter, status int, noRetry bool, ue wire.UserError) {

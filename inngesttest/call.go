@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strconv"
 	"sync"
 	"time"
 
@@ -142,22 +140,12 @@ func (r *runner) call(hash, stepID string, attempt int) callResult {
 	return res
 }
 
-// retryDelay reads a Retry-After header (an RFC 3339 time, or seconds)
-// as a delay from now. The header has whole seconds and the SDK rounds the
-// time it asked for up to the next second, so the delay is rounded down,
-// with a little slack for the time the call took.
+// retryDelay reads a Retry-After value as the real server reads it
+// (wire.ParseRetryAfter), as a delay from now on the engine's clock.
 func retryDelay(h string, now time.Time) time.Duration {
-	if h == "" {
+	t := wire.ParseRetryAfter(h, now)
+	if t.IsZero() {
 		return 0
 	}
-	if _, err := strconv.Atoi(h); err == nil {
-		// Read as the real server reads it (wire.ParseRetryAfter).
-		return max(wire.ParseRetryAfter(h, now).Sub(now), 0)
-	}
-	t, err := time.Parse(time.RFC3339, h)
-	if err != nil {
-		return 0
-	}
-	secs := math.Floor((time.Until(t) + 50*time.Millisecond).Seconds())
-	return time.Duration(max(secs, 0)) * time.Second
+	return max(t.Sub(now), 0)
 }

@@ -103,13 +103,16 @@ func TestMockStepNonRetriableAndRetryAfter(t *testing.T) {
 		return Receipt{ID: "later"}, nil
 	}))
 	require.Equal(t, "later", res.Output)
-	require.Equal(t, time.Hour, res.Step("charge").Attempts[0].RetryAfter)
-	require.Equal(t, time.Hour, res.Duration())
+	// As on an orchestrator: the SDK sends 3601 seconds, and from a whole
+	// second the server waits all of them.
+	require.Equal(t, time.Hour+time.Second, res.Step("charge").Attempts[0].RetryAfter)
+	require.Equal(t, time.Hour+time.Second, res.Duration())
 	require.Zero(t, ran)
 }
 
-// A mock's RetryAfter delay is the one asked for, however long the mock
-// (or a loaded machine) takes between making the error and returning it.
+// A mock's RetryAfter delay is the one asked for (sent as the SDK sends
+// it), however long the mock (or a loaded machine) takes between making
+// the error and returning it.
 func TestMockStepRetryAfterIsExactOnASlowMachine(t *testing.T) {
 	t.Parallel()
 	ran := 0
@@ -125,8 +128,8 @@ func TestMockStepRetryAfterIsExactOnASlowMachine(t *testing.T) {
 	}))
 
 	require.Equal(t, "later", res.Output)
-	require.Equal(t, time.Hour, res.Step("charge").Attempts[0].RetryAfter)
-	require.Equal(t, time.Hour, res.Duration())
+	require.Equal(t, time.Hour+time.Second, res.Step("charge").Attempts[0].RetryAfter)
+	require.Equal(t, time.Hour+time.Second, res.Duration())
 }
 
 func TestMockResultMustDecodeIntoTheStepType(t *testing.T) {
@@ -459,4 +462,33 @@ func TestCronFunctionGetsTheTimerEvent(t *testing.T) {
 	res := inngesttest.Run(t, c, fn)
 
 	require.Equal(t, "inngest/scheduled.timer 0 3 * * *", res.Output)
+}
+
+// A mock that returns a step's final error (*inngest.StepError), as code
+// passing on another step's failure would, fails the step without
+// retries, as the SDK classifies it.
+func TestMockStepErrorIsNotRetried(t *testing.T) {
+	t.Parallel()
+	ran := 0
+	c, fn := chargeFunction(t, &ran)
+	res := inngesttest.Run(t, c, fn, inngesttest.MockStepError("charge", &inngest.StepError{Name: "CardError", Message: "declined", StepID: "card"}))
+	s := res.Step("charge")
+	require.Len(t, s.Attempts, 1)
+	require.Equal(t, "CardError", s.Err.Name)
+	require.Equal(t, "declined", s.Err.Message)
+}
+
+// RetryAfter(90s) waits as long in unit mode as on an orchestrator: 91
+// seconds sent, all of them waited from a whole second.
+func TestMockStepRetryAfterMatchesTheOrchestrator(t *testing.T) {
+	t.Parallel()
+	ran := 0
+	c, fn := chargeFunction(t, &ran)
+	res := inngesttest.Run(t, c, fn, inngesttest.MockStep("charge", func(attempt int) (Receipt, error) {
+		if attempt == 0 {
+			return Receipt{}, inngest.RetryAfter(errors.New("slow down"), 90*time.Second)
+		}
+		return Receipt{ID: "later"}, nil
+	}))
+	require.Equal(t, 91*time.Second, res.Step("charge").Attempts[0].RetryAfter)
 }

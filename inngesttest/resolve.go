@@ -256,7 +256,7 @@ func (r *runner) invoke(rec *StepRecord) {
 		}
 		e.now = ended
 		if err != nil {
-			ue, _, _ := classify(err)
+			ue, _, _ := e.app.Classify(err, e.now)
 			r.invokeFailed(rec, &RunError{Name: ue.Name, Message: ue.Message})
 			return
 		}

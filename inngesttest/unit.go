@@ -88,7 +88,7 @@ func newEngine(t testing.TB, c *inngest.Client, opts []Option) *engine {
 	h := handler.New(c, nil)
 	e := &engine{tb: t, cfg: cfg, app: a, h: h, fns: map[string]wire.Function{}, now: cfg.start}
 	if e.now.IsZero() {
-		e.now = time.Now()
+		e.now = time.Now().Truncate(time.Second)
 	}
 	// The sync payload is the function config the server would hold:
 	// triggers, and retries as steps.step.retries.attempts.
@@ -411,12 +411,19 @@ func (r *runner) mockRun(rec *StepRecord, mock func(int) (json.RawMessage, error
 	if err == nil {
 		return &wire.Op{ID: rec.Hash, Op: wire.OpStepRun, Data: data}, 0
 	}
-	ue, noRetry, when := classify(err)
+	// Classified as the SDK classifies a step's own error, and delayed as
+	// an orchestrator would read the Retry-After the SDK sends for it.
+	now := r.e.now
+	ue, noRetry, retry := r.e.app.Classify(err, now)
 	op := &wire.Op{ID: rec.Hash, Op: wire.OpStepError, Error: &ue}
 	if noRetry {
 		op.Op = wire.OpStepFailed
+		return op, 0
 	}
-	return op, when.delay()
+	if retry.IsZero() {
+		return op, 0
+	}
+	return op, retryDelay(wire.FormatRetryAfter(retry.After, retry.At), now)
 }
 
 func runError(ue wire.UserError, noRetry bool) *RunError {

@@ -221,9 +221,9 @@ func TestRetryDelay(t *testing.T) {
 	require.Zero(t, retryDelay("", time.Time{}))
 	require.Zero(t, retryDelay("soon", time.Time{}))
 	require.Equal(t, 30*time.Second, retryDelay("30", time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)))
-	require.Zero(t, retryDelay(time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), time.Time{}))
-	// A time is read against the wall clock, which moves while the test
-	// runs: a few seconds of slack.
-	at := time.Now().Add(time.Hour).Truncate(time.Second)
-	require.InDelta(t, float64(time.Hour), float64(retryDelay(at.UTC().Format(time.RFC3339), time.Time{})), float64(5*time.Second))
+	// A time is read against the engine's clock, never the wall clock.
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	require.Zero(t, retryDelay(now.Add(-time.Hour).Format(time.RFC3339), now))
+	require.Equal(t, time.Hour, retryDelay(now.Add(time.Hour).Format(time.RFC3339), now))
+	require.Equal(t, 90*time.Second, retryDelay(now.Add(90*time.Second).Format(http.TimeFormat), now))
 }

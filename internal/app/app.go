@@ -70,6 +70,11 @@ type App struct {
 	// Encode encodes an inngest.Sendable, which only the root package
 	// can do; set by the client.
 	Encode func(event any) (wire.Event, error)
+	// Classify turns an error a function or a step returned into its wire
+	// form, whether it may be retried, and when; set by the client, whose
+	// error types it reads. The handler and the test engine's mocks both
+	// use it, so an error is classified one way.
+	Classify engine.Classifier
 
 	mu   sync.RWMutex
 	fns  []*Function
