@@ -30,7 +30,7 @@
 //			}
 //			return id, nil
 //		})
-//	http.Handle("/api/inngest", handler.New(client, nil))
+//	http.Handle("/api/inngest", handler.New(client, handler.Config{}))
 //
 // # Packages
 //

@@ -56,7 +56,7 @@ func TestOnFailureNeedsTheOriginalEvent(t *testing.T) {
 			})
 			require.NoError(t, err)
 			rec := httptest.NewRecorder()
-			handler.New(c, nil).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/inngest?fnId=shop-fulfil-failure&stepId=step", bytes.NewReader(body)))
+			handler.New(c, handler.Config{}).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/inngest?fnId=shop-fulfil-failure&stepId=step", bytes.NewReader(body)))
 
 			require.Equal(t, http.StatusBadRequest, rec.Code, rec.Body.String())
 			require.Equal(t, "true", rec.Header().Get("X-Inngest-No-Retry"))

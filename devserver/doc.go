@@ -19,7 +19,7 @@
 //		AppID: "shop", Dev: srv.URL(), HTTPClient: srv.HTTPClient(),
 //	})
 //	// … inngest.CreateFunction(client, …)
-//	_ = srv.AddApp(ctx, "http://shop.local/api/inngest", handler.New(client, nil))
+//	_ = srv.AddApp(ctx, "http://shop.local/api/inngest", handler.New(client, handler.Config{}))
 //
 //	ids, _ := srv.SendEvent(ctx, devserver.Event{Name: "order/placed", Data: order})
 //	runs, _ := srv.WaitForRuns(ctx, ids[0], 1)

@@ -51,7 +51,7 @@ func Example_embedding() {
 	if err != nil {
 		panic(err)
 	}
-	if err := srv.AddApp(ctx, "http://accounts.local/api/inngest", handler.New(client, nil)); err != nil {
+	if err := srv.AddApp(ctx, "http://accounts.local/api/inngest", handler.New(client, handler.Config{})); err != nil {
 		panic(err)
 	}
 

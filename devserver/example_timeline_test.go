@@ -40,7 +40,7 @@ func Example_timeline() {
 			}
 			return "review requested", nil
 		})
-	_ = srv.AddApp(ctx, "http://shop.local/api/inngest", handler.New(client, nil))
+	_ = srv.AddApp(ctx, "http://shop.local/api/inngest", handler.New(client, handler.Config{}))
 
 	ids, _ := srv.SendEvent(ctx, devserver.Event{Name: "order/placed", Data: map[string]any{"id": 7}})
 	runs, _ := srv.WaitForRuns(ctx, ids[0], 1)

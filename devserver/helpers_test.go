@@ -54,7 +54,7 @@ func inProcApp(t *testing.T, srv *devserver.Server, appID string, define func(c 
 	c, err := inngest.NewClient(inngest.ClientConfig{AppID: appID, Dev: srv.URL(), HTTPClient: srv.HTTPClient(), Logger: quietLogger()})
 	require.NoError(t, err)
 	define(c)
-	require.NoError(t, srv.AddApp(ctxT(t), "http://"+appID+".local/api/inngest", handler.New(c, nil)))
+	require.NoError(t, srv.AddApp(ctxT(t), "http://"+appID+".local/api/inngest", handler.New(c, handler.Config{})))
 	return c
 }
 
@@ -68,7 +68,7 @@ func httpApp(t *testing.T, srv *devserver.Server, cfg inngest.ClientConfig, defi
 	c, err := inngest.NewClient(cfg)
 	require.NoError(t, err)
 	define(c)
-	ts := httptest.NewServer(handler.New(c, nil))
+	ts := httptest.NewServer(handler.New(c, handler.Config{}))
 	t.Cleanup(ts.Close)
 	require.NoError(t, srv.SyncApp(ctxT(t), ts.URL+"/api/inngest"))
 	return c
@@ -94,7 +94,7 @@ func oneRun(t *testing.T, srv *devserver.Server, eventID string) *devserver.Run 
 // newHTTPServer serves c's handler on a loopback socket and returns its
 // origin.
 func newHTTPServer(t *testing.T, c *inngest.Client) string {
-	ts := httptest.NewServer(handler.New(c, nil))
+	ts := httptest.NewServer(handler.New(c, handler.Config{}))
 	t.Cleanup(ts.Close)
 	return ts.URL
 }
@@ -131,10 +131,10 @@ func postJSON(t *testing.T, url, body string, header ...string) (int, map[string
 	return resp.StatusCode, out
 }
 
-func handlerFor(c *inngest.Client) http.Handler { return handler.New(c, nil) }
+func handlerFor(c *inngest.Client) http.Handler { return handler.New(c, handler.Config{}) }
 
 func newHTTPServerB(b *testing.B, c *inngest.Client) string {
-	ts := httptest.NewServer(handler.New(c, nil))
+	ts := httptest.NewServer(handler.New(c, handler.Config{}))
 	b.Cleanup(ts.Close)
 	return ts.URL
 }
@@ -200,7 +200,7 @@ func clientOn(t *testing.T, srv *devserver.Server) *inngest.Client {
 // send instead, as another SDK might write it, or acts on the side.
 func interceptedApp(t *testing.T, srv *devserver.Server, c *inngest.Client, edit func(r *http.Request, body []byte) []byte) {
 	t.Helper()
-	h := handler.New(c, nil)
+	h := handler.New(c, handler.Config{})
 	wrapped := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, r)

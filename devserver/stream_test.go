@@ -48,7 +48,7 @@ func TestStreamedAnswers(t *testing.T) {
 			return 0, inngest.NonRetriable(errors.New("bad input"))
 		})
 	require.NoError(t, err)
-	ts := httptest.NewServer(handler.New(c, &handler.Config{Streaming: true}))
+	ts := httptest.NewServer(handler.New(c, handler.Config{Streaming: true}))
 	t.Cleanup(ts.Close)
 	require.NoError(t, srv.SyncApp(ctxT(t), ts.URL+"/api/inngest"))
 

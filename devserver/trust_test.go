@@ -23,7 +23,7 @@ func TestProbeTrust(t *testing.T) {
 		c, err := inngest.NewClient(cfg)
 		require.NoError(t, err)
 		u := "http://" + t.Name() + ".local/api/inngest"
-		_ = srv.AddApp(ctxT(t), u, handler.New(c, nil))
+		_ = srv.AddApp(ctxT(t), u, handler.New(c, handler.Config{}))
 		return u
 	}
 	t.Run("SameKey", func(t *testing.T) {

@@ -36,7 +36,7 @@ func TestCloudModeVerifiesEveryCall(t *testing.T) {
 	_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, inngest.OnEvent("test/event"),
 		func(ctx context.Context, in inngest.Input[anyData]) (string, error) { reached.Add(1); return "ok", nil })
 	require.NoError(t, err)
-	h := handler.New(c, &handler.Config{Now: func() time.Time { return now }})
+	h := handler.New(c, handler.Config{Now: func() time.Time { return now }})
 	body := callBody(t, testEvent, nil, nil)
 	target := "/api/inngest?fnId=app-fn&stepId=step"
 
@@ -74,7 +74,7 @@ func TestCloudModeWithoutSigningKey(t *testing.T) {
 		func(ctx context.Context, in inngest.Input[anyData]) (string, error) { return "ok", nil })
 	require.NoError(t, err)
 	body := callBody(t, testEvent, nil, nil)
-	res := do(t, handler.New(c, nil), http.MethodPost, "/api/inngest?fnId=app-fn", body, signed(body, testSigningKey, time.Now()))
+	res := do(t, handler.New(c, handler.Config{}), http.MethodPost, "/api/inngest?fnId=app-fn", body, signed(body, testSigningKey, time.Now()))
 	require.Equal(t, http.StatusInternalServerError, res.Code)
 	require.Contains(t, string(res.Body), "no signing key configured")
 }
@@ -119,7 +119,7 @@ func TestIntrospection(t *testing.T) {
 	_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, inngest.OnEvent("test/event"),
 		func(ctx context.Context, in inngest.Input[anyData]) (string, error) { return "ok", nil })
 	require.NoError(t, err)
-	h := handler.New(c, &handler.Config{Now: func() time.Time { return now }})
+	h := handler.New(c, handler.Config{Now: func() time.Time { return now }})
 
 	secrets := []string{testSigningKey, sign.StripPrefix(testSigningKey), testFallbackKey, "evtkey-secret"}
 	noSecrets := func(t *testing.T, b []byte) {
@@ -164,7 +164,7 @@ func TestNoSecretsInErrors(t *testing.T) {
 func TestDevModeIntrospectionNeedsARealSignature(t *testing.T) {
 	c, err := inngest.NewClient(inngest.ClientConfig{AppID: "app", Dev: "1", SigningKey: testSigningKey, Logger: discardLogger()})
 	require.NoError(t, err)
-	h := handler.New(c, nil)
+	h := handler.New(c, handler.Config{})
 	res := do(t, h, http.MethodGet, "/api/inngest", nil, map[string]string{wire.HeaderSignature: "anything"})
 	require.Equal(t, http.StatusOK, res.Code)
 	require.NotContains(t, string(res.Body), "signing_key_hash")

@@ -35,7 +35,7 @@ func TestHandlerEnvironment(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := tt.cfg
-			got := handler.Settings(handler.NewWithEnv(devClient(t), &cfg, envOf(tt.env)))
+			got := handler.Settings(handler.NewWithEnv(devClient(t), cfg, envOf(tt.env)))
 			require.Equal(t, tt.want.Streaming, got.Streaming)
 			require.Equal(t, tt.want.DisableInBandSync, got.DisableInBandSync)
 			require.Equal(t, tt.want.EnableUnauthedSync, got.EnableUnauthedSync)

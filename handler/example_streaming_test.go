@@ -29,7 +29,7 @@ func ExampleConfig_streaming() {
 	if err != nil {
 		panic(err)
 	}
-	h := handler.New(client, &handler.Config{Streaming: true, KeepAliveInterval: 10 * time.Second})
+	h := handler.New(client, handler.Config{Streaming: true, KeepAliveInterval: 10 * time.Second})
 
 	body := `{"event":{"name":"shop/hello","data":{}},"events":[{"name":"shop/hello","data":{}}],"steps":{},"ctx":{"run_id":"01JRUN","stack":{"stack":[]}}}`
 	rec := httptest.NewRecorder()

@@ -30,8 +30,8 @@ func ExampleNew() {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/api/inngest", handler.New(client, nil))
-	// chi, gorilla/mux: r.Handle("/api/inngest", handler.New(client, nil))
+	mux.Handle("/api/inngest", handler.New(client, handler.Config{}))
+	// chi, gorilla/mux: r.Handle("/api/inngest", handler.New(client, handler.Config{}))
 
 	rec := httptest.NewRecorder()
 	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/inngest", nil))

@@ -10,7 +10,7 @@ import (
 var QueryParam = queryParam
 
 // NewWithEnv is New reading the environment from getenv.
-func NewWithEnv(c *inngest.Client, cfg *Config, getenv func(string) string) *Handler {
+func NewWithEnv(c *inngest.Client, cfg Config, getenv func(string) string) *Handler {
 	return newHandler(c, cfg, getenv)
 }
 

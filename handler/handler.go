@@ -7,7 +7,7 @@
 //
 // Mount it on any router:
 //
-//	http.Handle("/api/inngest", handler.New(client, nil))
+//	http.Handle("/api/inngest", handler.New(client, handler.Config{}))
 //
 // In cloud mode every request must carry a valid X-Inngest-Signature made
 // with the signing key (or the fallback key); requests that fail
@@ -116,11 +116,11 @@ type Handler struct {
 // answered 500), or when client was not made by inngest.NewClient (every
 // request will be answered 500; logged with slog.Default). Handler.Sync
 // fails in both cases, so an app that syncs at start-up stops there.
-func New(client *inngest.Client, cfg *Config) *Handler {
+func New(client *inngest.Client, cfg Config) *Handler {
 	return newHandler(client, cfg, os.Getenv)
 }
 
-func newHandler(client *inngest.Client, cfg *Config, getenv func(string) string) *Handler {
+func newHandler(client *inngest.Client, cfg Config, getenv func(string) string) *Handler {
 	h := &Handler{keepAlive: tickerEvery}
 	a, ok := app.Of(client)
 	if ok {
@@ -130,9 +130,7 @@ func newHandler(client *inngest.Client, cfg *Config, getenv func(string) string)
 		h.log = slog.Default()
 		h.log.Error("inngest: " + h.noClient.Error() + "; the handler answers every request 500")
 	}
-	if cfg != nil {
-		h.cfg = *cfg
-	}
+	h.cfg = cfg
 	if h.cfg.MaxBodyBytes <= 0 {
 		h.cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}

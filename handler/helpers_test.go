@@ -115,7 +115,7 @@ func devClient(t testing.TB) *inngest.Client {
 	return c
 }
 
-func newHandler(c *inngest.Client) *handler.Handler { return handler.New(c, nil) }
+func newHandler(c *inngest.Client) *handler.Handler { return handler.New(c, handler.Config{}) }
 
 // golden compares got (JSON) with testdata/name.json, rewriting it with -update.
 func golden(t testing.TB, name string, got []byte) {
@@ -137,7 +137,7 @@ func golden(t testing.TB, name string, got []byte) {
 }
 
 func newHandlerWith(c *inngest.Client, maxBody int64) *handler.Handler {
-	return handler.New(c, &handler.Config{MaxBodyBytes: maxBody})
+	return handler.New(c, handler.Config{MaxBodyBytes: maxBody})
 }
 
 // eventServer is a fake event API recording what it receives.

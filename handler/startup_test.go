@@ -28,7 +28,7 @@ func TestNewWithoutAClientFromNewClient(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			before := strings.Count(logs.String(), "level=ERROR")
 			var h *handler.Handler
-			require.NotPanics(t, func() { h = handler.New(c, nil) })
+			require.NotPanics(t, func() { h = handler.New(c, handler.Config{}) })
 			require.Equal(t, before+1, strings.Count(logs.String(), "level=ERROR"), "New logs the mistake once")
 			require.Contains(t, logs.String(), "inngest.NewClient")
 
@@ -60,7 +60,7 @@ func TestCloudModeWithoutSigningKeyIsReportedAtStartUp(t *testing.T) {
 	})
 	require.NoError(t, err)
 
-	h := handler.New(c, nil)
+	h := handler.New(c, handler.Config{})
 	require.Equal(t, 1, strings.Count(logs.String(), "level=ERROR"), "New logs the missing key once: %s", logs.String())
 	require.Contains(t, logs.String(), "INNGEST_SIGNING_KEY")
 	require.NotContains(t, logs.String(), "evtkey-secret")
@@ -84,7 +84,7 @@ func TestNewLogsNothingWhenConfigured(t *testing.T) {
 			cfg.Logger = logs.Logger()
 			c, err := inngest.NewClient(cfg)
 			require.NoError(t, err)
-			_ = handler.New(c, nil)
+			_ = handler.New(c, handler.Config{})
 			require.Empty(t, logs.String())
 		})
 	}

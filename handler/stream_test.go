@@ -51,7 +51,7 @@ func streamingApp(t *testing.T, release <-chan struct{}) (*handler.Handler, chan
 			return 0, inngest.RetryAfter(errors.New("busy"), 30*time.Second)
 		})
 	require.NoError(t, err)
-	h := handler.New(c, &handler.Config{Streaming: true})
+	h := handler.New(c, handler.Config{Streaming: true})
 	ticks := make(chan time.Time)
 	handler.SetKeepAliveTicks(h, ticks)
 	return h, ticks
@@ -134,7 +134,7 @@ func TestStreamingAnswersAtOnce(t *testing.T) {
 
 func TestStreamingErrorsBeforeTheRunAreNotStreamed(t *testing.T) {
 	now := time.Unix(1_750_000_000, 0)
-	h := handler.New(cloudClient(t, testSigningKey, ""), &handler.Config{Streaming: true, Now: func() time.Time { return now }})
+	h := handler.New(cloudClient(t, testSigningKey, ""), handler.Config{Streaming: true, Now: func() time.Time { return now }})
 	body := callBody(t, testEvent, nil, nil)
 	res := do(t, h, http.MethodPost, "/api/inngest?fnId=app-fn&stepId=step", body, nil)
 	require.Equal(t, http.StatusUnauthorized, res.Code, "a refused request is answered as it is, not streamed")

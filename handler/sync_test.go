@@ -86,7 +86,7 @@ func syncFixtureEnv(t *testing.T, dev bool, status int, answer string, getenv fu
 	_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: "batch", BatchEvents: &inngest.BatchEvents{MaxSize: 100, Timeout: 5 * time.Second, Key: "event.data.tenant"}},
 		inngest.OnEvent("row/imported"), func(ctx context.Context, in inngest.Input[anyData]) (int, error) { return len(in.Events), nil })
 	require.NoError(t, err)
-	return handler.NewWithEnv(c, &handler.Config{Now: time.Now}, getenv), reg, time.Now()
+	return handler.NewWithEnv(c, handler.Config{Now: time.Now}, getenv), reg, time.Now()
 }
 
 func TestOutOfBandSync(t *testing.T) {

@@ -29,7 +29,7 @@ func goldenAnswer(t *testing.T, name string, res response, headers ...string) {
 
 func TestTrustProbe(t *testing.T) {
 	now := time.Unix(1_750_000_000, 0)
-	h := handler.New(cloudClient(t, testSigningKey, testFallbackKey), &handler.Config{Now: func() time.Time { return now }})
+	h := handler.New(cloudClient(t, testSigningKey, testFallbackKey), handler.Config{Now: func() time.Time { return now }})
 	const target = "/api/inngest?probe=trust"
 	body := []byte(`{}`)
 
@@ -69,7 +69,7 @@ func TestTrustProbeDevMode(t *testing.T) {
 
 func TestTrustProbeIsNeverStreamed(t *testing.T) {
 	now := time.Unix(1_750_000_000, 0)
-	h := handler.New(cloudClient(t, testSigningKey, ""), &handler.Config{Streaming: true, Now: func() time.Time { return now }})
+	h := handler.New(cloudClient(t, testSigningKey, ""), handler.Config{Streaming: true, Now: func() time.Time { return now }})
 	res := do(t, h, http.MethodPost, "/api/inngest?probe=trust", nil, signed(nil, testSigningKey, now))
 	require.Equal(t, http.StatusOK, res.Code)
 	require.NoError(t, sign.Verify(res.Header.Get(wire.HeaderSignature), res.Body, now, testSigningKey))
@@ -81,7 +81,7 @@ func TestInBandSyncAnswerIsSigned(t *testing.T) {
 	_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, inngest.OnEvent("test/event"),
 		func(ctx context.Context, in inngest.Input[anyData]) (string, error) { return "ok", nil })
 	require.NoError(t, err)
-	h := handler.New(c, &handler.Config{Now: func() time.Time { return now }})
+	h := handler.New(c, handler.Config{Now: func() time.Time { return now }})
 	body := []byte(`{"url":"https://app.example.com/api/inngest"}`)
 	for _, key := range []string{testSigningKey, testFallbackKey} {
 		hdr := signed(body, key, now)

@@ -126,7 +126,7 @@
 //		worker := newWorker(c)
 //		env.Serve(c)
 //		env.Send(ImportRequested.New(ImportJob{Rows: 5}))
-//		for _, run := range env.WaitFunctionRuns(worker.FullID(), 5) {
+//		for _, run := range env.WaitForFunctionRuns(worker.FullID(), 5) {
 //			require.Equal(t, inngesttest.StatusCompleted, run.Status, run)
 //		}
 //	}
@@ -136,7 +136,7 @@
 // run while it sleeps or waits (to cancel it, or send the event it waits
 // for), turn it off with EnvConfig.NoTimeSkipping or
 // [Env.SetTimeSkipping] and move the clock with [Env.Advance].
-// [Env.WaitRun], [Env.WaitRuns], [Env.WaitFunctionRuns] and
+// [Env.WaitForEventRun], [Env.WaitForEventRuns], [Env.WaitForFunctionRuns] and
 // [Env.WaitIdle] wait for runs to settle; each [EnvRun] has the run's
 // status, output ([Output] decodes it), error and timeline, and prints
 // as its timeline, so a failed assertion shows what happened.

@@ -44,7 +44,7 @@ type EnvConfig struct {
 	// to it, and a seven-day sleep takes no wall time. Env.SetTimeSkipping
 	// switches it during a test.
 	NoTimeSkipping bool
-	// WaitTimeout bounds each wait of the Env (WaitRuns, WaitIdle, …) in
+	// WaitTimeout bounds each wait of the Env (WaitForEventRuns, WaitIdle, …) in
 	// wall time; a wait that runs out fails the test with the timelines of
 	// the runs involved. Default DefaultWaitTimeout.
 	WaitTimeout time.Duration
@@ -90,7 +90,7 @@ type Env struct {
 //	fn := newCheckout(c) // creates the function on c
 //	env.Serve(c)
 //	ids := env.Send(OrderPlaced.New(Order{ID: "o1"}))
-//	run := env.WaitRun(ids[0])
+//	run := env.WaitForEventRun(ids[0])
 //	require.Equal(t, inngesttest.StatusCompleted, run.Status, run)
 func NewEnv(t testing.TB, cfg EnvConfig) *Env {
 	t.Helper()
@@ -213,7 +213,7 @@ func (e *Env) Serve(c *inngest.Client) {
 	appURL := "http://" + url.PathEscape(cfg.AppID) + ".inngesttest.invalid/api/inngest"
 	ctx, cancel := e.ctx()
 	defer cancel()
-	if err := e.srv.AddApp(ctx, appURL, handler.New(c, nil)); err != nil {
+	if err := e.srv.AddApp(ctx, appURL, handler.New(c, handler.Config{})); err != nil {
 		e.tb.Fatalf("inngesttest: serving app %q: %v", cfg.AppID, err)
 	}
 	e.mu.Lock()
@@ -331,10 +331,10 @@ func describeRuns(runs []*devserver.Run) string {
 	return b.String()
 }
 
-// WaitRuns waits until the event eventID has started at least n runs and
+// WaitForEventRuns waits until the event eventID has started at least n runs and
 // every one of them has ended, and returns them, oldest first. On timeout
 // it fails the test with the timelines of the runs the event started.
-func (e *Env) WaitRuns(eventID string, n int) []*EnvRun {
+func (e *Env) WaitForEventRuns(eventID string, n int) []*EnvRun {
 	e.tb.Helper()
 	ctx, cancel := e.ctx()
 	defer cancel()
@@ -346,27 +346,27 @@ func (e *Env) WaitRuns(eventID string, n int) []*EnvRun {
 	return envRuns(runs)
 }
 
-// WaitRun waits until the event eventID has started exactly one run and
+// WaitForEventRun waits until the event eventID has started exactly one run and
 // that run has ended, and returns it.
-func (e *Env) WaitRun(eventID string) *EnvRun {
+func (e *Env) WaitForEventRun(eventID string) *EnvRun {
 	e.tb.Helper()
-	runs := e.WaitRuns(eventID, 1)
+	runs := e.WaitForEventRuns(eventID, 1)
 	if len(runs) != 1 {
 		raw := make([]*devserver.Run, len(runs))
 		for i, r := range runs {
 			raw[i] = r.raw
 		}
-		e.tb.Fatalf("inngesttest: event %s started %d runs, want 1 (use WaitRuns):\n%s", eventID, len(runs), describeRuns(raw))
+		e.tb.Fatalf("inngesttest: event %s started %d runs, want 1 (use WaitForEventRuns):\n%s", eventID, len(runs), describeRuns(raw))
 	}
 	return runs[0]
 }
 
-// WaitFunctionRuns waits until the function functionID (its full ID,
+// WaitForFunctionRuns waits until the function functionID (its full ID,
 // Function.FullID) has exactly n runs and every one of them has ended,
 // and returns them, oldest first: the way to wait for the runs of a
 // fan-out, which start from events the function under test sent. On
 // timeout it fails the test with the function's timelines.
-func (e *Env) WaitFunctionRuns(functionID string, n int) []*EnvRun {
+func (e *Env) WaitForFunctionRuns(functionID string, n int) []*EnvRun {
 	e.tb.Helper()
 	e.knownFunction(functionID)
 	ctx, cancel := e.ctx()

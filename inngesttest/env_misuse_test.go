@@ -51,7 +51,7 @@ func TestEnvServesAClientBuiltWithItsURLAndHTTPClient(t *testing.T) {
 	create(t, c, inngest.FunctionOpts{ID: "fn"}, UserSignedUp.Trigger(),
 		func(ctx context.Context, in inngest.Input[Signup]) (string, error) { return "ok", nil })
 	env.Serve(c)
-	run := env.WaitRun(env.Send(UserSignedUp.New(Signup{}))[0])
+	run := env.WaitForEventRun(env.Send(UserSignedUp.New(Signup{}))[0])
 	require.Equal(t, "ok", inngesttest.Output[string](t, run))
 }
 
@@ -59,7 +59,7 @@ func TestEnvWaitThatTimesOutShowsTheTimeline(t *testing.T) {
 	t.Parallel()
 	// WaitTimeout bounds every wait of the Env, serving and sending
 	// included, so it leaves a loaded machine seconds for those; the run
-	// never ends, so WaitRun always takes all of it.
+	// never ends, so WaitForEventRun always takes all of it.
 	env, fails := recordingEnv(t, inngesttest.EnvConfig{NoTimeSkipping: true, WaitTimeout: 3 * time.Second})
 	c := env.NewClient(inngest.ClientConfig{AppID: "billing"})
 	create(t, c, inngest.FunctionOpts{ID: "approve"}, InvoiceSubmitted.Trigger(),
@@ -70,7 +70,7 @@ func TestEnvWaitThatTimesOutShowsTheTimeline(t *testing.T) {
 	id := env.Send(InvoiceSubmitted.New(Invoice{ID: "inv-1"}))[0]
 	env.WaitIdle() // the run has reached its wait: the timeline shows it
 
-	got := fails(func() { env.WaitRun(id) })
+	got := fails(func() { env.WaitForEventRun(id) })
 	require.Contains(t, got, "started 1 run(s) within 3s, want 1 ended")
 	require.Contains(t, got, `wait          "wait-approval"`)
 

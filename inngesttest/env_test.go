@@ -70,11 +70,11 @@ func TestEnvFanOut(t *testing.T) {
 
 	id := env.Send(ImportRequested.New(ImportJob{Rows: 5}))[0]
 
-	loader := env.WaitRun(id)
+	loader := env.WaitForEventRun(id)
 	require.Equal(t, inngesttest.StatusCompleted, loader.Status, loader)
 	require.Equal(t, 5, inngesttest.Output[int](t, loader))
 	require.Equal(t, []string{"read-rows", "fan-out"}, loader.StepIDs())
-	workers := env.WaitFunctionRuns(worker.FullID(), 5)
+	workers := env.WaitForFunctionRuns(worker.FullID(), 5)
 	sum := 0
 	for _, w := range workers {
 		require.Equal(t, inngesttest.StatusCompleted, w.Status, w)
@@ -115,7 +115,7 @@ func TestEnvCancellableReminder(t *testing.T) {
 	require.Equal(t, inngesttest.StatusRunning, env.Runs(id)[0].Status)
 	env.Send(ReminderCancelled.New(Reminder{ID: "r1"}))
 
-	run := env.WaitRun(id)
+	run := env.WaitForEventRun(id)
 	require.Equal(t, inngesttest.StatusCancelled, run.Status, run)
 	require.False(t, run.HasStep("push"), run)
 	env.AdvanceTo(due.Add(time.Hour))
@@ -131,7 +131,7 @@ func TestEnvReminderNotCancelledPushesWhenDue(t *testing.T) {
 
 	id := env.Send(ReminderSet.New(Reminder{ID: "r2", At: start.Add(72 * time.Hour)}))[0]
 
-	run := env.WaitRun(id)
+	run := env.WaitForEventRun(id)
 	require.Equal(t, "pushed r2", inngesttest.Output[string](t, run))
 	require.Equal(t, []string{"wait-until-due", "push"}, run.StepIDs())
 	require.Equal(t, 72*time.Hour, run.Duration())
@@ -154,7 +154,7 @@ func TestEnvBatchEvents(t *testing.T) {
 	}
 	env.Send(events...)
 
-	runs := env.WaitFunctionRuns(fn.FullID(), 1)
+	runs := env.WaitForFunctionRuns(fn.FullID(), 1)
 	require.Len(t, runs[0].EventIDs, 100)
 	require.Equal(t, 100, inngesttest.Output[int](t, runs[0]))
 }
@@ -174,7 +174,7 @@ func TestEnvBatchTimesOutOnTheVirtualClock(t *testing.T) {
 	require.Empty(t, env.FunctionRuns(fn.FullID()), "the batch waits for more events")
 	env.Advance(10 * time.Second)
 
-	runs := env.WaitFunctionRuns(fn.FullID(), 1)
+	runs := env.WaitForFunctionRuns(fn.FullID(), 1)
 	require.Equal(t, 3, inngesttest.Output[int](t, runs[0]))
 }
 
@@ -193,7 +193,7 @@ func TestEnvDebounce(t *testing.T) {
 	require.Empty(t, env.FunctionRuns(fn.FullID()), "each event pushes the run back")
 	env.Advance(30 * time.Second)
 
-	runs := env.WaitFunctionRuns(fn.FullID(), 1)
+	runs := env.WaitForFunctionRuns(fn.FullID(), 1)
 	require.Equal(t, 3, inngesttest.Output[int](t, runs[0]), "the last event wins")
 }
 
@@ -223,7 +223,7 @@ func TestEnvInvoke(t *testing.T) {
 
 	id := env.Send(ImportRequested.New(ImportJob{Rows: 3}))[0]
 
-	run := env.WaitRun(id)
+	run := env.WaitForEventRun(id)
 	require.Equal(t, 14, inngesttest.Output[int](t, run))
 	require.Equal(t, []string{"square", "square", "square"}, run.StepIDs())
 	require.Equal(t, 3*time.Hour, run.Duration())
@@ -262,14 +262,14 @@ func TestEnvHumanInTheLoop(t *testing.T) {
 		env.Send(InvoiceApproved.New(Approval{InvoiceID: "inv-9", By: "eve"})) // another invoice
 		env.Send(InvoiceApproved.New(Approval{InvoiceID: "inv-1", By: "ana"}))
 
-		run := env.WaitRun(id)
+		run := env.WaitForEventRun(id)
 		require.Equal(t, "paid, approved by ana", inngesttest.Output[string](t, run))
 		require.Equal(t, 2*time.Hour, run.Duration())
 	})
 	t.Run("TimesOut", func(t *testing.T) {
 		t.Parallel()
 		env := newEnv(t, inngesttest.EnvConfig{})
-		run := env.WaitRun(env.Send(InvoiceSubmitted.New(Invoice{ID: "inv-2"}))[0])
+		run := env.WaitForEventRun(env.Send(InvoiceSubmitted.New(Invoice{ID: "inv-2"}))[0])
 		require.Equal(t, "escalated inv-2", inngesttest.Output[string](t, run))
 		require.Equal(t, 7*24*time.Hour, run.Duration())
 	})
@@ -293,7 +293,7 @@ func TestEnvSevenDaySleepMovesTheVirtualClock(t *testing.T) {
 	env.Serve(c)
 
 	start := env.Now()
-	run := env.WaitRun(env.Send(UserSignedUp.New(Signup{Email: "a@example.com"}))[0])
+	run := env.WaitForEventRun(env.Send(UserSignedUp.New(Signup{Email: "a@example.com"}))[0])
 
 	require.Equal(t, "ended", inngesttest.Output[string](t, run))
 	require.Equal(t, 7*24*time.Hour, run.Duration())
@@ -315,7 +315,7 @@ func BenchmarkEnvSevenDayWait(b *testing.B) {
 	env.Serve(c)
 	b.ReportAllocs()
 	for b.Loop() {
-		run := env.WaitRun(env.Send(UserSignedUp.New(Signup{}))[0])
+		run := env.WaitForEventRun(env.Send(UserSignedUp.New(Signup{}))[0])
 		if run.Status != inngesttest.StatusCompleted {
 			b.Fatal(run)
 		}
@@ -336,7 +336,7 @@ func TestEnvRetryAfterWaitsOnTheVirtualClock(t *testing.T) {
 			})
 		})
 
-	run := env.WaitRun(env.Send(UserSignedUp.New(Signup{Email: "a@example.com"}))[0])
+	run := env.WaitForEventRun(env.Send(UserSignedUp.New(Signup{Email: "a@example.com"}))[0])
 
 	require.Equal(t, "delivered", inngesttest.Output[string](t, run))
 	// The SDK sends Retry-After as a time in whole seconds: the retry comes
@@ -365,7 +365,7 @@ func TestEnvSagaFailsAfterRetries(t *testing.T) {
 			return "ok", nil
 		})
 
-	run := env.WaitRun(env.Send(OrderPlaced.New(Order{ID: "o-1"}))[0])
+	run := env.WaitForEventRun(env.Send(OrderPlaced.New(Order{ID: "o-1"}))[0])
 
 	require.Equal(t, inngesttest.StatusFailed, run.Status, run)
 	require.ErrorContains(t, run.Err, "card declined")
@@ -386,7 +386,7 @@ func TestEnvTimelineAndRun(t *testing.T) {
 			return "hello " + in.Event.Data.Email, nil
 		})
 
-	run := env.WaitRun(env.Send(UserSignedUp.New(Signup{Email: "a@example.com"}))[0])
+	run := env.WaitForEventRun(env.Send(UserSignedUp.New(Signup{Email: "a@example.com"}))[0])
 
 	same := env.Run(run.RunID)
 	require.Equal(t, run.RunID, same.RunID)

@@ -57,7 +57,7 @@ func ExampleNewEnv() {
 	env.Serve(c)
 
 	ids := env.Send(UserSignedUp.New(Signup{Email: "ana@example.com"}))
-	run := env.WaitRun(ids[0])
+	run := env.WaitForEventRun(ids[0])
 
 	fmt.Println(run.Status, inngesttest.Output[string](t, run))
 	fmt.Println(run.StepIDs(), run.Duration())
@@ -66,9 +66,9 @@ func ExampleNewEnv() {
 	// [wait-a-day send-email] 24h0m0s
 }
 
-// A loader sends one event per row; WaitFunctionRuns waits for the worker
+// A loader sends one event per row; WaitForFunctionRuns waits for the worker
 // runs those events started.
-func ExampleEnv_WaitFunctionRuns() {
+func ExampleEnv_WaitForFunctionRuns() {
 	t := &envT{}
 	defer t.done()
 
@@ -88,7 +88,7 @@ func ExampleEnv_WaitFunctionRuns() {
 
 	env.Send(ImportRequested.New(ImportJob{Rows: 3})) // serves c first
 	total := 0
-	for _, run := range env.WaitFunctionRuns(worker.FullID(), 3) {
+	for _, run := range env.WaitForFunctionRuns(worker.FullID(), 3) {
 		total += inngesttest.Output[int](t, run)
 	}
 	fmt.Println("worker runs:", len(env.FunctionRuns(worker.FullID())), "total:", total)
@@ -119,7 +119,7 @@ func ExampleEnv_Advance() {
 	env.Advance(24 * time.Hour)
 	fmt.Println(env.Now().Sub(start), env.Runs(id)[0].Status)
 	env.Send(ReminderCancelled.New(Reminder{ID: "r1"}))
-	run := env.WaitRun(id)
+	run := env.WaitForEventRun(id)
 	fmt.Println(run.Status, run.HasStep("push"))
 	// Output:
 	// 24h0m0s Running
@@ -152,7 +152,7 @@ func ExampleEnv_SetTimeSkipping() {
 	fmt.Println(env.Runs(id)[0].WaitingFor)
 	env.Send(InvoiceApproved.New(Approval{InvoiceID: "inv-1", By: "ana"}))
 	env.SetTimeSkipping(true)
-	run := env.WaitRun(id)
+	run := env.WaitForEventRun(id)
 	fmt.Println(inngesttest.Output[string](t, run), "after", run.Duration())
 	// Output:
 	// [invoice/approved]
@@ -178,7 +178,7 @@ func ExampleEnv_Send() {
 		events[i] = RowImported.New(Row{N: i})
 	}
 	ids := env.Send(events...)
-	runs := env.WaitFunctionRuns(fn.FullID(), 1)
+	runs := env.WaitForFunctionRuns(fn.FullID(), 1)
 	fmt.Println(len(ids), "events,", len(runs), "run of", inngesttest.Output[int](t, runs[0]), "events")
 	// Output:
 	// 100 events, 1 run of 100 events
@@ -200,7 +200,7 @@ func ExampleEnv_Timeline() {
 			return step.Run(ctx, "send-digest", func(ctx context.Context) (string, error) { return "sent", nil })
 		})
 
-	run := env.WaitRun(env.Send(UserSignedUp.New(Signup{}))[0])
+	run := env.WaitForEventRun(env.Send(UserSignedUp.New(Signup{}))[0])
 	steps(env.Timeline(run.RunID))
 	// Output:
 	// +0s queued event user/signed.up
@@ -210,9 +210,9 @@ func ExampleEnv_Timeline() {
 	// +168h0m0s completed → "sent"
 }
 
-// WaitRuns returns every run an event started: here two functions share
+// WaitForEventRuns returns every run an event started: here two functions share
 // a trigger. Run reads one of them again by its ID.
-func ExampleEnv_WaitRuns() {
+func ExampleEnv_WaitForEventRuns() {
 	t := &envT{}
 	defer t.done()
 
@@ -223,7 +223,7 @@ func ExampleEnv_WaitRuns() {
 			func(ctx context.Context, in inngest.Input[Signup]) (string, error) { return id + " done", nil })
 	}
 
-	runs := env.WaitRuns(env.Send(UserSignedUp.New(Signup{}))[0], 2)
+	runs := env.WaitForEventRuns(env.Send(UserSignedUp.New(Signup{}))[0], 2)
 	outs := []string{}
 	for _, r := range runs {
 		outs = append(outs, inngesttest.Output[string](t, env.Run(r.RunID)))
@@ -246,7 +246,7 @@ func ExampleEnvRun_Decode() {
 			return "", inngest.NonRetriable(fmt.Errorf("order %q is invalid", in.Event.Data.ID))
 		})
 
-	run := env.WaitRun(env.Send(OrderPlaced.New(Order{ID: "x"}))[0])
+	run := env.WaitForEventRun(env.Send(OrderPlaced.New(Order{ID: "x"}))[0])
 	var out string
 	fmt.Println(run.Status, run.Err)
 	fmt.Println(run.Decode(&out) != nil)

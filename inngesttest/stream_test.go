@@ -78,9 +78,9 @@ func TestEnvReadsStreamedAnswers(t *testing.T) {
 	c := env.NewClient(inngest.ClientConfig{AppID: "app"})
 	streamedFns(t, c)
 	env.Serve(c)
-	run := env.WaitRun(env.Send(inngest.GenericEvent{Name: "stream/steps"})[0])
+	run := env.WaitForEventRun(env.Send(inngest.GenericEvent{Name: "stream/steps"})[0])
 	require.Equal(t, StatusCompleted, run.Status)
 	require.JSONEq(t, `"done"`, string(run.RawOutput))
-	run = env.WaitRun(env.Send(inngest.GenericEvent{Name: "stream/fails"})[0])
+	run = env.WaitForEventRun(env.Send(inngest.GenericEvent{Name: "stream/fails"})[0])
 	require.Equal(t, StatusFailed, run.Status)
 }

@@ -85,7 +85,7 @@ func newEngine(t testing.TB, c *inngest.Client, opts []Option) *engine {
 	if len(cfg.errs) > 0 {
 		t.FailNow()
 	}
-	h := handler.New(c, nil)
+	h := handler.New(c, handler.Config{})
 	e := &engine{tb: t, cfg: cfg, app: a, h: h, fns: map[string]wire.Function{}, now: cfg.start}
 	if e.now.IsZero() {
 		e.now = time.Now().Truncate(time.Second)

@@ -46,7 +46,7 @@ func Example_customMiddleware() {
 			return map[string]string{"number": number}, err
 		})
 
-	fmt.Println(playRun(handler.New(client, nil), "billing-issue-card", `{"name":"billing/card.requested","data":{}}`))
+	fmt.Println(playRun(handler.New(client, handler.Config{}), "billing-issue-card", `{"name":"billing/card.requested","data":{}}`))
 	// Output:
 	// run 01J0RUN: running step "issue"
 	// {"number":"****4242"}

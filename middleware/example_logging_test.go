@@ -44,7 +44,7 @@ func ExampleNewLogging() {
 			return label, err
 		})
 
-	result := playRun(handler.New(client, nil), "shop-ship-order", `{"name":"shop/order.paid","data":{"order":"o-7"}}`)
+	result := playRun(handler.New(client, handler.Config{}), "shop-ship-order", `{"name":"shop/order.paid","data":{"order":"o-7"}}`)
 	fmt.Println(result)
 	// Output:
 	// level=INFO msg="function started" function_id=ship-order run_id=01J0RUN attempt=0

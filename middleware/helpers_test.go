@@ -77,7 +77,7 @@ func newClient(t testing.TB, cfg inngest.ClientConfig) *inngest.Client {
 	return c
 }
 
-func newHandler(c *inngest.Client) http.Handler { return handler.New(c, nil) }
+func newHandler(c *inngest.Client) http.Handler { return handler.New(c, handler.Config{}) }
 
 // ops decodes a 206 answer's ops.
 func ops(t testing.TB, rec *httptest.ResponseRecorder) []map[string]any {

@@ -161,7 +161,7 @@ func TestMisuseFailsOnDevserver(t *testing.T) {
 	env.Serve(c)
 	for _, m := range misuses {
 		for range 5 {
-			run := env.WaitRun(env.Send(events[m.name].New(struct{}{}))[0])
+			run := env.WaitForEventRun(env.Send(events[m.name].New(struct{}{}))[0])
 			require.NotNil(t, run.Err, "misuse %s ended %s: %s", m.name, run.Status, run)
 			requireMisuseFailure(t, m, run.Status, run.Err.Error())
 			require.Equal(t, time.Duration(0), run.Duration(), "a misuse is not retried: %s", run)

@@ -54,7 +54,7 @@ func TestServesSyncsAndPrintsOutcomes(t *testing.T) {
 			return step.Run(ctx, "greet", func(ctx context.Context) (string, error) { return "hello there", nil })
 		})
 	require.NoError(t, err)
-	app := httptest.NewServer(handler.New(c, nil))
+	app := httptest.NewServer(handler.New(c, handler.Config{}))
 	defer app.Close()
 
 	out := &logbuf.Buffer{}

@@ -95,7 +95,7 @@ func demoApp(t testing.TB, srv *devserver.Server) *inngest.Client {
 				return "", errors.New("the flux capacitor broke")
 			})
 		}))
-	require.NoError(t, srv.AddApp(ctxT(t), "http://demo.local/api/inngest", handler.New(c, nil)))
+	require.NoError(t, srv.AddApp(ctxT(t), "http://demo.local/api/inngest", handler.New(c, handler.Config{})))
 	return c
 }
 

@@ -55,7 +55,7 @@ func tripApp(t *testing.T, srv *devserver.Server) {
 			return "rolled back: " + charge.Error(), nil
 		})
 	require.NoError(t, err)
-	require.NoError(t, srv.AddApp(ctxT(t), "http://travel.local/api/inngest", handler.New(c, nil)))
+	require.NoError(t, srv.AddApp(ctxT(t), "http://travel.local/api/inngest", handler.New(c, handler.Config{})))
 }
 
 // TestBrowserSagaTimeline shows a saga's run: retries of the failing

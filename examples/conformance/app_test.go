@@ -25,7 +25,7 @@ func TestFixtureFunctions(t *testing.T) {
 	}
 	check := func(eventID, status, output string) demo.Run {
 		t.Helper()
-		r, err := env.WaitRun(ctx, eventID)
+		r, err := env.WaitForEventRun(ctx, eventID)
 		require.NoError(t, err)
 		require.Equal(t, status, r.Status, r.Timeline)
 		if output != "" {

@@ -41,7 +41,7 @@ func run() error {
 		port = "3000"
 	}
 	addr := net.JoinHostPort("127.0.0.1", port)
-	h := handler.New(client, nil)
+	h := handler.New(client, handler.Config{})
 	mux := http.NewServeMux()
 	mux.Handle("/api/inngest", h)
 	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}

@@ -106,7 +106,7 @@ func run(ctx context.Context, ln net.Listener, appURL string, logger *slog.Logge
 	if err := register(client); err != nil {
 		return err
 	}
-	h := handler.New(client, nil)
+	h := handler.New(client, handler.Config{})
 
 	mux := http.NewServeMux()
 	mux.Handle("/api/inngest", h)

@@ -37,7 +37,7 @@ func Example() {
 	// The first call of a run: no memoized steps, so "count-rows" runs.
 	body := `{"event":{"name":"reports/requested","data":{}},"events":[{"name":"reports/requested","data":{}}],"steps":{},"ctx":{"run_id":"01J0RUN","attempt":0,"stack":{"stack":[],"current":0}}}`
 	req := httptest.NewRequest(http.MethodPost, "/api/inngest?fnId=reports-build-report&stepId=step", bytes.NewBufferString(body))
-	handler.New(client, nil).ServeHTTP(httptest.NewRecorder(), req)
+	handler.New(client, handler.Config{}).ServeHTTP(httptest.NewRecorder(), req)
 
 	for _, s := range exporter.GetSpans().Snapshots() {
 		fmt.Print(s.Name())

@@ -70,7 +70,7 @@ func TestSpans(t *testing.T) {
 			return a, err
 		})
 	require.NoError(t, err)
-	h := handler.New(c, nil)
+	h := handler.New(c, handler.Config{})
 	serve := func(b []byte, hdr map[string]string) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
 		req := httptest.NewRequest(http.MethodPost, "/api/inngest?fnId=app-fn&stepId=step", bytes.NewReader(b))
@@ -150,7 +150,7 @@ func TestSpansFromStepCodeAreChildrenOfTheStepSpan(t *testing.T) {
 		})
 	require.NoError(t, err)
 	rec := httptest.NewRecorder()
-	handler.New(c, nil).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/inngest?fnId=app-fn&stepId=step", bytes.NewReader(body(t, map[string]any{}, nil))))
+	handler.New(c, handler.Config{}).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/inngest?fnId=app-fn&stepId=step", bytes.NewReader(body(t, map[string]any{}, nil))))
 	require.Equal(t, http.StatusPartialContent, rec.Code, rec.Body.String())
 
 	byName := map[string]tracetest.SpanStub{}

@@ -33,7 +33,7 @@ func TestRefusedRunIsLoggedOnce(t *testing.T) {
 		func(ctx context.Context, in inngest.Input[OrderData]) (int, error) { return 0, nil })
 	require.NoError(t, err)
 
-	rec := call(t, handler.New(c, nil), "shop-fulfil", map[string]any{
+	rec := call(t, handler.New(c, handler.Config{}), "shop-fulfil", map[string]any{
 		"name": "shop/order.placed",
 		"data": map[string]any{"orderId": "0190a5e4-8c4e-7d3a-9f1e-2b3c4d5e6f70", "email": "a@b.co", "total": 0},
 	})

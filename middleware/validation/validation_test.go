@@ -66,7 +66,7 @@ func call(t *testing.T, h http.Handler, fnID string, event any) *httptest.Respon
 func TestInvalidEventFailsWithoutRetry(t *testing.T) {
 	t.Parallel()
 	c, ran := setup(t, validation.Config{}, "")
-	rec := call(t, handler.New(c, nil), "shop-fulfil", map[string]any{
+	rec := call(t, handler.New(c, handler.Config{}), "shop-fulfil", map[string]any{
 		"name": "shop/order.placed",
 		"data": map[string]any{"orderId": "0190a5e4-8c4e-7d3a-9f1e-2b3c4d5e6f70", "email": "not an email", "total": 0},
 	})
@@ -84,7 +84,7 @@ func TestInvalidEventFailsWithoutRetry(t *testing.T) {
 func TestValidEventRuns(t *testing.T) {
 	t.Parallel()
 	c, ran := setup(t, validation.Config{}, "")
-	rec := call(t, handler.New(c, nil), "shop-fulfil", map[string]any{
+	rec := call(t, handler.New(c, handler.Config{}), "shop-fulfil", map[string]any{
 		"name": "shop/order.placed",
 		"data": map[string]any{"orderId": "0190a5e4-8c4e-7d3a-9f1e-2b3c4d5e6f70", "email": "a@b.co", "total": 3},
 	})
@@ -96,7 +96,7 @@ func TestValidEventRuns(t *testing.T) {
 func TestRequireDeclared(t *testing.T) {
 	t.Parallel()
 	c, _ := setup(t, validation.Config{RequireDeclared: true}, "")
-	rec := call(t, handler.New(c, nil), "shop-forward", map[string]any{"name": "shop/forward", "data": map[string]any{}})
+	rec := call(t, handler.New(c, handler.Config{}), "shop-forward", map[string]any{"name": "shop/forward", "data": map[string]any{}})
 	require.Equal(t, http.StatusBadRequest, rec.Code)
 	require.Equal(t, "true", rec.Header().Get("X-Inngest-No-Retry"))
 	var body struct {
@@ -134,7 +134,7 @@ func TestOutgoingEvents(t *testing.T) {
 	})
 	t.Run("StepSendEventFailsTheStepWithoutRetry", func(t *testing.T) {
 		before := received.Load()
-		rec := call(t, handler.New(c, nil), "shop-forward", map[string]any{"name": "shop/forward", "data": map[string]any{}})
+		rec := call(t, handler.New(c, handler.Config{}), "shop-forward", map[string]any{"name": "shop/forward", "data": map[string]any{}})
 		require.Equal(t, http.StatusPartialContent, rec.Code, rec.Body.String())
 		var ops []struct {
 			Op    string `json:"op"`

@@ -59,7 +59,7 @@ func Example() demo.Example {
 			if err != nil {
 				return err
 			}
-			runs, err := env.WaitRuns(ctx, ids[0], 1)
+			runs, err := env.WaitForEventRuns(ctx, ids[0], 1)
 			if err != nil {
 				return err
 			}

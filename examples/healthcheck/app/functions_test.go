@@ -84,7 +84,7 @@ func TestCronRunsEveryFiveMinutes(t *testing.T) {
 	ops := &Fake{Down: map[string]string{"db": "connection refused"}}
 	_, err = Register(c, ops)
 	require.NoError(t, err)
-	require.NoError(t, srv.AddApp(ctx, "http://healthcheck.local/api/inngest", handler.New(c, nil)))
+	require.NoError(t, srv.AddApp(ctx, "http://healthcheck.local/api/inngest", handler.New(c, handler.Config{})))
 
 	require.NoError(t, srv.WaitIdle(ctx))
 	require.Empty(t, ops.Paged(), "nothing runs before the first tick")

@@ -85,8 +85,8 @@ func (e *Env) Send(ctx context.Context, events ...inngest.Sendable) ([]string, e
 	return e.Client.Send(ctx, events...)
 }
 
-// WaitRuns waits until the event started n runs and all of them ended.
-func (e *Env) WaitRuns(ctx context.Context, eventID string, n int) ([]Run, error) {
+// WaitForEventRuns waits until the event started n runs and all of them ended.
+func (e *Env) WaitForEventRuns(ctx context.Context, eventID string, n int) ([]Run, error) {
 	if e.Server == nil {
 		return e.WaitRunsOf(ctx, []string{eventID}, n)
 	}
@@ -194,7 +194,7 @@ func (e *Env) ExpectRuns(ctx context.Context, eventIDs []string, statuses ...str
 // ExpectRun waits for the run an event starts, prints it, checks it ended
 // with status, and returns it.
 func (e *Env) ExpectRun(ctx context.Context, eventID, status string) (Run, error) {
-	r, err := e.WaitRun(ctx, eventID)
+	r, err := e.WaitForEventRun(ctx, eventID)
 	if err != nil {
 		return r, err
 	}
@@ -202,9 +202,9 @@ func (e *Env) ExpectRun(ctx context.Context, eventID, status string) (Run, error
 	return r, Expect(r, status)
 }
 
-// WaitRun is WaitRuns for an event that starts exactly one run.
-func (e *Env) WaitRun(ctx context.Context, eventID string) (Run, error) {
-	runs, err := e.WaitRuns(ctx, eventID, 1)
+// WaitForEventRun is WaitForEventRuns for an event that starts exactly one run.
+func (e *Env) WaitForEventRun(ctx context.Context, eventID string) (Run, error) {
+	runs, err := e.WaitForEventRuns(ctx, eventID, 1)
 	if err != nil {
 		return Run{}, err
 	}
@@ -369,7 +369,7 @@ func Embed(ctx context.Context, appID string, register func(*inngest.Client) err
 		closeFn()
 		return nil, nil, err
 	}
-	if err := srv.AddApp(ctx, "http://"+appID+".local/api/inngest", handler.New(client, nil)); err != nil {
+	if err := srv.AddApp(ctx, "http://"+appID+".local/api/inngest", handler.New(client, handler.Config{})); err != nil {
 		closeFn()
 		return nil, nil, err
 	}
@@ -389,7 +389,7 @@ func serve(ctx context.Context, ex Example) error {
 		port = "3000"
 	}
 	addr := net.JoinHostPort("127.0.0.1", port)
-	h := handler.New(client, nil)
+	h := handler.New(client, handler.Config{})
 	mux := http.NewServeMux()
 	mux.Handle("/api/inngest", h)
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)

@@ -29,7 +29,7 @@ func TestServedModeWaitsForEndedAt(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	runs, err := (&Env{}).WaitRuns(ctx, "ev1", 1)
+	runs, err := (&Env{}).WaitForEventRuns(ctx, "ev1", 1)
 	require.NoError(t, err)
 	require.Len(t, runs, 1)
 	require.Equal(t, "Failed", runs[0].Status)
