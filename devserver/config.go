@@ -58,7 +58,7 @@ type Config struct {
 	// run is waiting on one (no call in flight, nothing ready to run), so a
 	// seven-day sleep takes milliseconds. It needs a *VirtualClock; when
 	// Clock is nil one is created at the current time. Cron schedules never
-	// pull the clock forward.
+	// pull the clock forward; the ticks a jump passes each fire after it.
 	TimeSkipping bool
 	// Logger receives structured logs. Default: a logger that discards.
 	Logger *slog.Logger

@@ -20,9 +20,6 @@ type cronEntry struct {
 	timer  *timer
 }
 
-// maxCronCatchUp bounds how far back missed cron ticks are fired.
-const maxCronCatchUp = time.Hour
-
 // fireAt returns when the tick scheduled at at fires. As on the real
 // server (handleCron in pkg/execution/executor/service.go, with
 // DeterministicJitter in pkg/execution/cron/cron.go), a trigger with a
@@ -68,14 +65,13 @@ func (s *Server) armCron(ce *cronEntry, now time.Time) {
 		if rec := s.storeEvent(&ev); rec != nil {
 			s.createRun(ce.fn, []*eventRecord{rec}, s.clock.Now(), nil)
 		}
-		// Ticks missed by a jump of the clock are caught up for at most
-		// an hour: advancing a test clock by minutes fires each tick, but
-		// skipping a week does not start thousands of runs at once.
-		from := next
-		if now := s.clock.Now(); now.Sub(from) > maxCronCatchUp {
-			from = now
-		}
-		s.armCron(ce, from)
+		// The next tick follows this one, not the clock, as on the real
+		// server (ScheduleNext, pkg/execution/cron/manager.go, schedules
+		// from the tick's own time): ticks missed by a jump of the clock
+		// (a virtual clock advanced, a machine that slept) each fire, in
+		// order, with their own scheduledAt. Advancing a "*/5" cron by a
+		// day starts 288 runs.
+		s.armCron(ce, next)
 	})
 }
 

@@ -67,7 +67,11 @@
 // server jumps it to the next timer whenever no call is in flight and
 // nothing is ready to run, so a seven-day wait times out in milliseconds.
 // Cron schedules never pull the clock forward (a cron would keep a
-// skipping clock busy forever); advance the clock to fire them. A cron
+// skipping clock busy forever); advance the clock to fire them
+// ([Server.Advance]). Every tick the clock passes fires, in order, each
+// with its own scheduledAt, as on the real server, which schedules each
+// tick from the one before: advancing a "*/5 * * * *" cron by a day
+// starts 288 runs, and so does a day-long sleep skipped over. A cron
 // trigger's jitter delays each tick by 1s up to the jitter, as on the
 // real server, by an amount taken from a hash of the tick: the same tick
 // fires at the same time on every run of a test.

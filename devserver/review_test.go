@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,17 +14,17 @@ import (
 	"github.com/durablefn/inngest/step"
 )
 
-// Skipping a day must not start a run for every missed minute of a cron,
-// nor lose the cron: it fires once for the jump and goes on, catching up
-// each tick of a short jump.
-func TestCronDoesNotCatchUpALongJump(t *testing.T) {
+// As on the real server, a cron misses no tick: a clock jump over a day
+// (a day-long sleep skipped over, then Server.Advance) fires each tick of
+// a "*/5" schedule once, in order, with its own scheduledAt.
+func TestCronCatchesUpEveryMissedTick(t *testing.T) {
 	vc := devserver.NewVirtualClock(time.Date(2030, 1, 1, 0, 0, 30, 0, time.UTC))
 	srv := startServer(t, devserver.Config{NoListener: true, Clock: vc, TimeSkipping: true})
-	var ticks atomic.Int32
 	inProcApp(t, srv, "app", func(c *inngest.Client) {
-		_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "tick"}, inngest.OnCron("* * * * *"),
-			func(ctx context.Context, in inngest.Input[inngest.CronData]) (int, error) {
-				return int(ticks.Add(1)), nil
+		_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "tick"}, inngest.OnCron("*/5 * * * *"),
+			func(ctx context.Context, in inngest.Input[inngest.CronData]) (string, error) {
+				// Without jitter a tick fires at its scheduled time.
+				return time.UnixMilli(in.Event.Timestamp).UTC().Format(time.RFC3339), nil
 			})
 		require.NoError(t, err)
 		_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: "nap"}, inngest.OnEvent("nap"),
@@ -36,16 +35,34 @@ func TestCronDoesNotCatchUpALongJump(t *testing.T) {
 	})
 	r := oneRun(t, srv, send(t, srv, "nap", nil))
 	require.Equal(t, devserver.StatusCompleted, r.Status)
-	require.NoError(t, srv.WaitIdle(ctxT(t)))
-	afterJump := len(srv.FunctionRuns("app-tick"))
-	require.GreaterOrEqual(t, afterJump, 1, "the cron fires after the jump")
-	require.LessOrEqual(t, afterJump, 61, "at most an hour of missed ticks is caught up")
-
-	vc.Advance(3 * time.Minute) // from :30 past a minute: three ticks
-	_, err := srv.WaitForFunctionRuns(ctxT(t), "app-tick", afterJump+3)
+	runs, err := srv.WaitForFunctionRuns(ctxT(t), "app-tick", 288)
 	require.NoError(t, err)
 	require.NoError(t, srv.WaitIdle(ctxT(t)))
-	require.Len(t, srv.FunctionRuns("app-tick"), afterJump+3, "each tick of a short jump fires once")
+	require.Len(t, srv.FunctionRuns("app-tick"), 288, "one run for each tick of the day")
+	seen := map[string]bool{}
+	for _, r := range runs {
+		seen[string(r.Output)] = true
+	}
+	require.Len(t, seen, 288, "each run has its own tick")
+	require.True(t, seen[`"2030-01-01T00:05:00Z"`] && seen[`"2030-01-02T00:00:00Z"`], "first and last ticks")
+
+	require.NoError(t, srv.Advance(12*time.Minute)) // from 00:00:30 on the 2nd: two ticks
+	_, err = srv.WaitForFunctionRuns(ctxT(t), "app-tick", 290)
+	require.NoError(t, err)
+	require.NoError(t, srv.WaitIdle(ctxT(t)))
+	require.Len(t, srv.FunctionRuns("app-tick"), 290)
+}
+
+// Advance needs a virtual clock, and says so.
+func TestAdvanceOnARealClockFails(t *testing.T) {
+	srv := startServer(t, devserver.Config{NoListener: true})
+	err := srv.Advance(time.Minute)
+	require.ErrorContains(t, err, "devserver: Advance needs a virtual clock")
+	vc := devserver.NewVirtualClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	srv = startServer(t, devserver.Config{NoListener: true, Clock: vc})
+	require.ErrorContains(t, srv.Advance(-time.Second), "cannot go back")
+	require.NoError(t, srv.Advance(time.Hour))
+	require.Equal(t, time.Date(2030, 1, 1, 1, 0, 0, 0, time.UTC), vc.Now())
 }
 
 // Env-scoped concurrency keys are shared by every function using them,

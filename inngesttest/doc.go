@@ -35,10 +35,14 @@
 //   - Step retries: a failed step is called again with the next attempt
 //     number until the function's retries are exhausted, then its error
 //     is saved and returned to the function. inngest.NonRetriable errors
-//     fail at once; inngest.RetryAfter delays move the virtual clock.
+//     fail at once; inngest.RetryAfter delays move the virtual clock by
+//     what an orchestrator waits for the Retry-After the SDK sends.
 //   - Function errors: retried the same way; the run fails when attempts
 //     run out, or at once for a non-retriable error or a step's final
 //     error returned from the function.
+//   - Crons: Run starts a cron-triggered function as a tick would, with
+//     the scheduled timer event; in integration mode Env.Advance fires
+//     each tick the virtual clock passes, none skipped (see Example_cron).
 //   - Parallel steps (step.Parallel): each planned step runs in its own
 //     targeted call, as the server does, then the function continues.
 //   - step.Sleep and step.SleepUntil resolve at once; the record keeps the
