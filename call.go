@@ -36,7 +36,7 @@ func invoke[T, R any](ctx context.Context, c *Client, spec *app.Function, call *
 	if in.Sender == nil {
 		in.Sender = c.senderFor(mws)
 	}
-	in.Encode = c.app.Encode
+	in.Encode = c.app().Encode
 	in.Logger = c.baseLogger(ctx, in.Logger)
 	run := engine.New(in)
 	// The closure keeps the two fields it needs, not the whole call
@@ -94,10 +94,10 @@ func decodeEvents[T any](evs callEvents) (Event[T], []Event[T], error) {
 // middleware mws: the client's middleware runs inside the client's send;
 // the function's own middleware wraps it.
 func (c *Client) senderFor(mws []middleware.Middleware) engine.Sender {
-	if own := mws[len(c.app.Config.Middleware):]; len(own) > 0 {
-		return mwSender{inner: c.app.Sender, mws: own}
+	if own := mws[len(c.app().Config.Middleware):]; len(own) > 0 {
+		return mwSender{inner: c.app().Sender, mws: own}
 	}
-	return c.app.Sender
+	return c.app().Sender
 }
 
 // baseLogger returns the logger a run's logger is built on: one set by
@@ -110,7 +110,7 @@ func (c *Client) baseLogger(ctx context.Context, call *slog.Logger) *slog.Logger
 	if call != nil {
 		return call
 	}
-	return c.app.Config.Logger
+	return c.app().Config.Logger
 }
 
 // transformOutput encodes a function's result and runs the middleware's

@@ -88,8 +88,14 @@ type ClientConfig struct {
 // Client has no configuration: Send and CreateFunction return an error
 // saying to use NewClient, and handler.New serves an error.
 type Client struct {
-	handle // how the handler and the test engine reach app (app.Of)
-	app    *app.App
+	handle // the client's app.App, which app.Of reaches
+}
+
+// app returns the client's registry and resolved config; nil for a
+// client not made by NewClient.
+func (c *Client) app() *app.App {
+	a, _ := app.Of(c)
+	return a
 }
 
 // handle is an unexported name for app.Handle, so that embedding it adds
@@ -103,7 +109,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		return nil, err
 	}
 	a := app.New(resolved)
-	c := &Client{handle: app.NewHandle(a), app: a}
+	c := &Client{handle: app.NewHandle(a)}
 	a.Sender = wireSender{c}
 	a.Encode = encodeSendable
 	a.Classify = classify
@@ -116,17 +122,17 @@ func (c *Client) AppID() string {
 	if c.usable("AppID") != nil {
 		return ""
 	}
-	return c.app.Config.AppID
+	return c.app().Config.AppID
 }
 
 // Dev reports whether the client runs in dev mode; false for a client not
 // made by NewClient.
-func (c *Client) Dev() bool { return c.usable("Dev") == nil && c.app.Config.Dev }
+func (c *Client) Dev() bool { return c.usable("Dev") == nil && c.app().Config.Dev }
 
 // usable returns an error naming op when c was not made by NewClient (a
 // nil or zero Client), which has no configuration to work with.
 func (c *Client) usable(op string) error {
-	if c == nil || c.app == nil {
+	if c == nil || c.app() == nil {
 		return fmt.Errorf("inngest: %s needs a client made by inngest.NewClient; a nil or zero Client has no configuration", op)
 	}
 	return nil

@@ -46,7 +46,7 @@ func CreateFunction[T, R any](c *Client, opts FunctionOpts, trigger Trigger[T], 
 	if trigger.err != nil {
 		return nil, trigger.err
 	}
-	cfg, err := opts.config(c.app.Config.AppID, trigger.list, reflect.TypeFor[T]())
+	cfg, err := opts.config(c.app().Config.AppID, trigger.list, reflect.TypeFor[T]())
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +65,7 @@ func CreateFunction[T, R any](c *Client, opts FunctionOpts, trigger Trigger[T], 
 	}
 	// The function and its companion are registered together or not at
 	// all.
-	if err := c.app.Register(specs...); err != nil {
+	if err := c.app().Register(specs...); err != nil {
 		return nil, err
 	}
 	return f, nil
@@ -74,7 +74,7 @@ func CreateFunction[T, R any](c *Client, opts FunctionOpts, trigger Trigger[T], 
 // middlewareFor returns the middleware of a function with opts: the
 // client's, then the function's own.
 func (c *Client) middlewareFor(opts FunctionOpts) []middleware.Middleware {
-	return append(append([]middleware.Middleware(nil), c.app.Config.Middleware...), opts.Middleware...)
+	return append(append([]middleware.Middleware(nil), c.app().Config.Middleware...), opts.Middleware...)
 }
 
 // onFailureSpec builds the companion function that runs opts.OnFailure.
@@ -83,7 +83,7 @@ func onFailureSpec(c *Client, opts FunctionOpts, parent wire.Function) (*app.Fun
 	expr := fmt.Sprintf("event.data.function_id == %q", parent.ID)
 	fopts := FunctionOpts{ID: opts.ID + "-failure", Name: parent.Name + " (failure)", Retries: opts.Retries}
 	trigger := []wire.Trigger{{Event: wire.EventFunctionFailed, Expression: &expr}}
-	cfg, err := fopts.config(c.app.Config.AppID, trigger, reflect.TypeFor[FailureData]())
+	cfg, err := fopts.config(c.app().Config.AppID, trigger, reflect.TypeFor[FailureData]())
 	if err != nil {
 		return nil, err
 	}

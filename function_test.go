@@ -59,7 +59,7 @@ func TestCreateFunctionValidation(t *testing.T) {
 	fail := func(context.Context, FailureInput) error { return nil }
 	_, err = CreateFunction(c, FunctionOpts{ID: "dup", OnFailure: fail}, trig, noop)
 	require.ErrorContains(t, err, "already registered")
-	_, ok := c.app.Lookup("app-dup-failure")
+	_, ok := c.app().Lookup("app-dup-failure")
 	require.False(t, ok)
 	_, err = CreateFunction(c, FunctionOpts{ID: "dup-failure"}, trig, noop)
 	require.NoError(t, err)
@@ -71,7 +71,7 @@ func TestCreateFunctionValidation(t *testing.T) {
 	require.NoError(t, err)
 	_, err = CreateFunction(c, FunctionOpts{ID: "solo", OnFailure: fail}, trig, noop)
 	require.ErrorContains(t, err, `"solo-failure"`, "the companion's ID clash is named")
-	_, ok = c.app.Lookup("app-solo")
+	_, ok = c.app().Lookup("app-solo")
 	require.False(t, ok, "nor is the function registered without its companion")
 
 	_, err = CreateFunction(c, FunctionOpts{ID: "cron-tz"}, Trigger[map[string]any]{list: OnCron("TZ=Europe/Paris 0 9 * * 1-5").list}.Jitter(30*time.Second), noop)
@@ -121,7 +121,7 @@ func TestCreateFunctionWithoutTriggersIsInvokeOnly(t *testing.T) {
 	noop := func(ctx context.Context, in Input[map[string]any]) (any, error) { return nil, nil }
 	_, err = CreateFunction(c, FunctionOpts{ID: "invoked"}, Trigger[map[string]any]{}, noop)
 	require.NoError(t, err)
-	fn, ok := c.app.Lookup("app-invoked")
+	fn, ok := c.app().Lookup("app-invoked")
 	require.True(t, ok)
 	b, err := json.Marshal(fn.Config.Triggers)
 	require.NoError(t, err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"github.com/durablefn/inngest/internal/engine"
 	"github.com/durablefn/inngest/internal/wire"
@@ -20,7 +21,7 @@ import (
 // middleware's) is an error; one the server may retry, a warning.
 func logRefusal(ctx context.Context, c *Client, l *slog.Logger, mc *middleware.Call, final bool, err error) {
 	if l == nil {
-		l = c.app.Config.Logger
+		l = c.app().Config.Logger
 	}
 	level := slog.LevelWarn
 	if final {
@@ -82,20 +83,24 @@ func transformInput(ctx context.Context, mws []middleware.Middleware, mc *middle
 // are dropped.
 func syncFirst(mi *middleware.Input, prev *middleware.Event) {
 	set := mi.Event != prev
-	events := make([]*middleware.Event, 0, len(mi.Events))
-	for i, ev := range mi.Events {
-		if i == 0 && ev == prev && set {
-			ev = mi.Event
+	replace := set && len(mi.Events) > 0 && mi.Events[0] == prev
+	// A new slice only when the events change: most hooks leave them be.
+	if replace || slices.Contains(mi.Events, nil) {
+		events := make([]*middleware.Event, 0, len(mi.Events))
+		for i, ev := range mi.Events {
+			if i == 0 && replace {
+				ev = mi.Event
+			}
+			if ev != nil {
+				events = append(events, ev)
+			}
 		}
-		if ev != nil {
-			events = append(events, ev)
-		}
+		mi.Events = events
 	}
-	mi.Events = events
 	if !set || mi.Event == nil {
 		mi.Event = nil
-		if len(events) > 0 {
-			mi.Event = events[0]
+		if len(mi.Events) > 0 {
+			mi.Event = mi.Events[0]
 		}
 	}
 }

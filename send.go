@@ -155,7 +155,7 @@ func (c *Client) sendWire(ctx context.Context, opts *SendOpts, events []wire.Eve
 		}
 		ids[i] = events[i].ID
 	}
-	return withSendHooks(ctx, c.app.Config.Middleware, events, func(events []wire.Event) ([]string, error) {
+	return withSendHooks(ctx, c.app().Config.Middleware, events, func(events []wire.Event) ([]string, error) {
 		out, err := c.post(ctx, opts, key, events)
 		var serr *SendError
 		if errors.As(err, &serr) {
@@ -170,7 +170,7 @@ func (c *Client) sendWire(ctx context.Context, opts *SendOpts, events []wire.Eve
 // eventKey returns the key to send events with: the configured one, or a
 // placeholder in dev mode, where servers accept any.
 func (c *Client) eventKey() (string, error) {
-	cfg := c.app.Config
+	cfg := c.app().Config
 	switch {
 	case cfg.EventKey != "":
 		return cfg.EventKey, nil
@@ -183,7 +183,7 @@ func (c *Client) eventKey() (string, error) {
 // post sends the events, retrying as SendOpts say. Once it made an
 // attempt, its error is a *SendError.
 func (c *Client) post(ctx context.Context, opts *SendOpts, key string, events []wire.Event) ([]string, error) {
-	cfg := c.app.Config
+	cfg := c.app().Config
 	body, err := json.Marshal(events)
 	if err != nil {
 		return nil, fmt.Errorf("inngest: encoding events: %w", err)
@@ -225,7 +225,7 @@ func (c *Client) post(ctx context.Context, opts *SendOpts, key string, events []
 
 // sendOnce makes one attempt; retry says whether another may succeed.
 func (c *Client) sendOnce(ctx context.Context, endpoint string, body []byte, n int) ([]string, *SendError, bool) {
-	cfg := c.app.Config
+	cfg := c.app().Config
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {
 		return nil, &SendError{Message: "building the request failed: " + scrubURL(err), Err: err}, false

@@ -38,7 +38,7 @@ type appRecord struct {
 type function struct {
 	app         *appRecord
 	id          string
-	uuid        string // ctx.fn_id in call requests: functionUUID(id)
+	uuid        string // ctx.fn_id in call requests: wire.FunctionUUID(id)
 	name        string
 	maxAttempts int
 	triggers    []*trigger

@@ -74,7 +74,7 @@ func (s *Server) compileFunction(app *appRecord, w wire.Function) (*function, er
 	if strings.TrimSpace(w.Name) != "" && cx.id == "" {
 		cx.fail("id", "a function ID is required")
 	}
-	fn := &function{app: app, id: cx.id, uuid: functionUUID(cx.id), name: w.Name}
+	fn := &function{app: app, id: cx.id, uuid: wire.FunctionUUID(cx.id), name: w.Name}
 	fn.urlBase, fn.maxAttempts = cx.steps(w.Steps, cx.id)
 	fn.triggers, fn.crons = cx.triggers(fn, w.Triggers)
 	fn.idempotency = cx.expr("idempotency", w.Idempotency)
@@ -228,12 +228,16 @@ type concCfg struct {
 
 // compileConcurrency compiles the concurrency limits fnspec accepted;
 // scopes are fn, env or account in any case, and a limit of 0 means none.
+// A run limit of the newer form (wire.Concurrency.Run), which the server
+// holds for a whole run, is applied here as a function-scoped limit on
+// steps running at once: the same bound while runs have one step in
+// flight, a looser one for parallel steps.
 func compileConcurrency(cx *fnCompiler, list wire.Concurrencies) []concCfg {
 	var out []concCfg
 	for i, cc := range list {
 		key := cx.expr(fmt.Sprintf("concurrency[%d].key", i), cc.Key)
 		scope := strings.ToLower(cc.Scope)
-		if scope == "" {
+		if scope == "" || cc.Run {
 			scope = "fn"
 		}
 		if cc.Limit > 0 {

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/google/uuid"
 	"github.com/oklog/ulid/v2"
 )
 
@@ -28,11 +27,6 @@ func isULID(id string) bool {
 	return err == nil
 }
 
-// functionUUID returns the stable UUID that stands for a function, whose
-// composite ID is slug, in call requests.
-func functionUUID(slug string) string {
-	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("inngest-function:"+slug)).String()
-}
 
 // headerEventIDSeed lets a sender fix the internal IDs of the events it
 // sends, so that sending the same request again yields the same IDs (the

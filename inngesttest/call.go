@@ -73,7 +73,7 @@ func (r *runner) call(hash, stepID string, attempt int) callResult {
 		Events: r.events,
 		Steps:  r.steps,
 		Ctx: wire.CallCtx{
-			FnID:                      r.fnID,
+			FnID:                      wire.FunctionUUID(r.fnID),
 			RunID:                     r.rec.RunID,
 			StepID:                    param,
 			Attempt:                   attempt,

@@ -20,6 +20,7 @@ import (
 // seenCall is one call request as the handler received it.
 type seenCall struct {
 	stepID string
+	fnID   string // the fnId query parameter
 	req    wire.CallRequest
 	status int
 }
@@ -49,7 +50,7 @@ func runWire(t *testing.T, c *inngest.Client, fnID string, opts ...Option) ([]se
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		inner.ServeHTTP(sw, r)
-		calls = append(calls, seenCall{stepID: r.URL.Query().Get("stepId"), req: req, status: sw.status})
+		calls = append(calls, seenCall{stepID: r.URL.Query().Get("stepId"), fnID: r.URL.Query().Get("fnId"), req: req, status: sw.status})
 	})
 	return calls, e.start(fnID)
 }
@@ -226,4 +227,19 @@ func TestRetryDelay(t *testing.T) {
 	require.Zero(t, retryDelay(now.Add(-time.Hour).Format(time.RFC3339), now))
 	require.Equal(t, time.Hour, retryDelay(now.Add(time.Hour).Format(time.RFC3339), now))
 	require.Equal(t, 90*time.Second, retryDelay(now.Add(90*time.Second).Format(http.TimeFormat), now))
+}
+
+// ctx.fn_id is the function's UUID, as devserver and the real server send
+// it (the official Go SDK refuses a slug); the slug travels in fnId.
+func TestCallCtxFnIDIsTheFunctionUUID(t *testing.T) {
+	t.Parallel()
+	c := NewClient(t, inngest.ClientConfig{AppID: "wire"})
+	_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "uuid"}, inngest.OnEvent("go"),
+		func(ctx context.Context, in inngest.Input[map[string]any]) (int, error) { return 1, nil })
+	require.NoError(t, err)
+	calls, _ := runWire(t, c, "wire-uuid")
+	require.NotEmpty(t, calls)
+	require.Equal(t, "wire-uuid", calls[0].fnID)
+	require.Equal(t, wire.FunctionUUID("wire-uuid"), calls[0].req.Ctx.FnID)
+	require.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`, calls[0].req.Ctx.FnID)
 }

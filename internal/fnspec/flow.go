@@ -29,17 +29,22 @@ func (c *checker) optDuration(field string, v *string) {
 }
 
 // concurrency follows ConcurrencyLimits.Validate,
-// pkg/inngest/concurrency.go: at most two limits, a key for env and
+// pkg/inngest/concurrency.go: at most two step limits, a key for env and
 // account scopes; scopes are fn, env or account in any case. A limit of
 // 0 means none. A negative limit is refused: the server refuses it in its
 // newer form of the option ("fn" limits must be > 0) and would read -1
-// in the older one as no limit at all.
+// in the older one as no limit at all. Of the newer form's run limits
+// (wire.Concurrency.Run) there is at most one, positive, scoped fn or app.
 func (c *checker) concurrency(list wire.Concurrencies) {
-	if len(list) > limits.MaxConcurrencyLimits {
-		c.fail("concurrency", "at most %d concurrency limits are allowed, got %d", limits.MaxConcurrencyLimits, len(list))
-	}
+	steps, runs := 0, 0
 	for i, cc := range list {
 		field := fmt.Sprintf("concurrency[%d]", i)
+		if cc.Run {
+			runs++
+			c.runConcurrency(field, cc, runs)
+			continue
+		}
+		steps++
 		switch scope := strings.ToLower(cc.Scope); scope {
 		case "", "fn":
 		case "env", "account":
@@ -52,6 +57,25 @@ func (c *checker) concurrency(list wire.Concurrencies) {
 		if cc.Limit < 0 {
 			c.fail(field+".limit", "must not be negative, got %d (0 means no limit)", cc.Limit)
 		}
+	}
+	if steps > limits.MaxConcurrencyLimits {
+		c.fail("concurrency", "at most %d concurrency limits are allowed, got %d", limits.MaxConcurrencyLimits, steps)
+	}
+}
+
+// runConcurrency checks the n-th limit of the newer form's "fn" list
+// (FnConcurrency.Validate, pkg/inngest/concurrency.go).
+func (c *checker) runConcurrency(field string, cc wire.Concurrency, n int) {
+	if n == 2 {
+		c.fail("concurrency.fn", "only one function concurrency limit is allowed")
+	}
+	switch strings.ToLower(cc.Scope) {
+	case "", "fn", "app":
+	default:
+		c.fail(field+".scope", "must be \"fn\" or \"app\", got %q", cc.Scope)
+	}
+	if cc.Limit <= 0 {
+		c.fail(field+".limit", "function concurrency limit must be > 0, got %d", cc.Limit)
 	}
 }
 

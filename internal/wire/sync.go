@@ -149,10 +149,16 @@ type Concurrency struct {
 	Limit int     `json:"limit"`
 	Key   *string `json:"key,omitempty"`
 	Scope string  `json:"scope,omitempty"`
+	// Run marks a limit of the newer form's "fn" list, which the server
+	// holds for a whole run rather than a step; never sent.
+	Run bool `json:"-"`
 }
 
 // Concurrencies is a function's concurrency list. On the way in it also
-// accepts the server's other forms: a bare number or a single object.
+// accepts the server's other forms: a bare number, a single object, and
+// the newer {"fn": […], "step": […]} (ConcurrencyLimits.UnmarshalJSON,
+// pkg/inngest/concurrency.go), whose "step" limits are the list's and
+// whose "fn" limits are marked Run.
 type Concurrencies []Concurrency
 
 // UnmarshalJSON accepts a number, an object or an array.
@@ -169,6 +175,14 @@ func (c *Concurrencies) UnmarshalJSON(b []byte) error {
 		}
 		*c = list
 	case '{':
+		var lists struct{ Fn, Step []Concurrency }
+		if json.Unmarshal(b, &lists) == nil && len(lists.Fn)+len(lists.Step) > 0 {
+			for i := range lists.Fn {
+				lists.Fn[i].Run = true
+			}
+			*c = append(lists.Step, lists.Fn...)
+			return nil
+		}
 		var one Concurrency
 		if err := json.Unmarshal(b, &one); err != nil {
 			return err
