@@ -27,7 +27,6 @@ func isULID(id string) bool {
 	return err == nil
 }
 
-
 // headerEventIDSeed lets a sender fix the internal IDs of the events it
 // sends, so that sending the same request again yields the same IDs (the
 // official SDKs set it). Its value is "<unix millis>,<base64 of 10 bytes>".
