@@ -48,10 +48,7 @@ type Throttle struct {
 }
 
 func (t *Throttle) validate() error {
-	switch {
-	case t == nil:
-		return nil
-	case t.Limit <= 0:
+	if t != nil && t.Limit <= 0 {
 		return errors.New("Throttle.Limit must be positive")
 	}
 	return nil
@@ -80,10 +77,7 @@ type RateLimit struct {
 }
 
 func (r *RateLimit) validate() error {
-	switch {
-	case r == nil:
-		return nil
-	case r.Limit <= 0:
+	if r != nil && r.Limit <= 0 {
 		return errors.New("RateLimit.Limit must be positive")
 	}
 	return nil

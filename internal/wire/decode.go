@@ -118,19 +118,28 @@ func eachMember(b []byte, fn func(rawKey, val []byte) error) error {
 		if err := fn(rawKey, b[i:end:end]); err != nil {
 			return err
 		}
-		i = skipWS(b, end)
-		if i >= len(b) {
-			return errSyntax
+		next, done, err := afterItem(b, end, '}')
+		if done || err != nil {
+			return err
 		}
-		switch b[i] {
-		case ',':
-			i = skipWS(b, i+1)
-		case '}':
-			return atEnd(b, i+1)
-		default:
-			return errSyntax
-		}
+		i = next
 	}
+}
+
+// afterItem reads what follows an object member or an array element
+// ending at i: a comma, after which it returns the next item's start, or
+// closer, after which the value must end (done).
+func afterItem(b []byte, i int, closer byte) (next int, done bool, err error) {
+	i = skipWS(b, i)
+	switch {
+	case i >= len(b):
+		return 0, false, errSyntax
+	case b[i] == ',':
+		return skipWS(b, i+1), false, nil
+	case b[i] == closer:
+		return i + 1, true, atEnd(b, i+1)
+	}
+	return 0, false, errSyntax
 }
 
 // eachElement calls fn with each element of the JSON array that is the
@@ -152,18 +161,11 @@ func eachElement(b []byte, fn func(val []byte) error) error {
 		if err := fn(b[i:end:end]); err != nil {
 			return err
 		}
-		i = skipWS(b, end)
-		if i >= len(b) {
-			return errSyntax
+		next, done, err := afterItem(b, end, ']')
+		if done || err != nil {
+			return err
 		}
-		switch b[i] {
-		case ',':
-			i = skipWS(b, i+1)
-		case ']':
-			return atEnd(b, i+1)
-		default:
-			return errSyntax
-		}
+		i = next
 	}
 }
 
