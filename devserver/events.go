@@ -26,6 +26,8 @@ type Event struct {
 	User any `json:"user,omitempty"`
 	// Timestamp is in Unix milliseconds; zero means now.
 	Timestamp int64 `json:"ts,omitempty"`
+	// Version is an optional version of the event's schema.
+	Version string `json:"v,omitempty"`
 }
 
 // SendEvent accepts events as POST /e/{key} would and returns their
@@ -38,7 +40,7 @@ func (s *Server) SendEvent(ctx context.Context, events ...Event) ([]string, erro
 	}
 	ws := make([]wire.Event, len(events))
 	for i, e := range events {
-		w := wire.Event{ID: e.ID, Name: e.Name, Timestamp: e.Timestamp}
+		w := wire.Event{ID: e.ID, Name: e.Name, Timestamp: e.Timestamp, Version: e.Version}
 		if e.Data != nil {
 			b, err := json.Marshal(e.Data)
 			if err != nil {

@@ -25,10 +25,10 @@ const DefaultWaitTimeout = 10 * time.Second
 // and StatusFailed).
 const (
 	// StatusRunning: the run has not ended yet.
-	StatusRunning Status = "Running"
+	StatusRunning = devserver.StatusRunning
 	// StatusCancelled: the run was cancelled, by a cancelOn event or a
 	// timeout.
-	StatusCancelled Status = "Cancelled"
+	StatusCancelled = devserver.StatusCancelled
 )
 
 // EnvConfig configures NewEnv. The zero value is valid: time skipping on,

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/durablefn/inngest/devserver"
+
 	inngest "github.com/durablefn/inngest"
 )
 
@@ -34,15 +36,18 @@ type Result[R any] struct {
 	Output R
 }
 
-// Status says how a run ended.
-type Status string
+// Status says how a run ended. It is devserver's run status, so one
+// value means one thing in unit mode, in integration mode and on the
+// orchestrator's API: StatusCompleted is devserver.StatusCompleted. Unit
+// mode adds two statuses of its own, which no orchestrator reports.
+type Status = devserver.RunStatus
 
 // Run statuses.
 const (
 	// StatusCompleted: the function returned a result.
-	StatusCompleted Status = "Completed"
+	StatusCompleted = devserver.StatusCompleted
 	// StatusFailed: the function failed for good; Err says why.
-	StatusFailed Status = "Failed"
+	StatusFailed = devserver.StatusFailed
 	// StatusStopped: the run was stopped at the step named by StopAt.
 	StatusStopped Status = "Stopped"
 	// StatusNotTriggered: no run started, because the if expression of
@@ -263,7 +268,9 @@ type Attempt struct {
 }
 
 // RunError is an error as the SDK reported it on the wire: a run's final
-// error, or one attempt's error.
+// error, or one attempt's error. Unlike devserver.RunError, which is what
+// the runs API reports of a run's end, it says whether the SDK asked for
+// no retry, which is what a test of one attempt looks at.
 type RunError struct {
 	// Name is the error's type name, such as "Error",
 	// "NonRetriableError" or "StepError".

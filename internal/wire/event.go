@@ -6,7 +6,7 @@ import "encoding/json"
 // that each user decodes them straight into its own type.
 type Event struct {
 	ID        string          `json:"id,omitempty"`
-	Name      string          `json:"name,omitempty"`
+	Name      string          `json:"name,omitempty"` // an invoke's payload has none
 	Data      json.RawMessage `json:"data,omitempty"`
 	User      json.RawMessage `json:"user,omitempty"`
 	Timestamp int64           `json:"ts,omitempty"`
