@@ -64,29 +64,7 @@ func (r *runner) call(hash, stepID string, attempt int) callResult {
 	if e.calls > maxCalls {
 		e.fatalf("%s did not settle after %d call requests; its steps so far: %s", r.fnID, maxCalls, r.rec.describeSteps())
 	}
-	param := hash
-	if param == "" {
-		param = "step"
-	}
-	req := wire.CallRequest{
-		Event:  r.event,
-		Events: r.events,
-		Steps:  r.steps,
-		Ctx: wire.CallCtx{
-			FnID:                      wire.FunctionUUID(r.fnID),
-			RunID:                     r.rec.RunID,
-			StepID:                    param,
-			Attempt:                   attempt,
-			MaxAttempts:               r.maxAttempts,
-			Stack:                     wire.Stack{Stack: r.stack, Current: len(r.stack)},
-			DisableImmediateExecution: r.noImmed || e.noExec,
-		},
-		Version: 2,
-	}
-	body, err := json.Marshal(req)
-	if err != nil {
-		e.fatalf("encoding a call request: %v", err)
-	}
+	body, param := r.request(hash, attempt)
 	cs := &callState{r: r, stepID: stepID}
 	ctx := context.WithValue(context.Background(), callKey{}, cs)
 	target := unitURL + "?fnId=" + url.QueryEscape(r.fnID) + "&stepId=" + url.QueryEscape(param)
@@ -148,4 +126,33 @@ func retryDelay(h string, now time.Time) time.Duration {
 		return 0
 	}
 	return max(t.Sub(now), 0)
+}
+
+// request encodes the call request for the step hash (none: the
+// function's next step) and returns it with the stepId parameter.
+func (r *runner) request(hash string, attempt int) ([]byte, string) {
+	param := hash
+	if param == "" {
+		param = "step"
+	}
+	req := wire.CallRequest{
+		Event:  r.event,
+		Events: r.events,
+		Steps:  r.steps,
+		Ctx: wire.CallCtx{
+			FnID:                      wire.FunctionUUID(r.fnID),
+			RunID:                     r.rec.RunID,
+			StepID:                    param,
+			Attempt:                   attempt,
+			MaxAttempts:               r.maxAttempts,
+			Stack:                     wire.Stack{Stack: r.stack, Current: len(r.stack)},
+			DisableImmediateExecution: r.noImmed || r.e.noExec,
+		},
+		Version: 2,
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		r.e.fatalf("encoding a call request: %v", err)
+	}
+	return body, param
 }
