@@ -51,7 +51,7 @@ func envRun(r *devserver.Run) *EnvRun {
 		RunID:      r.ID,
 		FunctionID: r.FunctionID,
 		EventIDs:   r.EventIDs,
-		Status:     Status(r.Status),
+		Status:     r.Status,
 		Started:    r.StartedAt,
 		Ended:      r.EndedAt,
 		WaitingFor: r.WaitingFor,
