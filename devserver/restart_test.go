@@ -39,7 +39,7 @@ func newRestartRig(t *testing.T, define func(rig *restartRig, c *inngest.Client)
 	c, err := inngest.NewClient(inngest.ClientConfig{AppID: "durable", Dev: rig.srv.URL(), Logger: quietLogger()})
 	require.NoError(t, err)
 	define(rig, c)
-	ts := httptest.NewServer(handler.New(c, nil))
+	ts := httptest.NewServer(handler.New(c, handler.Config{}))
 	t.Cleanup(ts.Close)
 	rig.url = ts.URL + "/api/inngest"
 	require.NoError(t, rig.srv.SyncApp(ctxT(t), rig.url))

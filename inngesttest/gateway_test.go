@@ -158,7 +158,7 @@ func TestFetchAndInferEndToEndInAnEnv(t *testing.T) {
 	gatewayFunction(t, c, prov.URL)
 	env.Serve(c)
 
-	run := env.WaitRun(env.Send(inngest.GenericEvent{Name: "price/check"})[0])
+	run := env.WaitForEventRun(env.Send(inngest.GenericEvent{Name: "price/check"})[0])
 	require.Equal(t, inngesttest.StatusCompleted, run.Status, run.String())
 	require.JSONEq(t, `"sure!"`, string(run.RawOutput))
 	require.Equal(t, "Bearer sk-secret-key", auth)

@@ -143,7 +143,7 @@ func (rig *crashRig) serveApp() {
 	rig.defineWait(c)
 	rig.defineBatch(c)
 	rig.defineCron(c)
-	app := httptest.NewServer(handler.New(c, nil))
+	app := httptest.NewServer(handler.New(c, handler.Config{}))
 	t.Cleanup(app.Close)
 	rig.appURL = app.URL + "/api/inngest"
 }
