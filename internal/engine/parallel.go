@@ -19,8 +19,7 @@ type group struct {
 	fn       func(ctx context.Context, i int)
 	parent   *branch
 	children []branch
-	next     int  // first child not started
-	grow     bool // branches replay memoized steps: grow their stacks
+	next     int // first child not started
 	wg       sync.WaitGroup
 
 	race   bool
@@ -102,7 +101,7 @@ func (r *Run) runGroup(ctx context.Context, kind string, n int, race bool, fn fu
 
 // openGroup creates the children of a group. Called with r.mu held.
 func (r *Run) openGroup(ctx context.Context, parent *branch, n int, race bool, fn func(ctx context.Context, i int)) *group {
-	g := &group{ctx: ctx, fn: fn, parent: parent, children: make([]branch, n), race: race, winner: -1, grow: r.unused > 0}
+	g := &group{ctx: ctx, fn: fn, parent: parent, children: make([]branch, n), race: race, winner: -1}
 	depth := len(parent.path) + 1
 	paths := make([]int, n*depth)
 	for i := range g.children {
@@ -160,9 +159,7 @@ func (r *Run) start(c *branch) {
 // runBranch is the goroutine of child b.
 func (r *Run) runBranch(b *branch) {
 	g := b.group
-	if g.grow {
-		growStack(0)
-	}
+	growStack(0)
 	returned := false
 	defer g.wg.Done()
 	defer func() {
