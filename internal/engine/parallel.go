@@ -19,7 +19,8 @@ type group struct {
 	fn       func(ctx context.Context, i int)
 	parent   *branch
 	children []branch
-	next     int // first child not started
+	next     int  // first child not started
+	replay   bool // memoized steps remain: branches may decode results
 	wg       sync.WaitGroup
 
 	race   bool
@@ -101,7 +102,7 @@ func (r *Run) runGroup(ctx context.Context, kind string, n int, race bool, fn fu
 
 // openGroup creates the children of a group. Called with r.mu held.
 func (r *Run) openGroup(ctx context.Context, parent *branch, n int, race bool, fn func(ctx context.Context, i int)) *group {
-	g := &group{ctx: ctx, fn: fn, parent: parent, children: make([]branch, n), race: race, winner: -1}
+	g := &group{ctx: ctx, fn: fn, parent: parent, children: make([]branch, n), race: race, winner: -1, replay: r.unused > 0}
 	depth := len(parent.path) + 1
 	paths := make([]int, n*depth)
 	for i := range g.children {
@@ -159,7 +160,11 @@ func (r *Run) start(c *branch) {
 // runBranch is the goroutine of child b.
 func (r *Run) runBranch(b *branch) {
 	g := b.group
-	growStack(0)
+	if g.replay {
+		growStack(0)
+	} else {
+		growStackSmall(0)
+	}
 	returned := false
 	defer g.wg.Done()
 	defer func() {

@@ -67,10 +67,12 @@ func plainOp(op *Op) bool {
 	if len(op.Data) > 0 || op.Error != nil {
 		return false
 	}
-	if !asIsString(op.ID) || !asIsString(string(op.Op)) || !asIsString(op.Name) || !asIsString(op.DisplayName) {
+	// The name usually doubles as display name and user ID: check it once.
+	if !asIsString(op.ID) || !asIsString(string(op.Op)) || !asIsString(op.Name) ||
+		(op.DisplayName != op.Name && !asIsString(op.DisplayName)) {
 		return false
 	}
-	if op.Userland != nil && !asIsString(op.Userland.ID) {
+	if op.Userland != nil && op.Userland.ID != op.Name && !asIsString(op.Userland.ID) {
 		return false
 	}
 	return len(op.Opts) == 0 || compactJSON(op.Opts)
@@ -81,13 +83,20 @@ func plainOp(op *Op) bool {
 // escapes.
 func asIsString(s string) bool {
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c < 0x20, c >= 0x7f, c == '"', c == '\\', c == '<', c == '>', c == '&':
+		if !asIs[s[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// asIs marks the bytes encoding/json writes unchanged inside a string.
+var asIs = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
 
 // compactJSON reports whether raw, valid JSON, is as encoding/json would
 // write it: no whitespace outside strings, and nothing it escapes inside
