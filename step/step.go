@@ -1,6 +1,8 @@
 // Package step provides the durable steps a function is made of: Run,
-// Sleep, SleepUntil, WaitForEvent, SendEvent, Invoke, Fetch and Parallel.
-// Package step/ai adds the AI steps, Infer and Wrap.
+// Sleep, SleepUntil, WaitForEvent, SendEvent, Invoke and Fetch, and the ways to
+// run branches of them concurrently: Parallel and Parallel2, Race, and a
+// Group of typed branches (Go, Group.Wait, Group.Race). Package step/ai
+// adds the AI steps, Infer and Wrap.
 //
 // Each step has an ID chosen by you. Its result is saved by the server the
 // first time it completes; when the function is called again, the step
@@ -41,14 +43,13 @@
 // steps before the code runs.
 //
 // Each call below is one step on the server, as billed: Run, Sleep,
-// SleepUntil, WaitForEvent, SendEvent, Invoke and Fetch are one step each;
-// Parallel adds no step of its own.
+// SleepUntil, WaitForEvent, SendEvent and Invoke are one step each;
+// Parallel, Race and Group add no step of their own.
 package step
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
