@@ -296,8 +296,9 @@ func (s *Server) requestDiscovery(r *run) {
 	if r.ended() || r.cancelling {
 		return
 	}
-	if len(r.planned) > 0 {
-		// The last planned step to finish asks for discovery.
+	if due := raceDue(r); len(r.planned) > 0 && !due {
+		// The last planned step to finish asks for discovery, unless a
+		// step in race mode ended.
 		return
 	}
 	switch r.discovery {

@@ -126,6 +126,7 @@ func (s *Server) applyOps(c *call, ops []wire.Op, res callResult) {
 		if op.ID == "" {
 			continue
 		}
+		noteRace(r, op)
 		if _, done := r.steps[op.ID]; done {
 			continue
 		}
@@ -262,6 +263,7 @@ func wrapError(ue *wire.UserError) json.RawMessage {
 // memoize saves a step result. Called with s.mu held.
 func (s *Server) memoize(r *run, stepID string, v json.RawMessage) {
 	s.st.memoize(r, stepID, v)
+	raceEnded(r, stepID)
 }
 
 func (r *run) setOutstanding(stepID string, p *pending) {

@@ -108,6 +108,7 @@ type run struct {
 	discovery        discoveryState
 	dirty            bool
 	planned          map[string]struct{}
+	race             raceState // race-mode steps (race.go)
 	outstanding      map[string]*pending
 	disableImmediate bool
 	cancelling       bool

@@ -114,7 +114,7 @@ func (h *Handler) respond(w http.ResponseWriter, fn *app.Function, target string
 			Message: fmt.Sprintf("step %s was not found in function %q: its code may have changed mid-run or be non-deterministic", target, fn.Slug),
 		})
 	case len(res.Ops) > 0:
-		writeJSON(w, http.StatusPartialContent, res.Ops)
+		writeOps(w, res.Ops)
 	case res.Done && res.Failure != nil:
 		f := res.Failure
 		if !f.Retry.IsZero() {
@@ -135,6 +135,19 @@ func (h *Handler) respond(w http.ResponseWriter, fn *app.Function, target string
 	default:
 		writeFailure(w, http.StatusInternalServerError, false, wire.UserError{Name: "Aborted", Message: "the request ended before the function reached a result"})
 	}
+}
+
+// writeOps answers 206 with the ops found. A discovery call of many
+// parallel steps answers one op each, so they are encoded by hand (see
+// wire.AppendOps), into a buffer sized for typical ops.
+func writeOps(w http.ResponseWriter, ops []wire.Op) {
+	b, err := wire.AppendOps(make([]byte, 0, 192*len(ops)), ops)
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, wire.UserError{Name: "Error", Message: "inngest: encoding the steps found: " + err.Error()})
+		return
+	}
+	w.WriteHeader(http.StatusPartialContent)
+	_, _ = w.Write(b)
 }
 
 func writeFailure(w http.ResponseWriter, status int, noRetry bool, ue wire.UserError) {

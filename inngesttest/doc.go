@@ -45,6 +45,12 @@
 //     each tick the virtual clock passes, none skipped (see Example_cron).
 //   - Parallel steps (step.Parallel): each planned step runs in its own
 //     targeted call, as the server does, then the function continues.
+//   - Races (step.Race, step.Group.Race): the steps reported in race
+//     mode run side by side from the time they were reported, each
+//     ending at its own virtual time (a sleep's end, a wait's mocked
+//     event or timeout, a mocked invoke's duration, a Run step's retry
+//     delays); their results are saved in the order they ended, ties in
+//     branch order, which decides the winner.
 //   - step.Sleep and step.SleepUntil resolve at once; the record keeps the
 //     time they would have taken.
 //   - step.WaitForEvent needs a mock: [MockWaitForEvent] or

@@ -301,38 +301,48 @@ func (r *runner) handleOps(res callResult) bool {
 			}
 		}
 	}
+	if racing(res.ops) {
+		return !r.settleRace(res)
+	}
 	for _, op := range res.ops {
-		rec := r.newRecord(op)
-		r.describe(rec, op)
-		switch op.Op {
-		case wire.OpStepRun, wire.OpStepError, wire.OpStepFailed:
-			// Run in this discovery call (immediate execution).
-			if op.Op == wire.OpStepRun && sentIDs(op.Data, res.sent) {
-				rec.Kind, rec.Sent = KindSendEvent, genericEvents(res.sent)
-			}
-			first := op
-			if !r.settleRun(rec, &first, res.retryAfter) {
-				return true
-			}
-		case wire.OpStepPlanned:
-			if !r.settleRun(rec, nil, 0) {
-				return true
-			}
-		case wire.OpSleep:
-			r.sleep(rec)
-		case wire.OpWaitForEvent:
-			r.wait(rec)
-		case wire.OpInvokeFunction:
-			r.invoke(rec)
-		case wire.OpGateway:
-			r.fetch(rec)
-		case wire.OpAIGateway:
-			r.infer(rec)
-		default:
-			e.fatalf("%s reported step %q with opcode %q, which the engine does not know", r.fnID, rec.ID, op.Op)
+		if !r.settleOp(op, res) {
+			return true
 		}
 	}
 	return false
+}
+
+// settleOp settles the step one op reports. It reports false when the
+// run failed in a targeted call.
+func (r *runner) settleOp(op wire.Op, res callResult) bool {
+	e := r.e
+	e.tb.Helper()
+	rec := r.newRecord(op)
+	r.describe(rec, op)
+	switch op.Op {
+	case wire.OpStepRun, wire.OpStepError, wire.OpStepFailed:
+		// Run in this discovery call (immediate execution).
+		if op.Op == wire.OpStepRun && sentIDs(op.Data, res.sent) {
+			rec.Kind, rec.Sent = KindSendEvent, genericEvents(res.sent)
+		}
+		first := op
+		return r.settleRun(rec, &first, res.retryAfter)
+	case wire.OpStepPlanned:
+		return r.settleRun(rec, nil, 0)
+	case wire.OpSleep:
+		r.sleep(rec)
+	case wire.OpWaitForEvent:
+		r.wait(rec)
+	case wire.OpInvokeFunction:
+		r.invoke(rec)
+	case wire.OpGateway:
+		r.fetch(rec)
+	case wire.OpAIGateway:
+		r.infer(rec)
+	default:
+		e.fatalf("%s reported step %q with opcode %q, which the engine does not know", r.fnID, rec.ID, op.Op)
+	}
+	return true
 }
 
 // settleRun brings a Run (or SendEvent) step to its final result: a

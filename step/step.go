@@ -1,6 +1,8 @@
 // Package step provides the durable steps a function is made of: Run,
-// Sleep, SleepUntil, WaitForEvent, SendEvent, Invoke, Fetch and Parallel.
-// Package step/ai adds the AI steps, Infer and Wrap.
+// Sleep, SleepUntil, WaitForEvent, SendEvent, Invoke and Fetch, and the ways to
+// run branches of them concurrently: Parallel and Parallel2, Race, and a
+// Group of typed branches (Go, Group.Wait, Group.Race). Package step/ai
+// adds the AI steps, Infer and Wrap.
 //
 // Each step has an ID chosen by you. Its result is saved by the server the
 // first time it completes; when the function is called again, the step
@@ -41,14 +43,13 @@
 // steps before the code runs.
 //
 // Each call below is one step on the server, as billed: Run, Sleep,
-// SleepUntil, WaitForEvent, SendEvent, Invoke and Fetch are one step each;
-// Parallel adds no step of its own.
+// SleepUntil, WaitForEvent, SendEvent and Invoke are one step each;
+// Parallel, Race and Group add no step of their own.
 package step
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -318,58 +319,4 @@ func InvokeByID[R any](ctx context.Context, stepID string, functionID string, da
 	}
 	r.Report(ctx, ref, wire.OpInvokeFunction, o)
 	panic("unreachable")
-}
-
-// Parallel runs fns as parallel branches, the Go form of Promise.all: the
-// steps they reach are reported together and run in parallel on the
-// server. It returns every result in order, and the errors of failed
-// branches joined (errors.Is and errors.As see each).
-//
-// Within one call request the branches take turns: one runs until it
-// reaches a step, then the next, in order. That keeps the order in which
-// steps are found the same on every request, which replay needs. So code
-// outside steps does not run concurrently across branches, and branches
-// must not wait on each other (a branch blocked on a channel another
-// branch would feed never gets it). Put slow work in steps.
-//
-// Each branch should use the ctx it is given.
-func Parallel[T any](ctx context.Context, fns ...func(ctx context.Context) (T, error)) ([]T, error) {
-	r, err := engine.FromContext(ctx, "step.Parallel", "")
-	if errors.Is(err, engine.ErrNotInFunction) {
-		return nil, fmt.Errorf("inngest: step.Parallel %w", err)
-	}
-	if err != nil {
-		return nil, err
-	}
-	out := make([]T, len(fns))
-	errs := make([]error, len(fns))
-	err = r.Parallel(ctx, len(fns), func(ctx context.Context, i int) {
-		if fns[i] == nil {
-			errs[i] = fmt.Errorf("inngest: step.Parallel: branch %d is nil", i)
-			return
-		}
-		out[i], errs[i] = fns[i](ctx)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, errors.Join(errs...)
-}
-
-// Parallel2 runs two branches of different result types concurrently.
-func Parallel2[A, B any](ctx context.Context, fa func(ctx context.Context) (A, error), fb func(ctx context.Context) (B, error)) (A, B, error) {
-	var (
-		a    A
-		b    B
-		errA error
-		errB error
-	)
-	_, err := Parallel(ctx,
-		func(ctx context.Context) (struct{}, error) { a, errA = fa(ctx); return struct{}{}, nil },
-		func(ctx context.Context) (struct{}, error) { b, errB = fb(ctx); return struct{}{}, nil },
-	)
-	if err != nil {
-		return a, b, err
-	}
-	return a, b, errors.Join(errA, errB)
 }

@@ -36,9 +36,12 @@ func (c *checker) stepFunc(call *ast.CallExpr) *types.Func {
 func stepName(fn *types.Func) string { return fn.Pkg().Name() + "." + fn.Name() }
 
 // isParallel reports whether a step function runs its function arguments
-// as parallel branches of the handler (step.Parallel, step.Parallel2)
-// rather than as a step's callback.
-func isParallel(fn *types.Func) bool { return strings.HasPrefix(fn.Name(), "Parallel") }
+// as parallel branches of the handler (step.Parallel, step.Parallel2,
+// step.Race, and step.Go's branches of a step.Group) rather than as a
+// step's callback.
+func isParallel(fn *types.Func) bool {
+	return strings.HasPrefix(fn.Name(), "Parallel") || fn.Name() == "Race" || fn.Name() == "Go"
+}
 
 // stepID returns the constant step ID of a step call, if it has one.
 func (c *checker) stepID(fn *types.Func, call *ast.CallExpr) (string, bool) {

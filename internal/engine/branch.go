@@ -25,6 +25,8 @@ type branch struct {
 	parent  *branch // the branch that started this one in step.Parallel
 	pending int     // live children while parked
 	liveIx  int     // b's index in r.live while it has not ended
+	group   *group  // the group b is a child of; nil for the root
+	index   int     // b's index in its group
 	// turn wakes the branch when it gets the token (on the run's mu): only
 	// the new holder wakes, so passing the token costs the same with 1000
 	// branches waiting as with 2.
@@ -72,7 +74,7 @@ func (r *Run) branchOf(ctx context.Context) *branch {
 }
 
 // schedule hands the token to the first runnable branch when nobody holds
-// it. When every live branch waits for a memoized step that is not next in
+// it, starting the goroutine of a branch that has not run yet. When every live branch waits for a memoized step that is not next in
 // the stack, the code changed: the earliest awaited step goes next (§5.4).
 // Called with r.mu held.
 func (r *Run) schedule() {
@@ -92,8 +94,14 @@ func (r *Run) schedule() {
 			}
 		}
 	}
+	if c := r.nextUnstarted(); c != nil && !r.aborted && (pick == nil || less(c.path, pick.path)) {
+		r.start(c)
+		return
+	}
 	if pick == nil && earliest != nil {
-		if !r.warned {
+		// After a race cancelled its losers, the steps they would have
+		// consumed are skipped here: not a change of code.
+		if !r.warned && !r.par.raced {
 			r.warned = true
 			r.in.Logger.Warn("inngest: memoized steps were reached out of their recorded order; the function's code appears to have changed mid-run or is non-deterministic",
 				"expected_step", safeIndex(r.in.Stack, r.next))
@@ -115,10 +123,10 @@ func (r *Run) acquire(b *branch) {
 		b.state = runnable
 	}
 	r.schedule()
-	for r.holder != b && !r.aborted {
+	for r.holder != b && !r.aborted && !r.lost(b) {
 		b.turn.Wait()
 	}
-	if r.aborted {
+	if r.aborted || r.lost(b) {
 		if r.holder == b {
 			r.holder = nil
 		}

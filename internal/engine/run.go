@@ -49,7 +49,8 @@ type Run struct {
 	finished bool     // the function returned (or halted) and Execute is answering
 	fatal    *Failure // the first fatal failure
 
-	parallel    int // open parallel groups
+	parallel    int           // open parallel groups
+	par         parallelState // the groups themselves (parallel.go, race.go)
 	seq         int
 	ops         []pendingOp
 	retry       Retry

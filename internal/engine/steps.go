@@ -21,6 +21,7 @@ type Ref struct {
 
 type pendingOp struct {
 	path []int
+	b    *branch // the branch that reported it
 	seq  int
 	op   wire.Op
 }
@@ -197,12 +198,13 @@ func (r *Run) execute(ctx context.Context, ref Ref, kind string, opts json.RawMe
 
 // addOp records an op. Called with r.mu held.
 func (r *Run) addOp(ctx context.Context, op wire.Op) {
-	path := r.branchOf(ctx).path
+	b := r.branchOf(ctx)
 	r.seq++
-	r.ops = append(r.ops, pendingOp{path: path, seq: r.seq, op: op})
+	r.ops = append(r.ops, pendingOp{path: b.path, b: b, seq: r.seq, op: op})
 }
 
 func (r *Run) sortedOps() []wire.Op {
+	r.raceOps()
 	if len(r.ops) == 0 {
 		return nil
 	}
