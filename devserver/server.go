@@ -101,6 +101,52 @@ func orDefault[T int | int64 | time.Duration](v *T, def T) {
 	}
 }
 
+// defaults sets every non-positive limit to its default.
+func (cfg *Config) defaults() {
+	orDefault(&cfg.MaxInFlight, DefaultMaxInFlight)
+	orDefault(&cfg.CallTimeout, DefaultCallTimeout)
+	orDefault(&cfg.MaxBodyBytes, DefaultMaxBodyBytes)
+	orDefault(&cfg.MaxEventBytes, DefaultMaxEventBytes)
+	orDefault(&cfg.UseAPIThreshold, DefaultUseAPIThreshold)
+	orDefault(&cfg.EventRetention, DefaultEventRetention)
+	orDefault(&cfg.MaxEvents, DefaultMaxEvents)
+	orDefault(&cfg.MaxFinishedRuns, DefaultMaxFinishedRuns)
+	orDefault(&cfg.MaxQueuedCalls, DefaultMaxQueuedCalls)
+}
+
+// setClock picks the server's clock: the configured one, a virtual one
+// for time skipping, or the real one.
+func (s *Server) setClock() error {
+	if s.cfg.TimeSkipping {
+		if s.clock == nil {
+			s.clock = NewVirtualClock(time.Time{})
+		}
+		vc, ok := s.clock.(*VirtualClock)
+		if !ok {
+			return errors.New("devserver: TimeSkipping needs Config.Clock to be a *VirtualClock (or nil)")
+		}
+		s.vclock = vc
+	}
+	if s.clock == nil {
+		s.clock = RealClock{}
+	}
+	return nil
+}
+
+// defaultClient is the client calls go out on without Config.HTTPClient.
+func defaultClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		Proxy:               nil,
+		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        1024,
+		MaxIdleConnsPerHost: 512,
+		IdleConnTimeout:     90 * time.Second,
+		// Call bodies are small JSON on loopback: gzip costs more than it
+		// saves.
+		DisableCompression: true,
+	}}
+}
+
 // New returns a server configured by cfg. It does nothing until Start.
 func New(cfg Config) (*Server, error) {
 	if cfg.Addr == "" {
@@ -119,15 +165,7 @@ func New(cfg Config) (*Server, error) {
 			return nil, errors.New("devserver: Config.SigningKey must be hex, optionally after a signkey-<env>- prefix")
 		}
 	}
-	orDefault(&cfg.MaxInFlight, DefaultMaxInFlight)
-	orDefault(&cfg.CallTimeout, DefaultCallTimeout)
-	orDefault(&cfg.MaxBodyBytes, DefaultMaxBodyBytes)
-	orDefault(&cfg.MaxEventBytes, DefaultMaxEventBytes)
-	orDefault(&cfg.UseAPIThreshold, DefaultUseAPIThreshold)
-	orDefault(&cfg.EventRetention, DefaultEventRetention)
-	orDefault(&cfg.MaxEvents, DefaultMaxEvents)
-	orDefault(&cfg.MaxFinishedRuns, DefaultMaxFinishedRuns)
-	orDefault(&cfg.MaxQueuedCalls, DefaultMaxQueuedCalls)
+	cfg.defaults()
 	s := &Server{
 		cfg:          cfg,
 		bearer:       bearer,
@@ -161,18 +199,8 @@ func New(cfg Config) (*Server, error) {
 		s.j = newJournal()
 		s.st.(*memStore).j = s.j
 	}
-	if cfg.TimeSkipping {
-		if s.clock == nil {
-			s.clock = NewVirtualClock(time.Time{})
-		}
-		vc, ok := s.clock.(*VirtualClock)
-		if !ok {
-			return nil, errors.New("devserver: TimeSkipping needs Config.Clock to be a *VirtualClock (or nil)")
-		}
-		s.vclock = vc
-	}
-	if s.clock == nil {
-		s.clock = RealClock{}
+	if err := s.setClock(); err != nil {
+		return nil, err
 	}
 	exprs, err := iexpr.NewCache()
 	if err != nil {
@@ -181,16 +209,7 @@ func New(cfg Config) (*Server, error) {
 	s.exprs = exprs
 	base := cfg.HTTPClient
 	if base == nil {
-		base = &http.Client{Transport: &http.Transport{
-			Proxy:               nil,
-			DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			MaxIdleConns:        1024,
-			MaxIdleConnsPerHost: 512,
-			IdleConnTimeout:     90 * time.Second,
-			// Call bodies are small JSON on loopback: gzip costs more
-			// than it saves.
-			DisableCompression: true,
-		}}
+		base = defaultClient()
 	}
 	s.routes = newRouter(base.Transport)
 	client := *base
