@@ -79,6 +79,8 @@ func (r *runner) describe(rec *StepRecord, op wire.Op) {
 		if o.If != nil {
 			rec.Wait.If = *o.If
 		}
+	case wire.OpWaitForSignal:
+		r.describeSignal(rec, op)
 	case wire.OpInvokeFunction:
 		rec.Kind = KindInvoke
 		var o wire.InvokeOpts

@@ -322,6 +322,8 @@ func (r *runner) handleOps(res callResult) bool {
 			r.sleep(rec)
 		case wire.OpWaitForEvent:
 			r.wait(rec)
+		case wire.OpWaitForSignal:
+			r.waitSignal(rec)
 		case wire.OpInvokeFunction:
 			r.invoke(rec)
 		case wire.OpGateway:
