@@ -159,6 +159,9 @@ func (r *RunRecord) describeSteps() string {
 type StepRecord struct {
 	// ID is the user's step ID.
 	ID string
+	// Name is the step's display name (step.Opts): its ID unless it was
+	// given one.
+	Name string
 	// Index counts earlier steps with the same ID in the run (0 for the
 	// first).
 	Index int

@@ -42,6 +42,7 @@ func TestMockWaitForSignal(t *testing.T) {
 	require.Equal(t, inngesttest.KindWaitForSignal, st.Kind)
 	require.Equal(t, &inngesttest.SignalRecord{Signal: "approve-inv-1", Timeout: 24 * time.Hour, OnConflict: "replace"}, st.Signal)
 	require.JSONEq(t, `{"signal":"approve-inv-1","data":{"invoiceId":"","by":"ana"}}`, string(st.Output))
+	require.Equal(t, "Wait for approval", st.Name)
 	require.True(t, st.Mocked)
 	require.False(t, st.TimedOut)
 	require.Zero(t, res.Duration())
