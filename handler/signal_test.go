@@ -98,7 +98,9 @@ func TestStepDisplayNames(t *testing.T) {
 				func(ctx context.Context) (any, error) {
 					return step.Run(ctx, "charge", func(ctx context.Context) (int, error) { return 1, nil }, &step.Opts{Name: "Charge the card"})
 				},
-				func(ctx context.Context) (any, error) { return nil, step.Sleep(ctx, "nap", time.Minute, &step.Opts{Name: "Nap"}) },
+				func(ctx context.Context) (any, error) {
+					return nil, step.Sleep(ctx, "nap", time.Minute, &step.Opts{Name: "Nap"})
+				},
 				func(ctx context.Context) (any, error) {
 					return nil, step.SleepUntil(ctx, "until", time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC), &step.Opts{Name: "Until 2031"})
 				},
@@ -142,7 +144,6 @@ func TestStepOptsAtMostOne(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.Code, string(res.Body))
 	require.EqualError(t, got, `inngest: step.Run("a") takes at most one *step.Opts, got 2`)
 }
-
 
 // A step run in the same request reports its display name too.
 func TestImmediateStepDisplayName(t *testing.T) {

@@ -35,7 +35,7 @@ func (r recorder) TransformInput(ctx context.Context, c *middleware.Call, in *mi
 }
 func (r recorder) BeforeMemoization(context.Context, *middleware.Call) { r.add("BeforeMemoization") }
 func (r recorder) AfterMemoization(context.Context, *middleware.Call)  { r.add("AfterMemoization") }
-func (r recorder) BeforeExecution(context.Context, *middleware.Call)  { r.add("BeforeExecution") }
+func (r recorder) BeforeExecution(context.Context, *middleware.Call)   { r.add("BeforeExecution") }
 func (r recorder) BeforeStep(ctx context.Context, _ *middleware.Call, s middleware.Step) context.Context {
 	r.add("BeforeStep(%s)", s.ID)
 	return ctx

@@ -1,6 +1,7 @@
 // Package step provides the durable steps a function is made of: Run,
-// Sleep, SleepUntil, WaitForEvent, SendEvent, Invoke, Fetch and Parallel.
-// Package step/ai adds the AI steps, Infer and Wrap.
+// Sleep, SleepUntil, WaitForEvent, WaitForSignal, SendEvent, Invoke, Fetch
+// and Parallel. Package step/ai adds the AI steps, Infer and Wrap. Every
+// step takes per-step options (Opts): a display name.
 //
 // Each step has an ID chosen by you. Its result is saved by the server the
 // first time it completes; when the function is called again, the step
@@ -41,8 +42,8 @@
 // steps before the code runs.
 //
 // Each call below is one step on the server, as billed: Run, Sleep,
-// SleepUntil, WaitForEvent, SendEvent, Invoke and Fetch are one step each;
-// Parallel adds no step of its own.
+// SleepUntil, WaitForEvent, WaitForSignal, SendEvent, Invoke and Fetch
+// are one step each; Parallel adds no step of its own.
 package step
 
 import (
