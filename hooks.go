@@ -3,6 +3,7 @@ package inngest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -124,7 +125,7 @@ func hooksFor(mws []middleware.Middleware, mc *middleware.Call) *engine.Hooks {
 		},
 		TransformStep: func(ctx context.Context, info engine.StepInfo, data json.RawMessage, err error) (json.RawMessage, error) {
 			st := middleware.Step{ID: info.ID, Name: info.Name, Index: info.Index, Kind: info.Kind}
-			if pe, ok := err.(*engine.PanicError); ok {
+			if pe := (*engine.PanicError)(nil); errors.As(err, &pe) {
 				onPanic(ctx, mws, mc, &middleware.Panic{Value: pe.Value, Stack: pe.Stack, Step: &st})
 			}
 			o := &middleware.Output{Data: data, Err: err}
