@@ -44,6 +44,9 @@ func invoke[T, R any](ctx context.Context, c *Client, spec *app.Function, call *
 	runID, attempt := call.Req.Ctx.RunID, call.Req.Ctx.Attempt
 	logger := newRunLogger(in.Logger.Handler(), run, spec.Slug, runID, attempt)
 	ctx = context.WithValue(ctx, loggerKey{}, logger)
+	for _, m := range mws {
+		m.BeforeMemoization(ctx, mc)
+	}
 	res := run.Execute(ctx, func(ctx context.Context) (json.RawMessage, error) {
 		out, err := fn(ctx, Input[T]{Event: first, Events: events, RunID: runID, Attempt: attempt, Logger: logger})
 		return transformOutput(ctx, mws, mc, out, err)
@@ -52,6 +55,9 @@ func invoke[T, R any](ctx context.Context, c *Client, spec *app.Function, call *
 		for i := len(mws) - 1; i >= 0; i-- {
 			mws[i].AfterExecution(ctx, mc)
 		}
+	}
+	if len(mws) > 0 && res.Panic != nil {
+		onPanic(ctx, mws, mc, &middleware.Panic{Value: res.Panic.Value, Stack: res.Panic.Stack})
 	}
 	return res
 }

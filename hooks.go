@@ -3,6 +3,7 @@ package inngest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -119,7 +120,7 @@ func hooksFor(mws []middleware.Middleware, mc *middleware.Call) *engine.Hooks {
 			}
 		},
 		BeforeStep: func(ctx context.Context, info engine.StepInfo) context.Context {
-			st := middleware.Step{ID: info.ID, Index: info.Index, Kind: info.Kind}
+			st := middleware.Step{ID: info.ID, Name: info.Name, Index: info.Index, Kind: info.Kind}
 			for _, m := range mws {
 				if next := m.BeforeStep(ctx, mc, st); next != nil {
 					ctx = next
@@ -128,13 +129,23 @@ func hooksFor(mws []middleware.Middleware, mc *middleware.Call) *engine.Hooks {
 			return ctx
 		},
 		TransformStep: func(ctx context.Context, info engine.StepInfo, data json.RawMessage, err error) (json.RawMessage, error) {
-			st := middleware.Step{ID: info.ID, Index: info.Index, Kind: info.Kind}
+			st := middleware.Step{ID: info.ID, Name: info.Name, Index: info.Index, Kind: info.Kind}
+			if pe := (*engine.PanicError)(nil); errors.As(err, &pe) {
+				onPanic(ctx, mws, mc, &middleware.Panic{Value: pe.Value, Stack: pe.Stack, Step: &st})
+			}
 			o := &middleware.Output{Data: data, Err: err}
 			for i := len(mws) - 1; i >= 0; i-- {
 				mws[i].TransformStep(ctx, mc, st, o)
 			}
 			return o.Data, o.Err
 		},
+	}
+}
+
+// onPanic runs mws' OnPanic hooks in reverse order.
+func onPanic(ctx context.Context, mws []middleware.Middleware, mc *middleware.Call, p *middleware.Panic) {
+	for i := len(mws) - 1; i >= 0; i-- {
+		mws[i].OnPanic(ctx, mc, p)
 	}
 }
 

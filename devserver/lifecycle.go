@@ -265,6 +265,9 @@ func (s *Server) endRun(r *run) {
 		if p.pause != nil {
 			s.dropPause(p.pause)
 		}
+		if p.signal != nil {
+			s.signals.remove(p.signal)
+		}
 		if p.child != nil && !p.child.ended() && p.child.parent != nil {
 			p.child.parent.done = true
 		}

@@ -117,7 +117,7 @@ func (s *Server) applyOps(c *call, ops []wire.Op, res callResult) {
 			// server when it cannot schedule one, carry on without it.
 			s.log.Debug("devserver: ignoring a deferred-run op", "run_id", r.id, "op", string(op.Op))
 			continue
-		case wire.OpWaitForSignal, wire.OpSyncRunComplete:
+		case wire.OpSyncRunComplete:
 			ue := &wire.UserError{Name: "UnsupportedOpcode", Message: fmt.Sprintf("the %s op is not supported by this server; run this function on the Inngest server", op.Op)}
 			r.add(TimelineEntry{At: now, Kind: TimelineFailed, StepID: op.ID, Name: op.Name, Attempt: it.attempt, Duration: res.duration, Detail: ue.Name + ": " + ue.Message})
 			s.failRun(r, ue)
@@ -200,6 +200,16 @@ func (s *Server) applyOps(c *call, ops []wire.Op, res callResult) {
 			}
 			if matched {
 				cont = true
+			}
+		case wire.OpWaitForSignal:
+			if r.outstanding[op.ID] != nil {
+				continue
+			}
+			if ok, err := s.startSignalWait(r, op, name, now); !ok {
+				if err != nil {
+					s.failRun(r, &wire.UserError{Name: "InvalidWaitForSignal", Message: err.Error()})
+				}
+				return
 			}
 		case wire.OpInvokeFunction:
 			if r.outstanding[op.ID] != nil {

@@ -145,6 +145,7 @@ type pending struct {
 	pause   *pause
 	timer   *timer
 	child   *run
+	signal  *signalWait // a WaitForSignal step's wait (signal.go)
 }
 
 // invokeLink ties an invoked run to the step that waits for it.

@@ -68,6 +68,7 @@ type Server struct {
 	batches      map[string]*batch
 	debounces    map[string]*debounce
 	singletons   map[string]*run
+	signals      signalIndex // runs waiting for a signal (signal.go)
 
 	changed  chan struct{}
 	results  chan finishedCall

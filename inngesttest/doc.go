@@ -63,6 +63,10 @@
 //     [StepRecord.Unmatched] holds the event, and the test's log names
 //     the step, the expression and both events. An expression that does
 //     not compile fails the test.
+//   - step.WaitForSignal needs a mock too: [MockWaitForSignal] with the
+//     signal's data, or [MockWaitTimeout]. In an [Env], send the signal
+//     with [Env.SendSignal] (or inngest.Client.SendSignal) while time
+//     skipping is off.
 //   - Trigger expressions: an event for which the if expression of the
 //     function's trigger does not hold starts no run, as on the server.
 //     The function does not run; the result's Status is

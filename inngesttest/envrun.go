@@ -81,13 +81,16 @@ func (r *EnvRun) Duration() time.Duration {
 
 // StepIDs returns the user's IDs of the steps whose results the
 // orchestrator saved (run steps that succeeded or failed for good,
-// sleeps, waits, invokes, sends), in the order they were saved.
+// sleeps, waits, invokes, sends), in the order they were saved. A step
+// given a display name (step.Opts) is listed by that name, as the
+// orchestrator shows it.
 func (r *EnvRun) StepIDs() []string {
 	var out []string
 	for _, en := range r.Timeline {
 		switch en.Kind {
 		case devserver.TimelineStep, devserver.TimelineStepFailed, devserver.TimelineWoke,
-			devserver.TimelineWaitMatched, devserver.TimelineWaitTimeout, devserver.TimelineInvokeDone:
+			devserver.TimelineWaitMatched, devserver.TimelineWaitTimeout, devserver.TimelineInvokeDone,
+			devserver.TimelineSignalReceived, devserver.TimelineSignalTimeout:
 			out = append(out, en.Name)
 		}
 	}

@@ -31,6 +31,7 @@ type config struct {
 	waits   map[string]json.RawMessage // a nil value: the wait times out
 	fetches map[string]fetchMock
 	infers  map[string]func(body json.RawMessage) (json.RawMessage, error)
+	signals map[string]json.RawMessage // signal data by step ID
 
 	errs []error
 }
@@ -44,6 +45,7 @@ func newConfig(a *app.App, opts []Option) *config {
 		waits:   map[string]json.RawMessage{},
 		fetches: map[string]fetchMock{},
 		infers:  map[string]func(json.RawMessage) (json.RawMessage, error){},
+		signals: map[string]json.RawMessage{},
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -255,8 +257,12 @@ func MockWaitForEvent[T any](stepID string, ev inngest.Event[T]) Option {
 	}
 }
 
-// MockWaitTimeout makes the step.WaitForEvent step stepID time out: the
-// step returns nil, and the virtual clock moves on by the step's timeout.
+// MockWaitTimeout makes the step.WaitForEvent or step.WaitForSignal step
+// stepID time out: the step returns nil, and the virtual clock moves on by
+// the step's timeout.
 func MockWaitTimeout(stepID string) Option {
-	return func(c *config) { c.waits[stepID] = nil }
+	return func(c *config) {
+		c.waits[stepID] = nil
+		delete(c.signals, stepID)
+	}
 }

@@ -17,14 +17,15 @@ type StepKind string
 
 // The kinds of step, named after the step package's functions.
 const (
-	KindRun          StepKind = "run"          // step.Run
-	KindSleep        StepKind = "sleep"        // step.Sleep, step.SleepUntil
-	KindWaitForEvent StepKind = "waitForEvent" // step.WaitForEvent
-	KindSendEvent    StepKind = "sendEvent"    // step.SendEvent
-	KindInvoke       StepKind = "invoke"       // step.Invoke, step.InvokeByID
-	KindFetch        StepKind = "fetch"        // step.Fetch
-	KindInfer        StepKind = "infer"        // ai.Infer
-	KindAIWrap       StepKind = "aiWrap"       // ai.Wrap
+	KindRun           StepKind = "run"           // step.Run
+	KindSleep         StepKind = "sleep"         // step.Sleep, step.SleepUntil
+	KindWaitForEvent  StepKind = "waitForEvent"  // step.WaitForEvent
+	KindSendEvent     StepKind = "sendEvent"     // step.SendEvent
+	KindInvoke        StepKind = "invoke"        // step.Invoke, step.InvokeByID
+	KindFetch         StepKind = "fetch"         // step.Fetch
+	KindInfer         StepKind = "infer"         // ai.Infer
+	KindAIWrap        StepKind = "aiWrap"        // ai.Wrap
+	KindWaitForSignal StepKind = "waitForSignal" // step.WaitForSignal
 )
 
 // Result is the outcome of Run: the run's record plus its output decoded
@@ -163,6 +164,9 @@ func (r *RunRecord) describeSteps() string {
 type StepRecord struct {
 	// ID is the user's step ID.
 	ID string
+	// Name is the step's display name (step.Opts): its ID unless it was
+	// given one.
+	Name string
 	// Index counts earlier steps with the same ID in the run (0 for the
 	// first).
 	Index int
@@ -180,6 +184,8 @@ type StepRecord struct {
 	Wait *WaitRecord
 	// Invoke holds what an invoke step asked for.
 	Invoke *InvokeRecord
+	// Signal holds what a waitForSignal step asked for.
+	Signal *SignalRecord
 	// Sent holds the events a sendEvent step sent.
 	Sent []inngest.GenericEvent
 	// Fetch holds the request of a fetch step.
@@ -190,7 +196,8 @@ type StepRecord struct {
 	Input json.RawMessage
 
 	// Output is the step's saved result: a run step's data, the awaited
-	// event for a waitForEvent step (null at timeout), the invoked
+	// event for a waitForEvent step (null at timeout), the signal for a
+	// waitForSignal step ({"signal", "data"}; null at timeout), the invoked
 	// function's result, the event IDs of a sendEvent step, null for a
 	// sleep, the response as the server saves it for a fetch step
 	// ({"url", "headers", "body", "status_code"}), the model's response
@@ -199,7 +206,8 @@ type StepRecord struct {
 	// Err is the step's final error, after its last attempt; nil when it
 	// succeeded.
 	Err *inngest.StepError
-	// TimedOut is true for a waitForEvent step that got no event, and for
+	// TimedOut is true for a waitForEvent step that got no event, a
+	// waitForSignal step that got no signal, and for
 	// an invoke step whose invoked run did not end within the step's
 	// timeout (Err is then the server's InngestInvokeTimeoutError).
 	TimedOut bool

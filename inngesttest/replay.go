@@ -321,6 +321,8 @@ type stepOptions struct {
 	If         string          `json:"if,omitempty"`
 	Timeout    string          `json:"timeout,omitempty"`
 	FunctionID string          `json:"function_id,omitempty"`
+	Signal     string          `json:"signal,omitempty"`
+	Conflict   string          `json:"conflict,omitempty"`
 	Data       json.RawMessage `json:"data,omitempty"`
 	URL        string          `json:"url,omitempty"`
 	Method     string          `json:"method,omitempty"`
@@ -343,6 +345,10 @@ func optionsOf(kind StepKind, raw json.RawMessage) json.RawMessage {
 		if w.If != nil {
 			o.If = *w.If
 		}
+	case KindWaitForSignal:
+		var w wire.WaitForSignalOpts
+		_ = json.Unmarshal(raw, &w)
+		o.Signal, o.Timeout, o.Conflict = w.Signal, w.Timeout, w.Conflict
 	case KindInvoke:
 		var w wire.InvokeOpts
 		_ = json.Unmarshal(raw, &w)
@@ -390,6 +396,10 @@ func memoOf(s historyStep) json.RawMessage {
 			return json.RawMessage("null")
 		}
 		return s.Output
+	case KindWaitForSignal:
+		if s.TimedOut || wire.IsNull(s.Output) {
+			return json.RawMessage("null")
+		}
 	}
 	out := wire.StepOutcome{Data: s.Output}
 	if s.Error != nil {

@@ -25,7 +25,10 @@ func userID(op wire.Op) string {
 
 // newRecord starts the record of the step an op reports.
 func (r *runner) newRecord(op wire.Op) *StepRecord {
-	rec := &StepRecord{ID: userID(op), Hash: op.ID, Kind: KindRun}
+	rec := &StepRecord{ID: userID(op), Name: op.DisplayName, Hash: op.ID, Kind: KindRun}
+	if rec.Name == "" {
+		rec.Name = rec.ID
+	}
 	if op.Userland != nil {
 		rec.Index = op.Userland.Index
 	}
@@ -79,6 +82,8 @@ func (r *runner) describe(rec *StepRecord, op wire.Op) {
 		if o.If != nil {
 			rec.Wait.If = *o.If
 		}
+	case wire.OpWaitForSignal:
+		r.describeSignal(rec, op)
 	case wire.OpInvokeFunction:
 		rec.Kind = KindInvoke
 		var o wire.InvokeOpts

@@ -333,6 +333,8 @@ func (r *runner) settleOp(op wire.Op, res callResult) bool {
 		r.sleep(rec)
 	case wire.OpWaitForEvent:
 		r.wait(rec)
+	case wire.OpWaitForSignal:
+		r.waitSignal(rec)
 	case wire.OpInvokeFunction:
 		r.invoke(rec)
 	case wire.OpGateway:

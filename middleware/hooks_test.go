@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -32,8 +33,9 @@ func (r recorder) TransformInput(ctx context.Context, c *middleware.Call, in *mi
 	r.add("TransformInput(memoized=%d)", len(in.Steps))
 	return ctx, nil
 }
-func (r recorder) AfterMemoization(context.Context, *middleware.Call) { r.add("AfterMemoization") }
-func (r recorder) BeforeExecution(context.Context, *middleware.Call)  { r.add("BeforeExecution") }
+func (r recorder) BeforeMemoization(context.Context, *middleware.Call) { r.add("BeforeMemoization") }
+func (r recorder) AfterMemoization(context.Context, *middleware.Call)  { r.add("AfterMemoization") }
+func (r recorder) BeforeExecution(context.Context, *middleware.Call)   { r.add("BeforeExecution") }
 func (r recorder) BeforeStep(ctx context.Context, _ *middleware.Call, s middleware.Step) context.Context {
 	r.add("BeforeStep(%s)", s.ID)
 	return ctx
@@ -46,6 +48,13 @@ func (r recorder) TransformOutput(_ context.Context, _ *middleware.Call, o *midd
 }
 func (r recorder) AfterExecution(context.Context, *middleware.Call) { r.add("AfterExecution") }
 func (r recorder) BeforeResponse(context.Context, *middleware.Call) { r.add("BeforeResponse") }
+func (r recorder) OnPanic(_ context.Context, _ *middleware.Call, p *middleware.Panic) {
+	where := "function"
+	if p.Step != nil {
+		where = "step " + p.Step.ID + " (" + p.Step.Name + ")"
+	}
+	r.add("OnPanic(%v in %s, stack=%t)", p.Value, where, strings.Contains(p.Stack, "hooks_test.go"))
+}
 
 // TestHookOrder drives a run of two steps through the real handler, one
 // request per step plus the final one, and checks which hooks run, in
@@ -85,6 +94,7 @@ func TestHookOrder(t *testing.T) {
 	require.Len(t, ops(t, rec), 1)
 	require.Equal(t, []string{
 		"c.TransformInput(memoized=0)", "f.TransformInput(memoized=0)",
+		"c.BeforeMemoization", "f.BeforeMemoization",
 		"c.AfterMemoization", "f.AfterMemoization",
 		"c.BeforeExecution", "f.BeforeExecution",
 		"c.BeforeStep(a)", "f.BeforeStep(a)",
@@ -98,6 +108,7 @@ func TestHookOrder(t *testing.T) {
 	require.Len(t, ops(t, rec), 1)
 	require.Equal(t, []string{
 		"c.TransformInput(memoized=1)", "f.TransformInput(memoized=1)",
+		"c.BeforeMemoization", "f.BeforeMemoization",
 		"c.AfterMemoization", "f.AfterMemoization",
 		"c.BeforeExecution", "f.BeforeExecution",
 		"c.BeforeStep(b)", "f.BeforeStep(b)",
@@ -112,10 +123,72 @@ func TestHookOrder(t *testing.T) {
 	require.JSONEq(t, `"AB"`, rec.Body.String())
 	require.Equal(t, []string{
 		"c.TransformInput(memoized=2)", "f.TransformInput(memoized=2)",
+		"c.BeforeMemoization", "f.BeforeMemoization",
 		"c.AfterMemoization", "f.AfterMemoization",
 		"c.BeforeExecution", "f.BeforeExecution",
 		`f.TransformOutput("AB")`, `c.TransformOutput("AB")`,
 		"f.AfterExecution", "c.AfterExecution",
+		"c.BeforeResponse", "f.BeforeResponse",
+	}, take())
+}
+
+// TestPanicHookOrder checks where OnPanic runs among the other hooks:
+// between BeforeStep and TransformStep for a step's code, after
+// AfterExecution for the function's own code; in reverse order, like the
+// other "after" hooks.
+func TestPanicHookOrder(t *testing.T) {
+	var (
+		mu  sync.Mutex
+		log []string
+	)
+	c := newClient(t, inngest.ClientConfig{Middleware: []middleware.Middleware{recorder{name: "c", mu: &mu, log: &log}}})
+	_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn", Middleware: []middleware.Middleware{recorder{name: "f", mu: &mu, log: &log}}},
+		inngest.OnEvent("test/run"),
+		func(ctx context.Context, in inngest.Input[map[string]any]) (string, error) {
+			v, err := step.Run(ctx, "a", func(ctx context.Context) (string, error) { panic("in a") }, &step.Opts{Name: "Step A"})
+			if err != nil {
+				return "", err
+			}
+			panic("after " + v)
+		})
+	require.NoError(t, err)
+	h := newHandler(c)
+	ev := map[string]any{"name": "test/run", "data": map[string]any{}}
+	take := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		out := log
+		log = nil
+		return out
+	}
+
+	// Request 1: step a's code panics; the step fails that attempt.
+	rec := serve(t, h, "app-fn", callBody(t, "r1", 0, ev))
+	got := ops(t, rec)
+	require.Len(t, got, 1)
+	require.Equal(t, "StepError", got[0]["op"])
+	require.Equal(t, []string{
+		"c.TransformInput(memoized=0)", "f.TransformInput(memoized=0)",
+		"c.BeforeMemoization", "f.BeforeMemoization",
+		"c.AfterMemoization", "f.AfterMemoization",
+		"c.BeforeExecution", "f.BeforeExecution",
+		"c.BeforeStep(a)", "f.BeforeStep(a)",
+		"f.OnPanic(in a in step a (Step A), stack=true)", "c.OnPanic(in a in step a (Step A), stack=true)",
+		"f.TransformStep(a=)", "c.TransformStep(a=)",
+		"f.AfterExecution", "c.AfterExecution",
+		"c.BeforeResponse", "f.BeforeResponse",
+	}, take())
+
+	// Request 2: a memoized; the function's own code panics.
+	rec = serve(t, h, "app-fn", callBody(t, "r1", 0, ev, memo{"a", "A"}))
+	require.Equal(t, http.StatusInternalServerError, rec.Code, rec.Body.String())
+	require.Equal(t, []string{
+		"c.TransformInput(memoized=1)", "f.TransformInput(memoized=1)",
+		"c.BeforeMemoization", "f.BeforeMemoization",
+		"c.AfterMemoization", "f.AfterMemoization",
+		"c.BeforeExecution", "f.BeforeExecution",
+		"f.AfterExecution", "c.AfterExecution",
+		"f.OnPanic(after A in function, stack=true)", "c.OnPanic(after A in function, stack=true)",
 		"c.BeforeResponse", "f.BeforeResponse",
 	}, take())
 }

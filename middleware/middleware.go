@@ -11,17 +11,24 @@
 //     say). An error fails the call, and is logged at the app's logger
 //     (an error line when it fails the run, a warning otherwise); wrap it
 //     with inngest.NonRetriable to fail the run without retries.
-//  2. AfterMemoization: once every memoized step has been handed back.
-//  3. BeforeExecution: when the function first reaches code that was not
+//  2. BeforeMemoization: once, before the function starts and any
+//     memoized step is handed back to it, even when nothing is memoized.
+//  3. AfterMemoization: once every memoized step has been handed back.
+//  4. BeforeExecution: when the function first reaches code that was not
 //     memoized (at most once per request).
-//  4. BeforeStep and TransformStep, around each step whose code runs in
+//  5. BeforeStep and TransformStep, around each step whose code runs in
 //     this request. BeforeStep returns the context the step's code runs
 //     with (to carry a span, say); TransformStep may change its result or
-//     error.
-//  5. TransformOutput: after the function returns, with its result or error.
-//  6. AfterExecution: when the call's user code is done (returned or
+//     error. When the step's code panics, OnPanic runs between the two,
+//     with Panic.Step set, and TransformStep sees the panic as the
+//     step's error (the step is retried like any failed step).
+//  6. TransformOutput: after the function returns, with its result or error.
+//  7. AfterExecution: when the call's user code is done (returned or
 //     stopped at a new step), if BeforeExecution was called.
-//  7. BeforeResponse: before the answer is written.
+//  8. OnPanic: when the function's own code panicked (outside any step's
+//     code, or in a step.Parallel branch), with Panic.Step nil. The call
+//     answers 500 with the panic and its stack, and is retried.
+//  9. BeforeResponse: before the answer is written.
 //
 // BeforeSendEvents and AfterSendEvents run around each event send, by
 // Client.Send and step.SendEvent.
@@ -30,8 +37,8 @@
 //
 // Client middleware runs before function middleware. "Before" and
 // "Transform input" hooks run in registration order; "After", "Transform
-// output" and "Transform step" hooks run in reverse order, so the first
-// middleware registered wraps all others.
+// output", "Transform step" and OnPanic hooks run in reverse order, so the
+// first middleware registered wraps all others.
 //
 // Embed [Base] to implement only the hooks you need.
 package middleware
@@ -46,12 +53,14 @@ import (
 // Middleware is the set of lifecycle hooks. Embed Base for no-op defaults.
 type Middleware interface {
 	TransformInput(ctx context.Context, call *Call, in *Input) (context.Context, error)
+	BeforeMemoization(ctx context.Context, call *Call)
 	AfterMemoization(ctx context.Context, call *Call)
 	BeforeExecution(ctx context.Context, call *Call)
 	BeforeStep(ctx context.Context, call *Call, step Step) context.Context
 	TransformStep(ctx context.Context, call *Call, step Step, out *Output)
 	TransformOutput(ctx context.Context, call *Call, out *Output)
 	AfterExecution(ctx context.Context, call *Call)
+	OnPanic(ctx context.Context, call *Call, p *Panic)
 	BeforeResponse(ctx context.Context, call *Call)
 	BeforeSendEvents(ctx context.Context, events []*Event) error
 	AfterSendEvents(ctx context.Context, events []*Event, ids []string, err error)
@@ -105,10 +114,24 @@ type Event struct {
 type Step struct {
 	// ID is the user's step ID.
 	ID string
+	// Name is the step's display name: its ID unless step.Opts gave one.
+	Name string
 	// Index counts earlier steps with the same ID in this run.
 	Index int
 	// Kind is "step.run" or "step.sendEvent".
 	Kind string
+}
+
+// Panic is a panic in user code, recovered by the SDK.
+type Panic struct {
+	// Value is the value the code panicked with.
+	Value any
+	// Stack is the goroutine's stack at the panic, trimmed to the user's
+	// frames.
+	Stack string
+	// Step is the step whose code panicked; nil for a panic in the
+	// function's own code.
+	Step *Step
 }
 
 // Output is a function's or step's result; hooks may change it.
@@ -127,6 +150,9 @@ func (Base) TransformInput(ctx context.Context, _ *Call, _ *Input) (context.Cont
 	return ctx, nil
 }
 
+// BeforeMemoization does nothing.
+func (Base) BeforeMemoization(context.Context, *Call) {}
+
 // AfterMemoization does nothing.
 func (Base) AfterMemoization(context.Context, *Call) {}
 
@@ -144,6 +170,9 @@ func (Base) TransformOutput(context.Context, *Call, *Output) {}
 
 // AfterExecution does nothing.
 func (Base) AfterExecution(context.Context, *Call) {}
+
+// OnPanic does nothing.
+func (Base) OnPanic(context.Context, *Call, *Panic) {}
 
 // BeforeResponse does nothing.
 func (Base) BeforeResponse(context.Context, *Call) {}

@@ -1,8 +1,9 @@
 // Package step provides the durable steps a function is made of: Run,
-// Sleep, SleepUntil, WaitForEvent, SendEvent, Invoke and Fetch, and the ways to
-// run branches of them concurrently: Parallel and Parallel2, Race, and a
-// Group of typed branches (Go, Group.Wait, Group.Race). Package step/ai
-// adds the AI steps, Infer and Wrap.
+// Sleep, SleepUntil, WaitForEvent, WaitForSignal, SendEvent, Invoke and
+// Fetch, and the ways to run branches of them concurrently: Parallel and
+// Parallel2, Race, and a Group of typed branches (Go, Group.Wait,
+// Group.Race). Package step/ai adds the AI steps, Infer and Wrap. Every
+// step takes per-step options (Opts): a display name.
 //
 // Each step has an ID chosen by you. Its result is saved by the server the
 // first time it completes; when the function is called again, the step
@@ -43,8 +44,8 @@
 // steps before the code runs.
 //
 // Each call below is one step on the server, as billed: Run, Sleep,
-// SleepUntil, WaitForEvent, SendEvent and Invoke are one step each;
-// Parallel, Race and Group add no step of their own.
+// SleepUntil, WaitForEvent, WaitForSignal, SendEvent, Invoke and Fetch
+// are one step each; Parallel, Race and Group add no step of their own.
 package step
 
 import (
@@ -77,7 +78,9 @@ var ErrMisuse = engine.ErrMisuse
 // retry (or at once for an inngest.NonRetriable error) Run returns an
 // *inngest.StepError. An error wrapped with inngest.RetryAfter delays the
 // retry.
-func Run[T any](ctx context.Context, stepID string, fn func(ctx context.Context) (T, error)) (T, error) {
+//
+// opts, at most one and possibly nil, give the step a display name.
+func Run[T any](ctx context.Context, stepID string, fn func(ctx context.Context) (T, error), opts ...*Opts) (T, error) {
 	var zero T
 	r, err := start(ctx, "step.Run", stepID)
 	if err != nil {
@@ -86,6 +89,10 @@ func Run[T any](ctx context.Context, stepID string, fn func(ctx context.Context)
 	if fn == nil {
 		return zero, fmt.Errorf("inngest: step.Run(%q) has no function", stepID)
 	}
+	name, err := nameOf("step.Run", stepID, opts)
+	if err != nil {
+		return zero, err
+	}
 	ref, raw, ok, err := r.Lookup(ctx, "step.Run", stepID)
 	if err != nil {
 		return zero, err
@@ -93,6 +100,7 @@ func Run[T any](ctx context.Context, stepID string, fn func(ctx context.Context)
 	if ok {
 		return decodeOutcome[T](r, stepID, raw)
 	}
+	ref.Name = name
 	r.RunStep(ctx, ref, "step.run", func(ctx context.Context) (json.RawMessage, error) {
 		v, err := fn(ctx)
 		if err != nil {
@@ -114,8 +122,8 @@ func decodeOutcome[T any](r *engine.Run, stepID string, raw json.RawMessage) (T,
 func unusable(r *engine.Run, err error) error { return stepcall.Unusable(r, err) }
 
 // Sleep pauses the run for d. The process does not wait: the server calls
-// the function again when the time is up.
-func Sleep(ctx context.Context, stepID string, d time.Duration) error {
+// the function again when the time is up. opts, at most one and possibly nil, give the step a display name.
+func Sleep(ctx context.Context, stepID string, d time.Duration, opts ...*Opts) error {
 	r, err := start(ctx, "step.Sleep", stepID)
 	if err != nil {
 		return err
@@ -123,16 +131,22 @@ func Sleep(ctx context.Context, stepID string, d time.Duration) error {
 	if d < 0 {
 		return fmt.Errorf("inngest: step.Sleep(%q): negative duration %s", stepID, d)
 	}
+	name, err := nameOf("step.Sleep", stepID, opts)
+	if err != nil {
+		return err
+	}
 	ref, _, ok, err := r.Lookup(ctx, "step.Sleep", stepID)
 	if err != nil || ok {
 		return err
 	}
+	ref.Name = name
 	r.Report(ctx, ref, wire.OpSleep, wire.SleepOpts{Duration: timestr.Format(d)})
 	panic("unreachable")
 }
 
 // SleepUntil pauses the run until t. A time in the past resumes at once.
-func SleepUntil(ctx context.Context, stepID string, t time.Time) error {
+// opts, at most one and possibly nil, give the step a display name.
+func SleepUntil(ctx context.Context, stepID string, t time.Time, opts ...*Opts) error {
 	r, err := start(ctx, "step.SleepUntil", stepID)
 	if err != nil {
 		return err
@@ -140,10 +154,15 @@ func SleepUntil(ctx context.Context, stepID string, t time.Time) error {
 	if t.IsZero() {
 		return fmt.Errorf("inngest: step.SleepUntil(%q): zero time", stepID)
 	}
+	name, err := nameOf("step.SleepUntil", stepID, opts)
+	if err != nil {
+		return err
+	}
 	ref, _, ok, err := r.Lookup(ctx, "step.SleepUntil", stepID)
 	if err != nil || ok {
 		return err
 	}
+	ref.Name = name
 	r.Report(ctx, ref, wire.OpSleep, wire.SleepOpts{Duration: t.UTC().Format(time.RFC3339)})
 	panic("unreachable")
 }
@@ -158,6 +177,8 @@ type WaitOpts struct {
 	// Match is shorthand for the common If: a field path such as
 	// "data.invoiceId" that must be equal in both events.
 	Match string
+	// Name is the step's display name (see Opts). Default: the step ID.
+	Name string
 }
 
 // WaitForEvent pauses the run until an event of type ev arrives that
@@ -199,6 +220,7 @@ func WaitForEvent[T any](ctx context.Context, stepID string, ev inngest.EventTyp
 	if expr != "" {
 		o.If = &expr
 	}
+	ref.Name = opts.Name
 	r.Report(ctx, ref, wire.OpWaitForEvent, o)
 	panic("unreachable")
 }
@@ -219,6 +241,11 @@ func waitExpr[T any](ev inngest.EventType[T], opts WaitOpts) (string, error) {
 // SendEvent sends events as a step, so a replayed run does not send them
 // twice, and returns their IDs.
 func SendEvent(ctx context.Context, stepID string, events ...inngest.Sendable) ([]string, error) {
+	return SendEventWith(ctx, stepID, nil, events...)
+}
+
+// SendEventWith is SendEvent with per-step options, which may be nil.
+func SendEventWith(ctx context.Context, stepID string, opts *Opts, events ...inngest.Sendable) ([]string, error) {
 	r, err := start(ctx, "step.SendEvent", stepID)
 	if err != nil {
 		return nil, err
@@ -247,6 +274,9 @@ func SendEvent(ctx context.Context, stepID string, events ...inngest.Sendable) (
 		r.Drop(ref)
 		return nil, fmt.Errorf("inngest: step.SendEvent(%q): no event sender configured", stepID)
 	}
+	if opts != nil {
+		ref.Name = opts.Name
+	}
 	r.RunStep(ctx, ref, "step.sendEvent", func(ctx context.Context) (json.RawMessage, error) {
 		ids, err := sender.SendEvents(ctx, ws)
 		if err != nil {
@@ -263,6 +293,8 @@ type InvokeOpts struct {
 	Timeout time.Duration
 	// User is optional user data for the invocation event.
 	User map[string]any
+	// Name is the step's display name (see Opts). Default: the step ID.
+	Name string
 }
 
 // Invoke runs another function with data as its event data and waits for
@@ -316,6 +348,9 @@ func InvokeByID[R any](ctx context.Context, stepID string, functionID string, da
 	}
 	if ok {
 		return decodeOutcome[R](r, stepID, memo)
+	}
+	if opts != nil {
+		ref.Name = opts.Name
 	}
 	r.Report(ctx, ref, wire.OpInvokeFunction, o)
 	panic("unreachable")

@@ -112,6 +112,7 @@ type Hooks struct {
 // StepInfo describes one step.
 type StepInfo struct {
 	ID     string // the user's step ID
+	Name   string // its display name: the ID unless one was given
 	Hash   string // the hashed, indexed ID
 	Index  int    // repeat index of ID in this run
 	Op     wire.Opcode

@@ -16,7 +16,19 @@ type Ref struct {
 	ID    string
 	Index int
 	Hash  string
-	b     *branch // the branch that called it
+	// Name is the step's display name; "" shows the ID. Set it after
+	// Lookup, before RunStep or Report.
+	Name string
+	b    *branch // the branch that called it
+}
+
+// displayName is the name a UI shows for the step: its display name, else
+// its ID.
+func (ref Ref) displayName() string {
+	if ref.Name != "" {
+		return ref.Name
+	}
+	return ref.ID
 }
 
 type pendingOp struct {
@@ -104,7 +116,7 @@ func (r *Run) Report(ctx context.Context, ref Ref, op wire.Opcode, opts any) {
 		if err != nil {
 			r.fail(&Failure{Error: wire.UserError{Name: "Error", Message: fmt.Sprintf("inngest: step %q: encoding its options: %v", ref.ID, err)}, NoRetry: true})
 		}
-		r.addOp(ctx, wire.Op{ID: ref.Hash, Op: op, Name: ref.ID, DisplayName: ref.ID, Opts: raw, Userland: userland(ref)})
+		r.addOp(ctx, wire.Op{ID: ref.Hash, Op: op, Name: ref.ID, DisplayName: ref.displayName(), Opts: raw, Userland: userland(ref)})
 	}
 	r.halt(ref.b)
 }
@@ -153,14 +165,14 @@ func (r *Run) RunStepWith(ctx context.Context, ref Ref, kind string, opts json.R
 		r.mu.Lock()
 		r.addOp(ctx, op)
 	default:
-		r.addOp(ctx, wire.Op{ID: ref.Hash, Op: wire.OpStepPlanned, Name: ref.ID, DisplayName: ref.ID, Opts: opts, Userland: userland(ref)})
+		r.addOp(ctx, wire.Op{ID: ref.Hash, Op: wire.OpStepPlanned, Name: ref.ID, DisplayName: ref.displayName(), Opts: opts, Userland: userland(ref)})
 	}
 	r.halt(ref.b)
 }
 
 // execute runs a step's code and builds its op.
 func (r *Run) execute(ctx context.Context, ref Ref, kind string, opts json.RawMessage, fn RunFunc) wire.Op {
-	info := StepInfo{ID: ref.ID, Hash: ref.Hash, Index: ref.Index, Op: wire.OpStepRun, Kind: kind}
+	info := StepInfo{ID: ref.ID, Name: ref.displayName(), Hash: ref.Hash, Index: ref.Index, Op: wire.OpStepRun, Kind: kind}
 	stepCtx := ctx
 	if h := r.in.Hooks; h != nil && h.BeforeStep != nil {
 		if c := h.BeforeStep(ctx, info); c != nil {
@@ -173,7 +185,7 @@ func (r *Run) execute(ctx context.Context, ref Ref, kind string, opts json.RawMe
 	if h := r.in.Hooks; h != nil && h.TransformStep != nil {
 		data, err = h.TransformStep(ctx, info, data, err)
 	}
-	op := wire.Op{ID: ref.Hash, Name: ref.ID, DisplayName: ref.ID, Opts: opts, Userland: userland(ref)}
+	op := wire.Op{ID: ref.Hash, Name: ref.ID, DisplayName: ref.displayName(), Opts: opts, Userland: userland(ref)}
 	if err == nil {
 		if len(data) == 0 {
 			data = json.RawMessage("null")

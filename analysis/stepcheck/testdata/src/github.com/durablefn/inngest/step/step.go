@@ -9,18 +9,23 @@ import (
 	inngest "github.com/durablefn/inngest"
 )
 
-func Run[T any](ctx context.Context, stepID string, fn func(ctx context.Context) (T, error)) (T, error) {
+type Opts struct {
+	Name string
+}
+
+func Run[T any](ctx context.Context, stepID string, fn func(ctx context.Context) (T, error), opts ...*Opts) (T, error) {
 	return fn(ctx)
 }
 
-func Sleep(ctx context.Context, stepID string, d time.Duration) error { return nil }
+func Sleep(ctx context.Context, stepID string, d time.Duration, opts ...*Opts) error { return nil }
 
-func SleepUntil(ctx context.Context, stepID string, t time.Time) error { return nil }
+func SleepUntil(ctx context.Context, stepID string, t time.Time, opts ...*Opts) error { return nil }
 
 type WaitOpts struct {
 	Timeout time.Duration
 	If      string
 	Match   string
+	Name    string
 }
 
 func WaitForEvent[T any](ctx context.Context, stepID string, ev inngest.EventType[T], opts WaitOpts) (*inngest.Event[T], error) {
@@ -31,9 +36,14 @@ func SendEvent(ctx context.Context, stepID string, events ...inngest.Sendable) (
 	return nil, nil
 }
 
+func SendEventWith(ctx context.Context, stepID string, opts *Opts, events ...inngest.Sendable) ([]string, error) {
+	return nil, nil
+}
+
 type InvokeOpts struct {
 	Timeout time.Duration
 	User    map[string]any
+	Name    string
 }
 
 func Invoke[T, R any](ctx context.Context, stepID string, fn *inngest.Function[T, R], data T, opts *InvokeOpts) (R, error) {
@@ -56,4 +66,21 @@ func Parallel2[A, B any](ctx context.Context, fa func(ctx context.Context) (A, e
 		b B
 	)
 	return a, b, nil
+}
+
+type SignalConflict string
+
+type SignalOpts struct {
+	Timeout    time.Duration
+	OnConflict SignalConflict
+	Name       string
+}
+
+type Signal[T any] struct {
+	Name string `json:"signal"`
+	Data T      `json:"data"`
+}
+
+func WaitForSignal[T any](ctx context.Context, stepID, signal string, opts SignalOpts) (*Signal[T], error) {
+	return nil, nil
 }
