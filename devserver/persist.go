@@ -44,6 +44,7 @@ type pendingState struct {
 	Started time.Time   `json:"started"`
 	Until   time.Time   `json:"until,omitzero"`
 	Event   string      `json:"event,omitempty"`
+	Signal  string      `json:"signal,omitempty"`
 	If      string      `json:"if,omitempty"`
 	Child   string      `json:"child,omitempty"`
 }
@@ -82,6 +83,9 @@ func (r *run) state() runState {
 		}
 		if p.child != nil {
 			ps.Child = p.child.id
+		}
+		if p.signal != nil {
+			ps.Signal = p.signal.signal
 		}
 		st.Pending = append(st.Pending, ps)
 	}

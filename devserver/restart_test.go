@@ -295,3 +295,50 @@ func TestRestartForgetsWhatRetentionDropped(t *testing.T) {
 	require.Len(t, snap.Runs, 1, "retention removed the oldest runs from the store too")
 	require.Equal(t, ids[2], snap.Runs[0].ID)
 }
+
+func TestRestartKeepsSignalWaits(t *testing.T) {
+	rig := newRestartRig(t, func(rig *restartRig, c *inngest.Client) {
+		_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "signal"}, inngest.OnEvent("durable/signal"),
+			func(ctx context.Context, in inngest.Input[map[string]any]) (string, error) {
+				sig, err := step.WaitForSignal[map[string]any](ctx, "approval", "order-7", step.SignalOpts{Timeout: time.Hour})
+				if err != nil || sig == nil {
+					return "timed out", err
+				}
+				return sig.Data["by"].(string), nil
+			})
+		require.NoError(t, err)
+	})
+	runID := rig.runOf(send(t, rig.srv, "durable/signal", nil))
+	rig.waitTimeline(runID, devserver.TimelineSignalWait)
+	rig.flush()
+	rig.crash(false)
+	got, err := rig.srv.SendSignal("order-7", []byte(`{"by":"ada"}`))
+	require.NoError(t, err)
+	require.Equal(t, runID, got, "the restored wait takes the signal")
+	done, err := rig.srv.WaitForRun(ctxT(t), runID)
+	require.NoError(t, err)
+	require.JSONEq(t, `"ada"`, string(done.Output))
+}
+
+func TestRestartKeepsASignalWaitsTimeout(t *testing.T) {
+	rig := newRestartRig(t, func(rig *restartRig, c *inngest.Client) {
+		_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "signal"}, inngest.OnEvent("durable/signal"),
+			func(ctx context.Context, in inngest.Input[map[string]any]) (string, error) {
+				sig, err := step.WaitForSignal[map[string]any](ctx, "approval", "order-8", step.SignalOpts{Timeout: time.Hour})
+				if err != nil || sig != nil {
+					return "signalled", err
+				}
+				return "timed out", nil
+			})
+		require.NoError(t, err)
+	})
+	runID := rig.runOf(send(t, rig.srv, "durable/signal", nil))
+	rig.waitTimeline(runID, devserver.TimelineSignalWait)
+	rig.clock.Advance(30 * time.Minute)
+	rig.flush()
+	rig.crash(false)
+	rig.clock.Advance(30 * time.Minute)
+	done, err := rig.srv.WaitForRun(ctxT(t), runID)
+	require.NoError(t, err)
+	require.JSONEq(t, `"timed out"`, string(done.Output), "the wait times out an hour after it began, not after the restart")
+}

@@ -79,6 +79,12 @@ func (s *Server) resumePending(r *run, st *runState, all map[string]*run) (again
 			p.child = child
 			r.setOutstanding(ps.StepID, p)
 			s.armInvoke(r, ps.StepID, p, link)
+		case wire.OpWaitForSignal:
+			// The last wait restored for a signal holds it, as the last
+			// one filed did (a wait that replaced another).
+			w := &signalWait{signal: ps.Signal, run: r, stepID: ps.StepID, name: ps.Name, started: ps.Started, expires: ps.Until}
+			s.signals.put(w, true)
+			s.armSignalWait(w)
 		default:
 			again = true
 		}

@@ -87,11 +87,18 @@ func (s *Server) startSignalWait(r *run, op *wire.Op, name string, now time.Time
 		s.failRun(r, ue)
 		return false, nil
 	}
-	r.setOutstanding(op.ID, &pending{kind: wire.OpWaitForSignal, name: name, started: now, signal: w})
 	r.add(TimelineEntry{At: now, Kind: TimelineSignalWait, StepID: op.ID, Name: name, Detail: o.Signal + " for " + timestr.Format(expires.Sub(now))})
-	w.timer = s.after(expires, func() { s.signalTimedOut(w) })
-	r.timers = append(r.timers, w.timer)
+	s.armSignalWait(w)
 	return true, nil
+}
+
+// armSignalWait makes w its run's outstanding step and sets its timeout;
+// w is filed already. Called with s.mu held.
+func (s *Server) armSignalWait(w *signalWait) {
+	r := w.run
+	r.setOutstanding(w.stepID, &pending{kind: wire.OpWaitForSignal, name: w.name, started: w.started, until: w.expires, signal: w})
+	w.timer = s.after(w.expires, func() { s.signalTimedOut(w) })
+	r.timers = append(r.timers, w.timer)
 }
 
 // waiting reports whether w is still the outstanding step of its run.
