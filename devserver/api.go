@@ -23,6 +23,7 @@ import (
 //	GET  /v1/events/{id}/runs     the runs an event started
 //	GET  /v1/runs/{id}            one run, with its timeline
 //	DELETE /v1/runs/{id}          cancel a run (between steps)
+//	POST /v1/checkpoint/{id}/async  save steps an SDK ran while its call goes on
 //	GET  /health                  liveness
 //
 // Every other request goes to Config.UI's handler when one is set.
@@ -43,6 +44,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/events/{id}/runs", s.handleEventRuns)
 	mux.HandleFunc("GET /v1/runs/{id}", s.handleRun)
 	mux.HandleFunc("DELETE /v1/runs/{runID}", s.handleCancelRun)
+	mux.HandleFunc("POST /v1/checkpoint/{runID}/async", s.handleCheckpoint)
+	mux.HandleFunc("POST /v1/http/runs/{runID}/async", s.handleCheckpoint)
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": 200, "message": "OK"})
 	})

@@ -58,6 +58,7 @@ type Run struct {
 	executed    bool
 	afterMemo   bool
 	running     string // user ID of the step whose code is running, if any
+	cp          checkpointState
 
 	onConsume func(hash string) // test hook, called with r.mu held
 }
@@ -133,6 +134,7 @@ func (r *Run) Execute(ctx context.Context, fn func(ctx context.Context) (json.Ra
 		// A panic in a parallel branch, re-raised and returned.
 		res.Panic, res.Err, res.Done = pe, nil, false
 	}
+	r.saveAtEnd(ctx, &res)
 	res.Ops = r.sortedOps()
 	res.RetryAfter = r.retry
 	res.TargetFound = r.targetFound
@@ -157,6 +159,9 @@ func New(in Input) *Run {
 	}
 	if r.now == nil {
 		r.now = time.Now
+	}
+	if in.Checkpoint != nil {
+		r.cp.started = r.now()
 	}
 	if r.in.Classify == nil {
 		r.in.Classify = DefaultClassify
