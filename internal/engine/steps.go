@@ -151,6 +151,13 @@ func (r *Run) RunStepWith(ctx context.Context, ref Ref, kind string, opts json.R
 			r.targetFound = true
 		}
 		cp := r.checkpointing()
+		if cp && !onFunctionGoroutine() {
+			// A checkpointed step does not stop its goroutine, which is
+			// how a step called from a goroutine of the user's shows
+			// itself otherwise: look at the goroutine instead.
+			r.misused(&MisuseError{Kind: ref.b.kind, StepID: ref.ID, reason: "was called from a goroutine the function started: " + useParallel})
+			break
+		}
 		ref.b.inCode = true
 		r.mu.Unlock()
 		op := r.execute(ctx, ref, kind, opts, fn)
