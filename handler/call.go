@@ -86,8 +86,8 @@ func (h *Handler) run(w http.ResponseWriter, r *http.Request, fn *app.Function, 
 	if fn.Checkpoint != nil && immediate {
 		// As both official SDKs: only a discovery call that may run steps
 		// at once checkpoints.
-		if cp := h.checkpointerFor(&req.Ctx, time.Now()); cp != nil {
-			call.Engine.Checkpoint, call.Engine.CheckpointPolicy = cp, *fn.Checkpoint
+		if cp := h.checkpointerFor(&req.Ctx); cp != nil {
+			call.Engine.Checkpoint, call.Engine.CheckpointPolicy, call.Engine.Now = cp, *fn.Checkpoint, h.cfg.Now
 		}
 	}
 	res := fn.Invoke(r.Context(), call)

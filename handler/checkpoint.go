@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/durablefn/inngest/internal/engine"
 	"github.com/durablefn/inngest/internal/wire"
@@ -22,14 +21,14 @@ type checkpointer struct {
 
 // checkpointerFor returns the checkpointer of a call request, or nil when
 // it cannot checkpoint: the server sent no run or function ID to name.
-func (h *Handler) checkpointerFor(ctx *wire.CallCtx, started time.Time) engine.Checkpointer {
+func (h *Handler) checkpointerFor(ctx *wire.CallCtx) engine.Checkpointer {
 	if ctx.RunID == "" || ctx.FnID == "" {
 		return nil
 	}
 	return &checkpointer{
 		h:       h,
 		req:     wire.CheckpointRequest{RunID: ctx.RunID, FnID: ctx.FnID, QueueItemRef: ctx.QueueItemRef},
-		started: started.UnixMilli(),
+		started: h.cfg.Now().UnixMilli(),
 	}
 }
 
@@ -39,7 +38,7 @@ func (h *Handler) checkpointerFor(ctx *wire.CallCtx, started time.Time) engine.C
 func (c *checkpointer) Checkpoint(ctx context.Context, steps []wire.Op) error {
 	req := c.req
 	req.Steps = steps
-	req.Timestamp = time.Now().UnixMilli()
+	req.Timestamp = c.h.cfg.Now().UnixMilli()
 	req.RequestStartedAt = c.started
 	body, err := json.Marshal(req)
 	if err != nil {
