@@ -103,4 +103,3 @@ func runs(b *testing.B, h http.Handler, bodies [][]byte) {
 		}
 	}
 }
-
