@@ -37,8 +37,10 @@ func NewClient(t testing.TB, cfg inngest.ClientConfig) *inngest.Client {
 // HTTPClient returns an *http.Client whose transport is the engine's:
 // event sends (POST /e/{key}) made during Run are captured and answered
 // like the event API would, mocks applied (see MockSendEvent); sends made
-// outside Run are accepted and dropped. Every other request is answered
-// 404, so a test never reaches the network.
+// outside Run are accepted and dropped. Checkpoints (POST
+// /v1/checkpoint/{runID}/async, see inngest.Checkpoint) made during Run
+// save their steps in the run, as the server would. Every other request
+// is answered 404, so a test never reaches the network.
 func HTTPClient() *http.Client {
 	return &http.Client{Transport: transport{}}
 }
