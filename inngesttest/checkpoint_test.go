@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -112,4 +114,58 @@ func TestCheckpointStepErrorIsRetriedAsWithout(t *testing.T) {
 	require.Len(t, flaky.Attempts, 2)
 	require.Equal(t, 2, flaky.Attempt)
 	require.False(t, flaky.Checkpointed, "a retried step runs in its own targeted call")
+}
+
+func TestEnvCheckpoint(t *testing.T) {
+	t.Parallel()
+	env := inngesttest.NewEnv(t, inngesttest.EnvConfig{})
+	c := env.NewClient(inngest.ClientConfig{AppID: "cp"})
+	create(t, c, inngest.FunctionOpts{ID: "sum", Checkpoint: &inngest.Checkpoint{}}, inngest.OnEvent("cp/sum"), threeSteps(true))
+	env.Serve(c)
+
+	run := env.WaitRun(env.Send(inngest.EventType[map[string]any]("cp/sum").New(nil))[0])
+
+	require.Equal(t, inngesttest.StatusCompleted, run.Status, run.String())
+	require.JSONEq(t, `6`, string(run.RawOutput))
+	require.Equal(t, time.Hour, run.Duration())
+	var checkpointed []string
+	for _, e := range run.Timeline {
+		if e.Checkpointed {
+			checkpointed = append(checkpointed, e.Name)
+		}
+	}
+	require.Equal(t, []string{"add-1", "add-2", "add-3"}, checkpointed, run.String())
+	require.Contains(t, run.String(), `"add-3" (checkpointed) → 3`)
+}
+
+// A checkpointed step does not stop its goroutine, yet one called from a
+// goroutine the function started still fails the run loudly.
+func TestCheckpointStepFromAGoroutineFailsTheRun(t *testing.T) {
+	t.Parallel()
+	c := inngesttest.NewClient(t, inngest.ClientConfig{AppID: "cp"})
+	var ranB atomic.Bool
+	fn := create(t, c, inngest.FunctionOpts{ID: "misuse", Checkpoint: &inngest.Checkpoint{}}, inngest.OnEvent("cp/misuse"),
+		func(ctx context.Context, in inngest.Input[map[string]any]) (string, error) {
+			if _, err := step.Run(ctx, "a", func(ctx context.Context) (int, error) { return 1, nil }); err != nil {
+				return "", err
+			}
+			var wg sync.WaitGroup
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, _ = step.Run(ctx, "b", func(ctx context.Context) (int, error) { ranB.Store(true); return 2, nil })
+			}()
+			wg.Wait()
+			return "done", nil
+		})
+
+	res := inngesttest.Run(t, c, fn)
+
+	require.Equal(t, inngesttest.StatusFailed, res.Status)
+	var re *inngesttest.RunError
+	require.ErrorAs(t, res.Err, &re)
+	require.Equal(t, "StepMisuse", re.Name)
+	require.True(t, re.NoRetry)
+	require.Contains(t, re.Message, `step.Run("b") was called from a goroutine the function started`)
+	require.False(t, ranB.Load())
 }
