@@ -87,7 +87,8 @@ func (h *Handler) run(w http.ResponseWriter, r *http.Request, fn *app.Function, 
 		// As both official SDKs: only a discovery call that may run steps
 		// at once checkpoints.
 		if cp := h.checkpointerFor(&req.Ctx); cp != nil {
-			call.Engine.Checkpoint, call.Engine.CheckpointPolicy, call.Engine.Now = cp, *fn.Checkpoint, h.cfg.Now
+			call.Engine.Checkpoint = &engine.Checkpointing{Saver: cp, Policy: *fn.Checkpoint}
+			call.Engine.Now = h.cfg.Now
 		}
 	}
 	res := fn.Invoke(r.Context(), call)

@@ -15,6 +15,13 @@ type Checkpointer interface {
 	Checkpoint(ctx context.Context, steps []wire.Op) error
 }
 
+// Checkpointing is a request's checkpointing: where steps are saved, and
+// within which bounds.
+type Checkpointing struct {
+	Saver  Checkpointer
+	Policy CheckpointPolicy
+}
+
 // CheckpointPolicy bounds checkpointing within one request.
 type CheckpointPolicy struct {
 	// BatchSteps is how many finished steps are saved together; 0 or 1
@@ -32,6 +39,7 @@ type CheckpointPolicy struct {
 // wait to be saved. Guarded by Run.mu, except that only the function's
 // own goroutine (the one running steps outside step.Parallel) adds to it.
 type checkpointState struct {
+	Checkpointing
 	started time.Time // when the request began running the function
 	buf     []wire.Op // ran, not yet saved
 	first   time.Time // when buf's first step finished
@@ -42,10 +50,10 @@ type checkpointState struct {
 // checkpointing reports whether a Run step about to run immediately may
 // be checkpointed so that the function goes on. Called with r.mu held.
 func (r *Run) checkpointing() bool {
-	if r.in.Checkpoint == nil || r.cp.off || r.in.TargetHash != "" {
+	if r.cp == nil || r.cp.off || r.in.TargetHash != "" {
 		return false
 	}
-	if m := r.in.CheckpointPolicy.MaxRuntime; m > 0 && r.now().Sub(r.cp.started) >= m {
+	if m := r.cp.Policy.MaxRuntime; m > 0 && r.now().Sub(r.cp.started) >= m {
 		// Time's up: this step ends the request as without checkpointing.
 		r.cp.off = true
 		return false
@@ -71,7 +79,7 @@ func (r *Run) afterCheckpointedStep(ctx context.Context, ref Ref, op wire.Op) (j
 		r.cp.first = r.now()
 	}
 	r.cp.buf = append(r.cp.buf, op)
-	p := r.in.CheckpointPolicy
+	p := r.cp.Policy
 	due := len(r.cp.buf) >= max(p.BatchSteps, 1) || (p.BatchInterval > 0 && r.now().Sub(r.cp.first) >= p.BatchInterval)
 	if due && !r.saveBuffered(ctx) {
 		return nil, false
@@ -91,7 +99,7 @@ func (r *Run) saveBuffered(ctx context.Context) bool {
 		return true
 	}
 	r.mu.Unlock()
-	err := r.in.Checkpoint.Checkpoint(ctx, steps)
+	err := r.cp.Saver.Checkpoint(ctx, steps)
 	r.mu.Lock()
 	r.cp.buf = nil
 	if err == nil {
@@ -113,7 +121,7 @@ func (r *Run) saveBuffered(ctx context.Context) bool {
 // ops, ahead of them, and take the place of a result. Called with r.mu
 // held.
 func (r *Run) saveAtEnd(ctx context.Context, res *Result) {
-	if len(r.cp.buf) == 0 {
+	if r.cp == nil || len(r.cp.buf) == 0 {
 		return
 	}
 	pending := len(r.ops)
@@ -134,6 +142,9 @@ func (r *Run) saveAtEnd(ctx context.Context, res *Result) {
 func (r *Run) Checkpoints() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.cp == nil {
+		return 0
+	}
 	return r.cp.saved
 }
 

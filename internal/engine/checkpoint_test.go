@@ -92,7 +92,7 @@ func opNames(ops []wire.Op) []string {
 }
 
 func cpInput(cp Checkpointer, p CheckpointPolicy) Input {
-	return Input{Immediate: true, Checkpoint: cp, CheckpointPolicy: p}
+	return Input{Immediate: true, Checkpoint: &Checkpointing{Saver: cp, Policy: p}}
 }
 
 func TestCheckpointEachStepAndGoOn(t *testing.T) {

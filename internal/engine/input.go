@@ -27,11 +27,8 @@ type Input struct {
 	Immediate bool
 	// Checkpoint, when set, lets a discovery call run one new Run step
 	// after another outside step.Parallel, saving each with the server
-	// instead of ending the request (see CheckpointPolicy). Needs
-	// Immediate.
-	Checkpoint Checkpointer
-	// CheckpointPolicy bounds checkpointing; used with Checkpoint.
-	CheckpointPolicy CheckpointPolicy
+	// instead of ending the request. Needs Immediate.
+	Checkpoint *Checkpointing
 	// Logger receives the engine's warnings.
 	Logger *slog.Logger
 	// Sender sends events on behalf of step.SendEvent.

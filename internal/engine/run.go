@@ -58,7 +58,7 @@ type Run struct {
 	executed    bool
 	afterMemo   bool
 	running     string // user ID of the step whose code is running, if any
-	cp          checkpointState
+	cp          *checkpointState // nil unless the request checkpoints
 
 	onConsume func(hash string) // test hook, called with r.mu held
 }
@@ -161,7 +161,7 @@ func New(in Input) *Run {
 		r.now = time.Now
 	}
 	if in.Checkpoint != nil {
-		r.cp.started = r.now()
+		r.cp = &checkpointState{Checkpointing: *in.Checkpoint, started: r.now()}
 	}
 	if r.in.Classify == nil {
 		r.in.Classify = DefaultClassify
