@@ -57,7 +57,7 @@ type Run struct {
 	targetFound bool
 	executed    bool
 	afterMemo   bool
-	running     string // user ID of the step whose code is running, if any
+	running     string           // user ID of the step whose code is running, if any
 	cp          *checkpointState // nil unless the request checkpoints
 
 	onConsume func(hash string) // test hook, called with r.mu held
