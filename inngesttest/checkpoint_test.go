@@ -153,7 +153,7 @@ func TestCheckpointStepFromAGoroutineFailsTheRun(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, _ = step.Run(ctx, "b", func(ctx context.Context) (int, error) { ranB.Store(true); return 2, nil })
+				_, _ = step.Run(ctx, "b", func(ctx context.Context) (int, error) { ranB.Store(true); return 2, nil }) //stepcheck:ignore misuse on purpose
 			}()
 			wg.Wait()
 			return "done", nil
