@@ -52,9 +52,18 @@ func (s *Server) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if status, err := s.applyCheckpoint(runID, ops); err != nil {
+	done, status, err := s.applyCheckpoint(runID, ops)
+	if err != nil {
 		writeError(w, status, err.Error())
 		return
+	}
+	// As for an event: answered 2xx only once durable, for the SDK then
+	// takes its steps as saved.
+	if done != nil {
+		if err := awaitDurable(r.Context(), done); err != nil {
+			writeError(w, http.StatusServiceUnavailable, "the steps could not be made durable: "+err.Error())
+			return
+		}
 	}
 	w.Header().Set(wire.HeaderContentType, "application/json")
 	w.WriteHeader(http.StatusOK)

@@ -15,19 +15,20 @@ import (
 // the real server resets its queue item's attempts (the call made
 // progress). It is one change of the run's state, checked before
 // anything is written and made under the server's lock: whole or not at
-// all, the shape of one store transaction. A step already saved is left
+// all, and committed to the store as one change. A step already saved is left
 // as it is, so a checkpoint posted again changes nothing; StepPlanned,
-// DeferAdd and DeferAbort ops have nothing to save. On failure it returns
-// the HTTP status to answer with.
-func (s *Server) applyCheckpoint(runID string, ops []wire.Op) (int, error) {
+// DeferAdd and DeferAbort ops have nothing to save. It returns what to
+// wait for before answering, the change being durable (nil when nothing
+// changed), or the HTTP status to answer with.
+func (s *Server) applyCheckpoint(runID string, ops []wire.Op) (<-chan struct{}, int, error) {
 	s.mu.Lock()
 	defer s.unlock()
 	r := s.st.run(runID)
 	switch {
 	case r == nil:
-		return http.StatusNotFound, fmt.Errorf("run %s not found", runID)
+		return nil, http.StatusNotFound, fmt.Errorf("run %s not found", runID)
 	case r.ended() || r.cancelling:
-		return http.StatusConflict, fmt.Errorf("run %s has ended", runID)
+		return nil, http.StatusConflict, fmt.Errorf("run %s has ended", runID)
 	}
 	now := s.clock.Now()
 	c := s.discoveryInFlight(r)
@@ -62,13 +63,14 @@ func (s *Server) applyCheckpoint(runID string, ops []wire.Op) (int, error) {
 		delete(r.planned, op.ID)
 		saved = true
 	}
-	if saved {
-		if c != nil {
-			c.it.attempt = 0
-		}
-		s.broadcast()
+	if !saved {
+		return nil, http.StatusOK, nil
 	}
-	return http.StatusOK, nil
+	if c != nil {
+		c.it.attempt = 0
+	}
+	s.broadcast()
+	return s.durable(), http.StatusOK, nil
 }
 
 // discoveryInFlight returns run r's discovery call in flight, the only
