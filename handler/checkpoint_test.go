@@ -69,7 +69,7 @@ func checkpointFixture(t *testing.T, cp *inngest.Checkpoint, api *checkpointAPI)
 			return fmt.Sprintf("%s %d", a, b["n"]), err
 		})
 	require.NoError(t, err)
-	return handler.New(c, &handler.Config{Now: func() time.Time { return checkpointClock }}), &ran
+	return handler.New(c, handler.Config{Now: func() time.Time { return checkpointClock }}), &ran
 }
 
 // signedCall posts a signed call request for "fn".

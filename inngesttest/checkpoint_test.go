@@ -123,7 +123,7 @@ func TestEnvCheckpoint(t *testing.T) {
 	create(t, c, inngest.FunctionOpts{ID: "sum", Checkpoint: &inngest.Checkpoint{}}, inngest.OnEvent("cp/sum"), threeSteps(true))
 	env.Serve(c)
 
-	run := env.WaitRun(env.Send(inngest.EventType[map[string]any]("cp/sum").New(nil))[0])
+	run := env.WaitForEventRun(env.Send(inngest.EventType[map[string]any]("cp/sum").New(nil))[0])
 
 	require.Equal(t, inngesttest.StatusCompleted, run.Status, run.String())
 	require.JSONEq(t, `6`, string(run.RawOutput))
