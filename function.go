@@ -51,7 +51,7 @@ func CreateFunction[T, R any](c *Client, opts FunctionOpts, trigger Trigger[T], 
 		return nil, err
 	}
 	f := &Function[T, R]{}
-	f.spec = &app.Function{Slug: opts.ID, CompositeID: cfg.ID, Config: cfg, Middleware: c.middlewareFor(opts)}
+	f.spec = &app.Function{Slug: opts.ID, CompositeID: cfg.ID, Config: cfg, Middleware: c.middlewareFor(opts), Checkpoint: opts.Checkpoint.policy()}
 	f.spec.Invoke = func(ctx context.Context, call *app.Call) engine.Result {
 		return invoke(ctx, c, f.spec, call, fn)
 	}

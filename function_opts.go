@@ -54,6 +54,10 @@ type FunctionOpts struct {
 	Timeouts *Timeouts
 	// Singleton allows one run at a time, optionally per key.
 	Singleton *Singleton
+	// Checkpoint, when set, runs sequential steps in one call request,
+	// saving each with the server as it finishes. Nil: off, each step
+	// ends its request.
+	Checkpoint *Checkpoint
 	// Middleware runs around this function only, after the client's.
 	Middleware []middleware.Middleware
 	// OnFailure runs when a run of this function fails for good. It is
@@ -85,7 +89,7 @@ func (o FunctionOpts) validate() error {
 	if r := o.retries(); r < 0 || r > MaxRetries {
 		return fmt.Errorf("FunctionOpts.Retries must be between 0 and %d, got %d", MaxRetries, r)
 	}
-	opts := []validator{o.Throttle, o.RateLimit, o.Debounce, o.BatchEvents, o.Timeouts}
+	opts := []validator{o.Throttle, o.RateLimit, o.Debounce, o.BatchEvents, o.Timeouts, o.Checkpoint}
 	for _, cc := range o.Concurrency {
 		opts = append(opts, cc)
 	}
@@ -134,6 +138,7 @@ func (o FunctionOpts) config(appID string, triggers []wire.Trigger, data reflect
 		BatchEvents: o.BatchEvents.toWire(),
 		Timeouts:    o.Timeouts.toWire(),
 		Singleton:   o.Singleton.toWire(),
+		Checkpoint:  o.Checkpoint.toWire(),
 	}
 	if cfg.Name == "" {
 		cfg.Name = o.ID

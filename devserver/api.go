@@ -24,6 +24,7 @@ import (
 //	GET  /v1/runs/{id}            one run, with its timeline
 //	DELETE /v1/runs/{id}          cancel a run (between steps)
 //	POST /v1/signals              resume the run waiting for a signal
+//	POST /v1/checkpoint/{id}/async  save steps an SDK ran while its call goes on
 //	GET  /health                  liveness
 //
 // Every other request goes to Config.UI's handler when one is set.
@@ -45,6 +46,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/runs/{id}", s.handleRun)
 	mux.HandleFunc("DELETE /v1/runs/{runID}", s.handleCancelRun)
 	mux.HandleFunc("POST /v1/signals", s.handleSignal)
+	mux.HandleFunc("POST /v1/checkpoint/{runID}/async", s.handleCheckpoint)
+	mux.HandleFunc("POST /v1/http/runs/{runID}/async", s.handleCheckpoint)
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": 200, "message": "OK"})
 	})

@@ -107,6 +107,12 @@
 // A run can also be cancelled by hand, with [Server.CancelRun] or DELETE
 // /v1/runs/{runID}: between steps, like a cancelOn rule, with no onFailure.
 //
+// SDKs that checkpoint (inngestgo's Checkpoint, inngest-js v4, this
+// module's inngest.Checkpoint) save the steps they run while a call goes
+// on through POST /v1/checkpoint/{runID}/async, as on the real server:
+// each checkpoint is saved whole or refused whole, a step saved again is
+// ignored, and the steps show in the timeline marked checkpointed.
+//
 // # Flow control
 //
 // cancelOn, cron triggers, batchEvents, debounce, concurrency limits (per

@@ -66,6 +66,9 @@ type TimelineEntry struct {
 	// Detail is a short human-readable note: an error message, a result,
 	// a wake-up time.
 	Detail string `json:"detail,omitempty"`
+	// Checkpointed is set on a step entry whose result the SDK saved
+	// through the checkpoint API while its call request went on.
+	Checkpointed bool `json:"checkpointed,omitempty"`
 }
 
 // maxDetail bounds the detail text of one entry.
@@ -118,6 +121,9 @@ func PrintTimeline(w io.Writer, r *Run) error {
 		}
 		if e.Attempt > 0 {
 			line += fmt.Sprintf(" attempt %d", e.Attempt)
+		}
+		if e.Checkpointed {
+			line += " (checkpointed)"
 		}
 		if e.Detail != "" {
 			line += " " + e.Detail

@@ -4,14 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/durablefn/inngest/internal/app"
 	"github.com/durablefn/inngest/internal/engine"
-	"github.com/durablefn/inngest/internal/sign"
 	"github.com/durablefn/inngest/internal/wire"
 	"github.com/durablefn/inngest/middleware"
 )
@@ -74,7 +72,7 @@ func (h *Handler) run(w http.ResponseWriter, r *http.Request, fn *app.Function, 
 	if len(fn.Middleware) > 0 {
 		mc = &middleware.Call{Request: r}
 	}
-	res := fn.Invoke(r.Context(), &app.Call{
+	call := &app.Call{
 		Req: req,
 		MW:  mc,
 		Engine: engine.Input{
@@ -84,7 +82,16 @@ func (h *Handler) run(w http.ResponseWriter, r *http.Request, fn *app.Function, 
 			Immediate:  immediate,
 			Logger:     h.log,
 		},
-	})
+	}
+	if fn.Checkpoint != nil && immediate {
+		// As both official SDKs: only a discovery call that may run steps
+		// at once checkpoints.
+		if cp := h.checkpointerFor(&req.Ctx); cp != nil {
+			call.Engine.Checkpoint = &engine.Checkpointing{Saver: cp, Policy: *fn.Checkpoint}
+			call.Engine.Now = h.cfg.Now
+		}
+	}
+	res := fn.Invoke(r.Context(), call)
 	for _, m := range fn.Middleware {
 		m.BeforeResponse(r.Context(), mc)
 	}
@@ -180,59 +187,6 @@ func (h *Handler) fetchState(ctx context.Context, req *wire.CallRequest) error {
 	}
 	req.Steps = steps
 	return nil
-}
-
-// apiGet GETs an API path with the signing key's bearer token, trying the
-// fallback key when the first is refused.
-func (h *Handler) apiGet(ctx context.Context, path string, into any) error {
-	cfg := h.app.Config
-	keys := []string{cfg.SigningKey}
-	if cfg.SigningKeyFallback != "" {
-		keys = append(keys, cfg.SigningKeyFallback)
-	}
-	var lastErr error
-	for _, key := range keys {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, cfg.APIOrigin+path, nil)
-		if err != nil {
-			return err
-		}
-		req.Header.Set(wire.HeaderSDK, wire.SDKHeader)
-		req.Header.Set(wire.HeaderUserAgent, wire.SDKHeader)
-		if cfg.Env != "" {
-			req.Header.Set(wire.HeaderEnv, cfg.Env)
-		}
-		if key != "" {
-			token, err := sign.HashedKey(key)
-			if err != nil {
-				return fmt.Errorf("signing key is malformed: %w", err)
-			}
-			req.Header.Set(wire.HeaderAuthorization, "Bearer "+token)
-		}
-		resp, err := cfg.HTTPClient.Do(req)
-		if err != nil {
-			return unwrapURLError(err)
-		}
-		raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-		resp.Body.Close()
-		if err != nil {
-			return err
-		}
-		if resp.StatusCode == http.StatusOK {
-			if err := json.Unmarshal(raw, into); err != nil {
-				return fmt.Errorf("malformed answer: %w", err)
-			}
-			return nil
-		}
-		msg := strings.TrimSpace(string(raw))
-		if len(msg) > 200 {
-			msg = msg[:200]
-		}
-		lastErr = fmt.Errorf("HTTP %d: %s", resp.StatusCode, msg)
-		if resp.StatusCode != http.StatusUnauthorized && resp.StatusCode != http.StatusForbidden {
-			break
-		}
-	}
-	return lastErr
 }
 
 // queryParam returns the first value of key in a raw query string, as

@@ -86,7 +86,8 @@ type Config struct {
 	// KeepAliveInterval is the time between two spaces of a streamed
 	// answer. Default DefaultKeepAliveInterval.
 	KeepAliveInterval time.Duration
-	// Now is the clock used to check and make signatures. Default time.Now.
+	// Now is the clock used to check and make signatures, and to time and
+	// stamp checkpoints (inngest.Checkpoint). Default time.Now.
 	Now func() time.Time
 }
 

@@ -25,6 +25,7 @@ type callState struct {
 
 	mu     sync.Mutex
 	events []wire.Event
+	cpSent int // events already matched to checkpointed steps
 }
 
 // sent records events sent during the call and applies the targeted

@@ -37,8 +37,10 @@ func NewClient(t testing.TB, cfg inngest.ClientConfig) *inngest.Client {
 // HTTPClient returns an *http.Client whose transport is the engine's:
 // event sends (POST /e/{key}) made during Run are captured and answered
 // like the event API would, mocks applied (see MockSendEvent); sends made
-// outside Run are accepted and dropped. Every other request is answered
-// 404, so a test never reaches the network.
+// outside Run are accepted and dropped. Checkpoints (POST
+// /v1/checkpoint/{runID}/async, see inngest.Checkpoint) made during Run
+// save their steps in the run, as the server would. Every other request
+// is answered 404, so a test never reaches the network.
 func HTTPClient() *http.Client {
 	return &http.Client{Transport: transport{}}
 }
@@ -48,6 +50,9 @@ type transport struct{}
 func (transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body != nil {
 		defer req.Body.Close()
+	}
+	if runID, ok := wire.CheckpointRunID(req.URL.Path); ok && req.Method == http.MethodPost {
+		return checkpointAnswer(req, runID)
 	}
 	if req.Method != http.MethodPost || !strings.Contains(req.URL.Path, "/e/") {
 		return answer(req, http.StatusNotFound, wire.SendResponse{
@@ -80,6 +85,34 @@ func (transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	return answer(req, http.StatusOK, wire.SendResponse{IDs: ids, Status: http.StatusOK}), nil
+}
+
+// checkpointAnswer answers a checkpoint request made during Run with the
+// call's runner; one made outside Run finds no run.
+func checkpointAnswer(req *http.Request, runID string) (*http.Response, error) {
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	status, msg := http.StatusNotFound, "inngesttest: no run "+runID+" is being called"
+	if call, ok := req.Context().Value(callKey{}).(*callState); ok {
+		status, msg = call.checkpoint(runID, body)
+	}
+	raw := []byte{}
+	if msg != "" {
+		raw, _ = json.Marshal(map[string]any{"error": msg, "status": status})
+	}
+	return &http.Response{
+		Status:        fmt.Sprintf("%d %s", status, http.StatusText(status)),
+		StatusCode:    status,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        http.Header{wire.HeaderContentType: []string{"application/json"}},
+		Body:          io.NopCloser(bytes.NewReader(raw)),
+		ContentLength: int64(len(raw)),
+		Request:       req,
+	}, nil
 }
 
 // decodeEvents reads the body of an event send: one event or an array.

@@ -96,6 +96,10 @@ type RunRecord struct {
 	Sent []inngest.GenericEvent
 	// Calls counts the call requests the engine sent to the handler.
 	Calls int
+	// Checkpoints counts the checkpoint requests the handler made (see
+	// inngest.Checkpoint): each saved steps while its call request went
+	// on. Only a client whose HTTPClient is the engine's reaches it.
+	Checkpoints int
 	// Started and Ended are the run's start and end on the virtual clock.
 	Started, Ended time.Time
 	// OnFailure is the run of the function's onFailure handler, when the
@@ -222,6 +226,10 @@ type StepRecord struct {
 	Mocked bool
 	// Attempt is the attempt that settled the step, from 0.
 	Attempt int
+	// Checkpointed is true when the handler saved the step's result
+	// through the checkpoint API and the function went on in the same
+	// call request.
+	Checkpointed bool
 	// Attempts lists the step's failed attempts in order, including the
 	// last one when the step failed for good.
 	Attempts []Attempt

@@ -101,7 +101,7 @@ func Run[T any](ctx context.Context, stepID string, fn func(ctx context.Context)
 		return decodeOutcome[T](r, stepID, raw)
 	}
 	ref.Name = name
-	r.RunStep(ctx, ref, "step.run", func(ctx context.Context) (json.RawMessage, error) {
+	saved := r.RunStep(ctx, ref, "step.run", func(ctx context.Context) (json.RawMessage, error) {
 		v, err := fn(ctx)
 		if err != nil {
 			return nil, err
@@ -112,7 +112,9 @@ func Run[T any](ctx context.Context, stepID string, fn func(ctx context.Context)
 		}
 		return out, nil
 	})
-	panic("unreachable")
+	// Reached only when the step was checkpointed: the function goes on
+	// with the result as a later request would read it.
+	return decodeOutcome[T](r, stepID, saved)
 }
 
 func decodeOutcome[T any](r *engine.Run, stepID string, raw json.RawMessage) (T, error) {
@@ -277,14 +279,14 @@ func SendEventWith(ctx context.Context, stepID string, opts *Opts, events ...inn
 	if opts != nil {
 		ref.Name = opts.Name
 	}
-	r.RunStep(ctx, ref, "step.sendEvent", func(ctx context.Context) (json.RawMessage, error) {
+	saved := r.RunStep(ctx, ref, "step.sendEvent", func(ctx context.Context) (json.RawMessage, error) {
 		ids, err := sender.SendEvents(ctx, ws)
 		if err != nil {
 			return nil, err
 		}
 		return json.Marshal(ids)
 	})
-	panic("unreachable")
+	return decodeOutcome[[]string](r, stepID, saved)
 }
 
 // InvokeOpts configure Invoke.

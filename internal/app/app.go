@@ -60,6 +60,8 @@ type Function struct {
 	Middleware []middleware.Middleware
 	// Invoke runs the function for one call request.
 	Invoke func(ctx context.Context, call *Call) engine.Result
+	// Checkpoint is the function's checkpointing; nil when off.
+	Checkpoint *engine.CheckpointPolicy
 }
 
 // App is a client's registry.

@@ -25,6 +25,10 @@ type Input struct {
 	TargetHash string
 	// Immediate allows a lone new Run step to execute in this request.
 	Immediate bool
+	// Checkpoint, when set, lets a discovery call run one new Run step
+	// after another outside step.Parallel, saving each with the server
+	// instead of ending the request. Needs Immediate.
+	Checkpoint *Checkpointing
 	// Logger receives the engine's warnings.
 	Logger *slog.Logger
 	// Sender sends events on behalf of step.SendEvent.

@@ -57,7 +57,8 @@ type Run struct {
 	targetFound bool
 	executed    bool
 	afterMemo   bool
-	running     string // user ID of the step whose code is running, if any
+	running     string           // user ID of the step whose code is running, if any
+	cp          *checkpointState // nil unless the request checkpoints
 
 	onConsume func(hash string) // test hook, called with r.mu held
 }
@@ -133,6 +134,7 @@ func (r *Run) Execute(ctx context.Context, fn func(ctx context.Context) (json.Ra
 		// A panic in a parallel branch, re-raised and returned.
 		res.Panic, res.Err, res.Done = pe, nil, false
 	}
+	r.saveAtEnd(ctx, &res)
 	res.Ops = r.sortedOps()
 	res.RetryAfter = r.retry
 	res.TargetFound = r.targetFound
@@ -157,6 +159,9 @@ func New(in Input) *Run {
 	}
 	if r.now == nil {
 		r.now = time.Now
+	}
+	if in.Checkpoint != nil {
+		r.cp = &checkpointState{Checkpointing: *in.Checkpoint, started: r.now()}
 	}
 	if r.in.Classify == nil {
 		r.in.Classify = DefaultClassify

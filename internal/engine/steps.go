@@ -142,14 +142,17 @@ func userland(ref Ref) *wire.Userland {
 }
 
 // RunStep handles a Run step that has no memoized result: it executes the
-// code now (targeted or immediate), or plans it, then halts.
-func (r *Run) RunStep(ctx context.Context, ref Ref, kind string, fn RunFunc) {
-	r.RunStepWith(ctx, ref, kind, kindOpts(kind), fn)
+// code now (targeted or immediate), or plans it, then halts. When the
+// request checkpoints, a step that succeeded is saved with the server
+// instead and RunStep returns its result, memoized ({"data": …}), for the
+// function to go on.
+func (r *Run) RunStep(ctx context.Context, ref Ref, kind string, fn RunFunc) json.RawMessage {
+	return r.RunStepWith(ctx, ref, kind, kindOpts(kind), fn)
 }
 
 // RunStepWith is RunStep for a step whose op carries opts of its own
 // (step.ai.wrap sends its input with its type).
-func (r *Run) RunStepWith(ctx context.Context, ref Ref, kind string, opts json.RawMessage, fn RunFunc) {
+func (r *Run) RunStepWith(ctx context.Context, ref Ref, kind string, opts json.RawMessage, fn RunFunc) json.RawMessage {
 	r.enterNewCode(ctx)
 	r.mu.Lock()
 	target := r.in.TargetHash
@@ -159,15 +162,30 @@ func (r *Run) RunStepWith(ctx context.Context, ref Ref, kind string, opts json.R
 		if target != "" {
 			r.targetFound = true
 		}
+		cp := r.checkpointing()
+		if cp && !onFunctionGoroutine() {
+			// A checkpointed step does not stop its goroutine, which is
+			// how a step called from a goroutine of the user's shows
+			// itself otherwise: look at the goroutine instead.
+			r.misused(&MisuseError{Kind: ref.b.kind, StepID: ref.ID, reason: "was called from a goroutine the function started: " + useParallel})
+			break
+		}
 		ref.b.inCode = true
 		r.mu.Unlock()
 		op := r.execute(ctx, ref, kind, opts, fn)
+		if cp {
+			if out, goOn := r.afterCheckpointedStep(ctx, ref, op); goOn {
+				return out
+			}
+			break
+		}
 		r.mu.Lock()
 		r.addOp(ctx, op)
 	default:
 		r.addOp(ctx, wire.Op{ID: ref.Hash, Op: wire.OpStepPlanned, Name: ref.ID, DisplayName: ref.displayName(), Opts: opts, Userland: userland(ref)})
 	}
 	r.halt(ref.b)
+	return nil
 }
 
 // execute runs a step's code and builds its op.

@@ -56,20 +56,21 @@ type InBandSync struct {
 
 // Function is one function of a sync payload.
 type Function struct {
-	ID          string          `json:"id"`
-	Name        string          `json:"name,omitempty"`
-	Triggers    []Trigger       `json:"triggers"`
-	Steps       map[string]Step `json:"steps"`
-	Idempotency *string         `json:"idempotency,omitempty"`
-	BatchEvents *BatchEvents    `json:"batchEvents,omitempty"`
-	Cancel      []Cancel        `json:"cancel,omitempty"`
-	RateLimit   *RateLimit      `json:"rateLimit,omitempty"`
-	Throttle    *Throttle       `json:"throttle,omitempty"`
-	Debounce    *Debounce       `json:"debounce,omitempty"`
-	Priority    *Priority       `json:"priority,omitempty"`
-	Concurrency Concurrencies   `json:"concurrency,omitempty"`
-	Timeouts    *Timeouts       `json:"timeouts,omitempty"`
-	Singleton   *Singleton      `json:"singleton,omitempty"`
+	ID          string            `json:"id"`
+	Name        string            `json:"name,omitempty"`
+	Triggers    []Trigger         `json:"triggers"`
+	Steps       map[string]Step   `json:"steps"`
+	Idempotency *string           `json:"idempotency,omitempty"`
+	BatchEvents *BatchEvents      `json:"batchEvents,omitempty"`
+	Cancel      []Cancel          `json:"cancel,omitempty"`
+	RateLimit   *RateLimit        `json:"rateLimit,omitempty"`
+	Throttle    *Throttle         `json:"throttle,omitempty"`
+	Debounce    *Debounce         `json:"debounce,omitempty"`
+	Priority    *Priority         `json:"priority,omitempty"`
+	Concurrency Concurrencies     `json:"concurrency,omitempty"`
+	Timeouts    *Timeouts         `json:"timeouts,omitempty"`
+	Singleton   *Singleton        `json:"singleton,omitempty"`
+	Checkpoint  *CheckpointConfig `json:"checkpoint,omitempty"`
 }
 
 // Trigger is an event trigger (event, optional expression) or a cron

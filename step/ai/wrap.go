@@ -38,7 +38,7 @@ func Wrap[In, Out any](ctx context.Context, stepID string, in In, fn func(ctx co
 		return zero, fmt.Errorf("inngest: ai.Wrap(%q): encoding the input: %w", stepID, err)
 	}
 	opts, _ := json.Marshal(wire.AIWrapOpts{Type: wire.StepTypeAIWrap, Input: []json.RawMessage{input}})
-	r.RunStepWith(ctx, ref, wire.StepTypeAIWrap, opts, func(ctx context.Context) (json.RawMessage, error) {
+	saved := r.RunStepWith(ctx, ref, wire.StepTypeAIWrap, opts, func(ctx context.Context) (json.RawMessage, error) {
 		v, err := fn(ctx, in)
 		if err != nil {
 			return nil, err
@@ -49,5 +49,6 @@ func Wrap[In, Out any](ctx context.Context, stepID string, in In, fn func(ctx co
 		}
 		return out, nil
 	})
-	panic("unreachable")
+	// Reached only when the step was checkpointed (inngest.Checkpoint).
+	return stepcall.Decode[Out](r, stepID, saved)
 }

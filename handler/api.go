@@ -1,0 +1,84 @@
+package handler
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/durablefn/inngest/internal/sign"
+	"github.com/durablefn/inngest/internal/wire"
+)
+
+// apiGet GETs an API path and decodes its JSON answer into into.
+func (h *Handler) apiGet(ctx context.Context, path string, into any) error {
+	raw, err := h.apiDo(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, into); err != nil {
+		return fmt.Errorf("malformed answer: %w", err)
+	}
+	return nil
+}
+
+// apiDo makes a request to the server's API with the signing key's
+// bearer token, trying the fallback key when the first is refused, and
+// returns the body of a 2xx answer.
+func (h *Handler) apiDo(ctx context.Context, method, path string, body []byte) ([]byte, error) {
+	cfg := h.app.Config
+	keys := []string{cfg.SigningKey}
+	if cfg.SigningKeyFallback != "" {
+		keys = append(keys, cfg.SigningKeyFallback)
+	}
+	var lastErr error
+	for _, key := range keys {
+		var rd io.Reader
+		if body != nil {
+			rd = bytes.NewReader(body)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, cfg.APIOrigin+path, rd)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set(wire.HeaderSDK, wire.SDKHeader)
+		req.Header.Set(wire.HeaderUserAgent, wire.SDKHeader)
+		if body != nil {
+			req.Header.Set(wire.HeaderContentType, "application/json")
+		}
+		if cfg.Env != "" {
+			req.Header.Set(wire.HeaderEnv, cfg.Env)
+		}
+		if key != "" {
+			token, err := sign.HashedKey(key)
+			if err != nil {
+				return nil, fmt.Errorf("signing key is malformed: %w", err)
+			}
+			req.Header.Set(wire.HeaderAuthorization, "Bearer "+token)
+		}
+		resp, err := cfg.HTTPClient.Do(req)
+		if err != nil {
+			return nil, unwrapURLError(err)
+		}
+		raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+		resp.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			return raw, nil
+		}
+		msg := strings.TrimSpace(string(raw))
+		if len(msg) > 200 {
+			msg = msg[:200]
+		}
+		lastErr = fmt.Errorf("HTTP %d: %s", resp.StatusCode, msg)
+		if resp.StatusCode != http.StatusUnauthorized && resp.StatusCode != http.StatusForbidden {
+			break
+		}
+	}
+	return nil, lastErr
+}

@@ -1,0 +1,169 @@
+package handler_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	inngest "github.com/durablefn/inngest"
+	"github.com/durablefn/inngest/handler"
+	"github.com/durablefn/inngest/internal/sign"
+	"github.com/durablefn/inngest/internal/wire"
+	"github.com/durablefn/inngest/step"
+)
+
+// checkpointAPI records the requests an app makes to the server's API
+// and answers each with status(request).
+type checkpointAPI struct {
+	mu     sync.Mutex
+	reqs   []*http.Request
+	bodies [][]byte
+	status func(r *http.Request) int
+}
+
+func (a *checkpointAPI) RoundTrip(r *http.Request) (*http.Response, error) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	a.reqs = append(a.reqs, r)
+	a.bodies = append(a.bodies, body)
+	a.mu.Unlock()
+	status := http.StatusOK
+	if a.status != nil {
+		status = a.status(r)
+	}
+	return &http.Response{StatusCode: status, Body: io.NopCloser(bytes.NewReader(nil)), Header: http.Header{}, Request: r}, nil
+}
+
+var checkpointClock = time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+
+// checkpointFixture serves function "fn" with checkpointing cp, running
+// steps "first step" and "second step", from a cloud-mode app whose API
+// requests go to api; ran counts the second step's runs.
+func checkpointFixture(t *testing.T, cp *inngest.Checkpoint, api *checkpointAPI) (*handler.Handler, *atomic.Int32) {
+	t.Helper()
+	c, err := inngest.NewClient(inngest.ClientConfig{AppID: "app", Dev: "0", SigningKey: testSigningKey, SigningKeyFallback: testFallbackKey,
+		APIOrigin: "http://api.test", HTTPClient: &http.Client{Transport: api}, Logger: discardLogger()})
+	require.NoError(t, err)
+	var ran atomic.Int32
+	_, err = inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn", Checkpoint: cp}, inngest.OnEvent("test/event"),
+		func(ctx context.Context, in inngest.Input[anyData]) (string, error) {
+			a, err := step.Run(ctx, "first step", func(ctx context.Context) (string, error) { return "first", nil })
+			if err != nil {
+				return "", err
+			}
+			b, err := step.Run(ctx, "second step", func(ctx context.Context) (map[string]int, error) {
+				ran.Add(1)
+				return map[string]int{"n": 2}, nil
+			})
+			return fmt.Sprintf("%s %d", a, b["n"]), err
+		})
+	require.NoError(t, err)
+	return handler.New(c, handler.Config{Now: func() time.Time { return checkpointClock }}), &ran
+}
+
+// signedCall posts a signed call request for "fn".
+func signedCall(t *testing.T, h http.Handler, stepID string, mutate func(*wire.CallRequest)) response {
+	t.Helper()
+	body := callBody(t, testEvent, nil, func(r *wire.CallRequest) {
+		r.Ctx.QueueItemRef = "shard:job-1"
+		if mutate != nil {
+			mutate(r)
+		}
+	})
+	hdr := signed(body, testSigningKey, checkpointClock)
+	return do(t, h, http.MethodPost, "/api/inngest?fnId=app-fn&stepId="+stepID, body, hdr)
+}
+
+func TestCheckpointRequestOnTheWire(t *testing.T) {
+	api := &checkpointAPI{}
+	h, _ := checkpointFixture(t, &inngest.Checkpoint{}, api)
+
+	res := signedCall(t, h, "step", nil)
+
+	require.Equal(t, http.StatusOK, res.Code, "%s", res.Body)
+	require.JSONEq(t, `"first 2"`, string(res.Body), "both steps and the result in one request")
+	require.Len(t, api.reqs, 2, "one checkpoint a step")
+	bearer, err := sign.HashedKey(testSigningKey)
+	require.NoError(t, err)
+	for _, r := range api.reqs {
+		require.Equal(t, http.MethodPost, r.Method)
+		require.Equal(t, "http://api.test/v1/checkpoint/01JRUN/async", r.URL.String())
+		require.Equal(t, "Bearer "+bearer, r.Header.Get("Authorization"))
+		require.Equal(t, "application/json", r.Header.Get("Content-Type"))
+		require.Equal(t, wire.SDKHeader, r.Header.Get("X-Inngest-Sdk"))
+	}
+	golden(t, "checkpoint_request", api.bodies[0])
+	golden(t, "checkpoint_request_second", api.bodies[1])
+}
+
+func TestCheckpointTriesTheFallbackKey(t *testing.T) {
+	primary, err := sign.HashedKey(testSigningKey)
+	require.NoError(t, err)
+	api := &checkpointAPI{status: func(r *http.Request) int {
+		if r.Header.Get("Authorization") == "Bearer "+primary {
+			return http.StatusUnauthorized
+		}
+		return http.StatusOK
+	}}
+	h, _ := checkpointFixture(t, &inngest.Checkpoint{}, api)
+
+	res := signedCall(t, h, "step", nil)
+
+	require.Equal(t, http.StatusOK, res.Code, "%s", res.Body)
+	fallback, err := sign.HashedKey(testFallbackKey)
+	require.NoError(t, err)
+	require.Len(t, api.reqs, 4)
+	require.Equal(t, "Bearer "+fallback, api.reqs[1].Header.Get("Authorization"))
+}
+
+// A refused checkpoint ends the request as without checkpointing: the step
+// is reported in a 206, and the function stops there.
+func TestCheckpointFailureAnswersTheStep(t *testing.T) {
+	api := &checkpointAPI{status: func(*http.Request) int { return http.StatusConflict }}
+	h, ran := checkpointFixture(t, &inngest.Checkpoint{}, api)
+
+	res := signedCall(t, h, "step", nil)
+
+	golden(t, "checkpoint_failed", res.Body)
+	ops := res.ops(t)
+	require.Len(t, ops, 1)
+	require.Equal(t, wire.OpStepRun, ops[0].Op)
+	require.Equal(t, "first step", ops[0].Name)
+	require.Len(t, api.reqs, 1)
+	require.Zero(t, ran.Load())
+}
+
+// As both official SDKs, only a discovery call that may run steps at once
+// checkpoints.
+func TestCheckpointOnlyInImmediateDiscoveryCalls(t *testing.T) {
+	for name, tc := range map[string]struct {
+		stepID string
+		mutate func(*wire.CallRequest)
+		op     wire.Opcode
+	}{
+		"Targeted":           {wire.HashStepID("first step"), nil, wire.OpStepRun},
+		"ImmediateDisabled":  {"step", func(r *wire.CallRequest) { r.Ctx.DisableImmediateExecution = true }, wire.OpStepPlanned},
+		"NoFunctionUUIDSent": {"step", func(r *wire.CallRequest) { r.Ctx.FnID = "" }, wire.OpStepRun},
+	} {
+		t.Run(name, func(t *testing.T) {
+			api := &checkpointAPI{}
+			h, _ := checkpointFixture(t, &inngest.Checkpoint{}, api)
+			res := signedCall(t, h, tc.stepID, tc.mutate)
+			ops := res.ops(t)
+			require.Len(t, ops, 1)
+			require.Equal(t, tc.op, ops[0].Op)
+			require.Empty(t, api.reqs)
+		})
+	}
+}
