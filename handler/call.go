@@ -1,27 +1,19 @@
 package handler
 
 import (
-	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"time"
 
-	"github.com/durablefn/inngest/internal/app"
-	"github.com/durablefn/inngest/internal/engine"
-	"github.com/durablefn/inngest/internal/sign"
+	"github.com/durablefn/inngest/internal/callpath"
 	"github.com/durablefn/inngest/internal/wire"
-	"github.com/durablefn/inngest/middleware"
 )
 
 // call answers POST (§4.4, §5): it runs the function named by fnId and
 // answers 200 with its result, 206 with the steps it reached, or an error;
 // streamed when Config.Streaming is set. A POST with a probe query
-// parameter is a probe (trust.go).
+// parameter is a probe (trust.go). The call itself runs in
+// internal/callpath, which Connect workers share.
 func (h *Handler) call(w http.ResponseWriter, r *http.Request) {
 	body, ok := h.readBody(w, r)
 	if !ok {
@@ -35,210 +27,21 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request) {
 		h.probe(w, r, body, probe)
 		return
 	}
-	fnID := queryParam(r.URL.RawQuery, "fnId")
-	if fnID == "" {
-		writeFailure(w, http.StatusBadRequest, true, wire.UserError{Name: "BadRequest", Message: "missing fnId query parameter"})
-		return
-	}
-	fn, found := h.app.Lookup(fnID)
-	if !found {
-		// The spec asks for a 500: a deploy may be rolling out and a retry
-		// may reach an instance that has the function.
-		writeFailure(w, http.StatusInternalServerError, false, wire.UserError{Name: "FunctionNotFound", Message: fmt.Sprintf("function %q is not served by app %q", fnID, h.app.Config.AppID)})
-		return
-	}
-	req := new(wire.CallRequest)
-	if err := wire.DecodeCallRequest(body, req); err != nil {
-		writeFailure(w, http.StatusBadRequest, true, wire.UserError{Name: "BadRequest", Message: "malformed call request body: " + err.Error()})
+	c, fail := callpath.Prepare(h.app, callpath.Params{
+		FnID:      queryParam(r.URL.RawQuery, "fnId"),
+		StepID:    queryParam(r.URL.RawQuery, "stepId"),
+		ForcePlan: r.Header.Get(wire.HeaderForceStepPlan) == "true",
+		Request:   r,
+	}, body)
+	if fail != nil {
+		fail.Write(w)
 		return
 	}
 	if h.cfg.Streaming {
-		h.stream(w, func(w http.ResponseWriter) { h.run(w, r, fn, req) })
+		h.stream(w, func(w http.ResponseWriter) { c.Run(r.Context(), h.log).Write(w) })
 		return
 	}
-	h.run(w, r, fn, req)
-}
-
-// run runs fn for a decoded call request and writes the answer.
-func (h *Handler) run(w http.ResponseWriter, r *http.Request, fn *app.Function, req *wire.CallRequest) {
-	if req.UseAPI || req.Ctx.UseAPI {
-		if err := h.fetchState(r.Context(), req); err != nil {
-			writeFailure(w, http.StatusInternalServerError, false, wire.UserError{Name: "StateFetchError", Message: err.Error()})
-			return
-		}
-	}
-	target := queryParam(r.URL.RawQuery, "stepId")
-	if target == "step" {
-		target = ""
-	}
-	immediate := target == "" && !req.Ctx.DisableImmediateExecution && r.Header.Get(wire.HeaderForceStepPlan) != "true"
-	var mc *middleware.Call // only functions with middleware use it
-	if len(fn.Middleware) > 0 {
-		mc = &middleware.Call{Request: r}
-	}
-	res := fn.Invoke(r.Context(), &app.Call{
-		Req: req,
-		MW:  mc,
-		Engine: engine.Input{
-			Steps:      req.Steps,
-			Stack:      req.Ctx.Stack.Stack,
-			TargetHash: target,
-			Immediate:  immediate,
-			Logger:     h.log,
-		},
-	})
-	for _, m := range fn.Middleware {
-		m.BeforeResponse(r.Context(), mc)
-	}
-	h.respond(w, fn, target, res)
-}
-
-func (h *Handler) respond(w http.ResponseWriter, fn *app.Function, target string, res engine.Result) {
-	if !res.RetryAfter.IsZero() {
-		w.Header().Set(wire.HeaderRetryAfter, retryAfter(res.RetryAfter))
-	}
-	switch {
-	case res.Fatal != nil:
-		h.log.Error("inngest: the run cannot go on", "function_id", fn.Slug, "error", res.Fatal.Error.Message)
-		writeFailure(w, http.StatusBadRequest, true, res.Fatal.Error)
-	case res.Panic != nil:
-		h.log.Error("inngest: function panicked", "function_id", fn.Slug, "panic", fmt.Sprint(res.Panic.Value))
-		writeFailure(w, http.StatusInternalServerError, false, res.Failure.Error)
-	case target != "" && !res.TargetFound:
-		// The targeted step was not reached: the code changed since it was
-		// planned, or is non-deterministic. Whatever else the function
-		// did, nothing may be reported in its place (not even a result,
-		// which would end the run with the step never run). The real
-		// server has no StepNotFound opcode; an error lets it retry (a
-		// rolling deploy may settle) and then fail the run visibly.
-		writeFailure(w, http.StatusInternalServerError, false, wire.UserError{
-			Name:    "StepNotFound",
-			Message: fmt.Sprintf("step %s was not found in function %q: its code may have changed mid-run or be non-deterministic", target, fn.Slug),
-		})
-	case len(res.Ops) > 0:
-		writeJSON(w, http.StatusPartialContent, res.Ops)
-	case res.Done && res.Failure != nil:
-		f := res.Failure
-		if !f.Retry.IsZero() {
-			w.Header().Set(wire.HeaderRetryAfter, retryAfter(f.Retry))
-		}
-		if f.NoRetry {
-			writeFailure(w, http.StatusBadRequest, true, f.Error)
-			return
-		}
-		writeFailure(w, http.StatusInternalServerError, false, f.Error)
-	case res.Done:
-		v := res.Value
-		if len(v) == 0 {
-			v = json.RawMessage("null")
-		}
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(v)
-	default:
-		writeFailure(w, http.StatusInternalServerError, false, wire.UserError{Name: "Aborted", Message: "the request ended before the function reached a result"})
-	}
-}
-
-// retryAfter formats a Retry-After value: a delay as whole seconds, a time
-// as RFC 3339 rounded up to the second. The real server reads N seconds as
-// "the current whole second plus N", a wait of N-1 to N seconds, so a
-// delay is sent as one second more than its rounded-up length: the retry
-// never comes sooner than asked, and at most a second later.
-func retryAfter(r engine.Retry) string {
-	if r.After > 0 {
-		secs := (r.After+time.Second-1)/time.Second + 1
-		return strconv.FormatInt(int64(secs), 10)
-	}
-	t := r.At
-	if tr := t.Truncate(time.Second); !tr.Equal(t) {
-		t = tr.Add(time.Second)
-	}
-	return t.UTC().Format(time.RFC3339)
-}
-
-func writeFailure(w http.ResponseWriter, status int, noRetry bool, ue wire.UserError) {
-	if noRetry {
-		w.Header().Set(wire.HeaderNoRetry, "true")
-	} else {
-		w.Header().Set(wire.HeaderNoRetry, "false")
-	}
-	writeJSON(w, status, ue)
-}
-
-// fetchState loads the events and memoized steps the server left out of a
-// large request (§4.4.2).
-func (h *Handler) fetchState(ctx context.Context, req *wire.CallRequest) error {
-	runID := req.Ctx.RunID
-	if runID == "" {
-		return fmt.Errorf("use_api set without ctx.run_id")
-	}
-	var events []json.RawMessage
-	if err := h.apiGet(ctx, "/v0/runs/"+url.PathEscape(runID)+"/batch", &events); err != nil {
-		return fmt.Errorf("fetching the run's events: %w", err)
-	}
-	var steps map[string]json.RawMessage
-	if err := h.apiGet(ctx, "/v0/runs/"+url.PathEscape(runID)+"/actions", &steps); err != nil {
-		return fmt.Errorf("fetching the run's step state: %w", err)
-	}
-	if len(events) > 0 {
-		req.Events = events
-		req.Event = events[0]
-	}
-	req.Steps = steps
-	return nil
-}
-
-// apiGet GETs an API path with the signing key's bearer token, trying the
-// fallback key when the first is refused.
-func (h *Handler) apiGet(ctx context.Context, path string, into any) error {
-	cfg := h.app.Config
-	keys := []string{cfg.SigningKey}
-	if cfg.SigningKeyFallback != "" {
-		keys = append(keys, cfg.SigningKeyFallback)
-	}
-	var lastErr error
-	for _, key := range keys {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, cfg.APIOrigin+path, nil)
-		if err != nil {
-			return err
-		}
-		req.Header.Set(wire.HeaderSDK, wire.SDKHeader)
-		req.Header.Set(wire.HeaderUserAgent, wire.SDKHeader)
-		if cfg.Env != "" {
-			req.Header.Set(wire.HeaderEnv, cfg.Env)
-		}
-		if key != "" {
-			token, err := sign.HashedKey(key)
-			if err != nil {
-				return fmt.Errorf("signing key is malformed: %w", err)
-			}
-			req.Header.Set(wire.HeaderAuthorization, "Bearer "+token)
-		}
-		resp, err := cfg.HTTPClient.Do(req)
-		if err != nil {
-			return unwrapURLError(err)
-		}
-		raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-		resp.Body.Close()
-		if err != nil {
-			return err
-		}
-		if resp.StatusCode == http.StatusOK {
-			if err := json.Unmarshal(raw, into); err != nil {
-				return fmt.Errorf("malformed answer: %w", err)
-			}
-			return nil
-		}
-		msg := strings.TrimSpace(string(raw))
-		if len(msg) > 200 {
-			msg = msg[:200]
-		}
-		lastErr = fmt.Errorf("HTTP %d: %s", resp.StatusCode, msg)
-		if resp.StatusCode != http.StatusUnauthorized && resp.StatusCode != http.StatusForbidden {
-			break
-		}
-	}
-	return lastErr
+	c.Run(r.Context(), h.log).Write(w)
 }
 
 // queryParam returns the first value of key in a raw query string, as
