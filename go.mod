@@ -5,6 +5,7 @@ go 1.24.0
 require (
 	cel.dev/cel-go v0.33.2
 	github.com/chromedp/chromedp v0.14.2
+	github.com/coder/websocket v1.8.14
 	github.com/google/uuid v1.6.0
 	github.com/gowebpki/jcs v1.0.1
 	github.com/invopop/jsonschema v0.14.0
