@@ -1,0 +1,62 @@
+package connect_test
+
+import (
+	"context"
+	"errors"
+	"time"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	inngest "github.com/durablefn/inngest"
+	"github.com/durablefn/inngest/connect"
+	"github.com/durablefn/inngest/inngesttest"
+)
+
+// newClient makes a client wired to env that env does not serve over
+// HTTP: its functions are reached only through Connect.
+func newClient(t *testing.T, env *inngesttest.Env, appID string) *inngest.Client {
+	t.Helper()
+	c, err := inngest.NewClient(inngest.ClientConfig{
+		AppID: appID, Dev: env.URL(), APIOrigin: env.URL(), EventAPIOrigin: env.URL(), HTTPClient: env.HTTPClient(),
+	})
+	require.NoError(t, err)
+	return c
+}
+
+// startWorker runs a worker for c until the test ends, and waits until it
+// is connected. stop drains it and returns Run's error.
+func startWorker(t *testing.T, c *inngest.Client, cfg *connect.Config) (w *connect.Worker, stop func() error) {
+	t.Helper()
+	if cfg == nil {
+		cfg = &connect.Config{}
+	}
+	if cfg.InstanceID == "" {
+		cfg.InstanceID = "test-worker"
+	}
+	if cfg.Backoff == nil {
+		cfg.Backoff = func(int) time.Duration { return 0 }
+	}
+	w, err := connect.New(c, cfg)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	stopped := false
+	stop = func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		return <-done
+	}
+	t.Cleanup(func() { _ = stop() })
+	rctx, rcancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer rcancel()
+	if err := w.Ready(rctx); err != nil {
+		cancel()
+		t.Fatalf("the worker did not connect: %v", errors.Join(err, <-done))
+	}
+	return w, stop
+}
