@@ -60,3 +60,16 @@ func startWorker(t *testing.T, c *inngest.Client, cfg *connect.Config) (w *conne
 	}
 	return w, stop
 }
+
+// recv waits for a value on ch, failing the test after waitTimeout.
+func recv[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(waitTimeout):
+		t.Fatalf("timed out waiting for %s", what)
+		var zero T
+		return zero
+	}
+}
