@@ -3,8 +3,8 @@ package connect_test
 import (
 	"context"
 	"errors"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
