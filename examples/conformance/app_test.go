@@ -10,12 +10,25 @@ import (
 )
 
 // The fixture's functions, run end to end on the embedded orchestrator
-// with time skipping.
+// with time skipping, served over HTTP.
 func TestFixtureFunctions(t *testing.T) {
-	ctx := t.Context()
-	env, closeFn, err := demo.Embed(ctx, AppID, register)
+	env, closeFn, err := demo.Embed(t.Context(), AppID, register)
 	require.NoError(t, err)
 	t.Cleanup(closeFn)
+	scenarios(t, env)
+}
+
+// The same scenarios with the functions served by a Connect worker.
+func TestFixtureFunctionsOverConnect(t *testing.T) {
+	env, closeFn, err := demo.EmbedConnect(t.Context(), AppID, register)
+	require.NoError(t, err)
+	t.Cleanup(closeFn)
+	scenarios(t, env)
+}
+
+// scenarios runs the fixture's scenarios against env.
+func scenarios(t *testing.T, env *demo.Env) {
+	ctx := t.Context()
 
 	send := func(name string, data map[string]any) string {
 		t.Helper()
