@@ -45,6 +45,7 @@ type connectGateway struct {
 	pending  map[string]*gwPending // calls sent, by request ID
 	changed  chan struct{}         // closed and replaced when conns change
 	closing  bool
+	waiting  int                  // calls waiting for a connection
 	all      map[*gwConn]struct{} // every open connection
 	wg       sync.WaitGroup       // connection goroutines
 	stopOnce sync.Once

@@ -173,13 +173,25 @@ func (g *connectGateway) pick(ctx context.Context, app string) (*gwConn, error) 
 			}
 		}
 		changed := g.changed
+		g.waiting++
 		g.mu.Unlock()
+		// A call waiting here is a change of state WaitFor may wait for.
+		g.s.mu.Lock()
+		g.s.broadcast()
+		g.s.mu.Unlock()
+		var err error
 		select {
 		case <-changed:
 		case <-wait.C:
-			return nil, fmt.Errorf("no worker of app %q connected with room for a call within %s", app, connectWait)
+			err = fmt.Errorf("no worker of app %q connected with room for a call within %s", app, connectWait)
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			err = ctx.Err()
+		}
+		g.mu.Lock()
+		g.waiting--
+		g.mu.Unlock()
+		if err != nil {
+			return nil, err
 		}
 	}
 }
