@@ -51,10 +51,13 @@ func (w *Worker) open(ctx context.Context) (*session, error) {
 	client.Timeout = 0 // the dial's context bounds it; the websocket package refuses a client timeout
 	dialCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	ws, _, err := websocket.Dial(dialCtx, gw.String(), &websocket.DialOptions{
+	ws, resp, err := websocket.Dial(dialCtx, gw.String(), &websocket.DialOptions{
 		HTTPClient:   &client,
 		Subprotocols: []string{connectpb.Subprotocol},
 	})
+	if resp != nil && resp.Body != nil {
+		_ = resp.Body.Close() // the refusal's body; an accepted dial leaves none
+	}
 	if err != nil {
 		return nil, fmt.Errorf("dialing the gateway %s: %w", gw.Redacted(), err)
 	}

@@ -48,7 +48,9 @@ func EmbedConnect(ctx context.Context, appID string, register func(*inngest.Clie
 	go func() { done <- w.Run(wctx) }()
 	closeFn := func() {
 		stop()
-		<-done
+		if err := <-done; err != nil {
+			slog.Error("demo: the Connect worker stopped with an error", "error", err)
+		}
 		closeSrv()
 	}
 	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
