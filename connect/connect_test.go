@@ -8,15 +8,18 @@ import (
 	"github.com/stretchr/testify/require"
 
 	inngest "github.com/durablefn/inngest"
+	"github.com/durablefn/inngest/connect"
 	"github.com/durablefn/inngest/inngesttest"
 	"github.com/durablefn/inngest/step"
 )
 
 const waitTimeout = 30 * time.Second
 
+// A client made by the test environment and served through Connect: its
+// calls come over the gateway, never in-process HTTP.
 func TestStepsRunOverConnect(t *testing.T) {
 	env := inngesttest.NewEnv(t, inngesttest.EnvConfig{})
-	c := newClient(t, env, "connect-app")
+	c := env.NewClient(inngest.ClientConfig{AppID: "connect-app"})
 	_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "greet"}, inngest.OnEvent("greet/requested"),
 		func(ctx context.Context, in inngest.Input[map[string]any]) (any, error) {
 			a, err := step.Run(ctx, "a", func(ctx context.Context) (string, error) { return "hello", nil })
@@ -29,7 +32,8 @@ func TestStepsRunOverConnect(t *testing.T) {
 			return a + " world", nil
 		})
 	require.NoError(t, err)
-	startWorker(t, c, nil)
+	w := env.ServeConnect(c, nil)
+	require.Equal(t, connect.StateReady, w.State())
 	ids := env.Send(inngest.GenericEvent{Name: "greet/requested"})
 	run := env.WaitRun(ids[0])
 	require.Equal(t, inngesttest.StatusCompleted, run.Status, env.Timeline(run.RunID))

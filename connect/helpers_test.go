@@ -10,19 +10,7 @@ import (
 
 	inngest "github.com/durablefn/inngest"
 	"github.com/durablefn/inngest/connect"
-	"github.com/durablefn/inngest/inngesttest"
 )
-
-// newClient makes a client wired to env that env does not serve over
-// HTTP: its functions are reached only through Connect.
-func newClient(t *testing.T, env *inngesttest.Env, appID string) *inngest.Client {
-	t.Helper()
-	c, err := inngest.NewClient(inngest.ClientConfig{
-		AppID: appID, Dev: env.URL(), APIOrigin: env.URL(), EventAPIOrigin: env.URL(), HTTPClient: env.HTTPClient(),
-	})
-	require.NoError(t, err)
-	return c
-}
 
 // startWorker runs a worker for c until the test ends, and waits until it
 // is connected. stop drains it and returns Run's error.
