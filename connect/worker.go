@@ -32,6 +32,7 @@ const (
 	StateClosed
 )
 
+// String names the state: "connecting", "ready", "reconnecting", "draining" or "closed".
 func (s State) String() string {
 	return [...]string{"connecting", "ready", "reconnecting", "draining", "closed"}[s]
 }
