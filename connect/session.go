@@ -32,6 +32,7 @@ type session struct {
 	lost     chan struct{}  // closed when the connection fails
 	lostOnce sync.Once
 	closing  chan struct{} // closed when the gateway drains
+	closeO   sync.Once
 	beat     chan struct{} // a gateway heartbeat arrived
 }
 
@@ -123,7 +124,7 @@ func (s *session) read() {
 			}
 		case connectpb.Kind_GATEWAY_CLOSING:
 			s.draining.Store(true)
-			close(s.closing)
+			s.closeO.Do(func() { close(s.closing) })
 		}
 	}
 }
