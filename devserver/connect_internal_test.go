@@ -27,6 +27,8 @@ func TestConnectGatewayCallRoundTrip(t *testing.T) {
 	require.Equal(t, connectHeartbeat.String(), ready.GetHeartbeatInterval())
 	require.Equal(t, (connectLease / 4).String(), ready.GetExtendLeaseInterval())
 	require.Equal(t, []string{"app-fn"}, s.Functions())
+	f.send(connectpb.Kind_WORKER_HEARTBEAT, nil)
+	f.expect(connectpb.Kind_GATEWAY_HEARTBEAT, nil)
 
 	eventID := sendEvent(t, s, "demo/go")
 	var req connectpb.CallRequest
