@@ -48,6 +48,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/signals", s.handleSignal)
 	mux.HandleFunc("POST /v1/checkpoint/{runID}/async", s.handleCheckpoint)
 	mux.HandleFunc("POST /v1/http/runs/{runID}/async", s.handleCheckpoint)
+	s.gw.routes(mux)
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": 200, "message": "OK"})
 	})

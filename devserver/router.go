@@ -59,6 +59,9 @@ func (rt *router) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := req.Context().Err(); err != nil {
 		return nil, err
 	}
+	if isUpgrade(req) {
+		return upgrade(h, req) // a Connect worker dialing the gateway (connect_pipe.go)
+	}
 	in := req.Clone(req.Context())
 	if in.Body == nil {
 		in.Body = http.NoBody

@@ -27,6 +27,7 @@ type Server struct {
 	log                  *slog.Logger
 	exprs                *iexpr.Cache
 	routes               *router
+	gw                   *connectGateway // Connect workers' side (connect*.go)
 	client               *http.Client
 	ui                   http.Handler // Config.UI's handler, or nil
 
@@ -216,6 +217,7 @@ func New(cfg Config) (*Server, error) {
 	client := *base
 	client.Transport = s.routes
 	s.client = &client
+	s.gw = newConnectGateway(s)
 	if cfg.UI != nil {
 		s.ui = cfg.UI(s)
 	}
@@ -323,6 +325,7 @@ func (s *Server) Close(ctx context.Context) error {
 	s.notify()
 	s.mu.Unlock()
 
+	s.gw.shutdown()
 	var err error
 	if s.httpSrv != nil {
 		if e := s.httpSrv.Shutdown(ctx); e != nil {

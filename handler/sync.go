@@ -89,7 +89,7 @@ func (h *Handler) syncInBand(w http.ResponseWriter, r *http.Request, reqBody []b
 	out := wire.InBandSync{
 		AppID:       cfg.AppID,
 		Framework:   h.framework,
-		Functions:   h.functions(appURL),
+		Functions:   h.app.SyncFunctions(appURL),
 		Inspection:  h.authedIntrospection(base),
 		SDKAuthor:   "durablefn",
 		SDKLanguage: wire.SDKLanguage,
@@ -155,28 +155,6 @@ func (h *Handler) appURL(r *http.Request, body []byte, trustBody bool) (string, 
 	return u.String(), nil
 }
 
-// functions returns the sync config of every function, with step URLs.
-func (h *Handler) functions(appURL string) []wire.Function {
-	fns := h.app.Functions()
-	out := make([]wire.Function, 0, len(fns))
-	for _, fn := range fns {
-		cfg := fn.Config
-		u, _ := url.Parse(appURL)
-		q := u.Query()
-		q.Set("fnId", fn.CompositeID)
-		q.Set("stepId", "step")
-		u.RawQuery = q.Encode()
-		steps := make(map[string]wire.Step, len(cfg.Steps))
-		for k, s := range cfg.Steps {
-			s.Runtime.URL = u.String()
-			steps[k] = s
-		}
-		cfg.Steps = steps
-		out = append(out, cfg)
-	}
-	return out
-}
-
 // payload returns the sync payload for appURL, as POSTed to /fn/register.
 func (h *Handler) payload(appURL string) wire.RegisterRequest {
 	cfg := h.app.Config
@@ -189,7 +167,7 @@ func (h *Handler) payload(appURL string) wire.RegisterRequest {
 		SDK:          wire.SDKHeader,
 		V:            wire.SyncPayloadVersion,
 		Framework:    h.framework,
-		Functions:    h.functions(appURL),
+		Functions:    h.app.SyncFunctions(appURL),
 		Capabilities: &caps,
 	}
 }

@@ -5,6 +5,11 @@
 //	INNGEST_DEV=http://127.0.0.1:8288 go run ./examples/conformance
 //
 // In dev mode it also registers itself with the server at start-up.
+//
+// With CONNECT=1 it serves the same functions through a Connect worker
+// instead, dialing the server's gateway; it then needs no port:
+//
+//	CONNECT=1 INNGEST_DEV=http://127.0.0.1:8288 go run ./examples/conformance
 package main
 
 import (
@@ -35,6 +40,11 @@ func run() error {
 	}
 	if err := register(client); err != nil {
 		return err
+	}
+	if os.Getenv("CONNECT") == "1" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		return serveConnect(ctx, client)
 	}
 	port := os.Getenv("PORT")
 	if port == "" {

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sort"
 	"sync"
 
@@ -157,4 +158,29 @@ func Of[C any, P interface {
 	}
 	a := client.appOf()
 	return a, a != nil
+}
+
+// SyncFunctions returns the sync config of every function, each step's
+// URL being appURL with fnId (the composite ID) and stepId=step in its
+// query: the URL the server calls it at, and over Connect the slug it
+// names in its calls.
+func (a *App) SyncFunctions(appURL string) []wire.Function {
+	fns := a.Functions()
+	out := make([]wire.Function, 0, len(fns))
+	for _, fn := range fns {
+		cfg := fn.Config
+		u, _ := url.Parse(appURL)
+		q := u.Query()
+		q.Set("fnId", fn.CompositeID)
+		q.Set("stepId", "step")
+		u.RawQuery = q.Encode()
+		steps := make(map[string]wire.Step, len(cfg.Steps))
+		for k, s := range cfg.Steps {
+			s.Runtime.URL = u.String()
+			steps[k] = s
+		}
+		cfg.Steps = steps
+		out = append(out, cfg)
+	}
+	return out
 }

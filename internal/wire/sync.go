@@ -25,6 +25,8 @@ type RegisterRequest struct {
 type Capabilities struct {
 	InBandSync string `json:"in_band_sync,omitempty"`
 	TrustProbe string `json:"trust_probe,omitempty"`
+	// Connect is "v1" from a worker that serves over Connect.
+	Connect string `json:"connect,omitempty"`
 }
 
 // RegisterResponse is the server's answer to a sync.

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	inngest "github.com/durablefn/inngest"
+	"github.com/durablefn/inngest/connect"
+	"github.com/durablefn/inngest/examples/internal/demo"
+	"github.com/durablefn/inngest/handler"
+)
+
+// The scenarios against a running Inngest dev server, the functions
+// served by a Connect worker through its gateway. Opt-in, since it needs
+// that server: CONFORMANCE_SERVER=http://127.0.0.1:8288 (the dev server's
+// function-level retries back off for over a minute, so allow minutes).
+func TestFixtureOverConnectOnServer(t *testing.T) {
+	origin := os.Getenv("CONFORMANCE_SERVER")
+	if origin == "" {
+		t.Skip("set CONFORMANCE_SERVER to a dev server's URL to run")
+	}
+	t.Setenv("INNGEST_DEV", origin)
+	client, err := inngest.NewClient(inngest.ClientConfig{AppID: AppID, Dev: origin,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.NoError(t, err)
+	require.NoError(t, register(client))
+	w, err := connect.New(client, &connect.Config{InstanceID: "conformance-connect"})
+	require.NoError(t, err)
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	t.Cleanup(func() {
+		stop()
+		require.NoError(t, <-done)
+	})
+	rctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	require.NoError(t, w.Ready(rctx))
+	scenarios(t, &demo.Env{Client: client, Out: io.Discard})
+}
+
+// The same scenarios against the same server, the functions served over
+// HTTP on a local port that the test syncs: the baseline Connect is held to.
+func TestFixtureOverHTTPOnServer(t *testing.T) {
+	origin := os.Getenv("CONFORMANCE_SERVER")
+	if origin == "" {
+		t.Skip("set CONFORMANCE_SERVER to a dev server's URL to run")
+	}
+	t.Setenv("INNGEST_DEV", origin)
+	client, err := inngest.NewClient(inngest.ClientConfig{AppID: AppID + "-http", Dev: origin,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.NoError(t, err)
+	require.NoError(t, register(client))
+	h := handler.New(client, handler.Config{})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	require.NoError(t, h.Sync(t.Context(), srv.URL+"/api/inngest"))
+	scenarios(t, &demo.Env{Client: client, Out: io.Discard})
+}
