@@ -3,6 +3,7 @@ package devserver
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -101,8 +102,11 @@ func (s *Server) restoreRun(row store.Run) (*run, *runState, error) {
 		return nil, nil, fmt.Errorf("state: %w", err)
 	}
 	var events []json.RawMessage
-	if err := json.Unmarshal(row.Events, &events); err != nil || len(events) == 0 {
-		return nil, nil, fmt.Errorf("events: %v", err)
+	if err := json.Unmarshal(row.Events, &events); err != nil {
+		return nil, nil, fmt.Errorf("events: %w", err)
+	}
+	if len(events) == 0 {
+		return nil, nil, errors.New("a run without events")
 	}
 	fn := s.fns[row.FunctionID]
 	if fn == nil {
