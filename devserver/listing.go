@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"slices"
 	"time"
 )
@@ -59,16 +58,13 @@ type StoredEvent struct {
 	RunIDs []string `json:"run_ids"`
 }
 
-// lister is what listing needs of a store beyond the store interface.
-type lister interface {
-	// listRuns returns the runs f keeps, newest first, at most f.Limit.
-	listRuns(f RunFilter) []*run
-	// listEvents returns the events f keeps, newest first, at most
-	// f.Limit.
-	listEvents(f EventFilter) []*eventRecord
+// listLimit is a filter's limit, DefaultListLimit when not positive.
+func listLimit(n int) int {
+	if n <= 0 {
+		return DefaultListLimit
+	}
+	return n
 }
-
-var errCannotList = errors.New("devserver: the store cannot list")
 
 // ListRuns returns snapshots of the runs f selects, newest first, without
 // their timelines and steps (Run has them).
@@ -76,16 +72,10 @@ func (s *Server) ListRuns(ctx context.Context, f RunFilter) ([]*Run, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if f.Limit <= 0 {
-		f.Limit = DefaultListLimit
-	}
+	f.Limit = listLimit(f.Limit)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	l, ok := s.st.(lister)
-	if !ok {
-		return nil, errCannotList
-	}
-	return snapshots(l.listRuns(f), false), nil
+	return snapshots(s.st.listRuns(f), false), nil
 }
 
 // ListEvents returns the kept events f selects, newest first.
@@ -93,20 +83,14 @@ func (s *Server) ListEvents(ctx context.Context, f EventFilter) ([]*StoredEvent,
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if f.Limit <= 0 {
-		f.Limit = DefaultListLimit
-	}
+	f.Limit = listLimit(f.Limit)
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	l, ok := s.st.(lister)
-	if !ok {
-		return nil, errCannotList
-	}
-	recs := l.listEvents(f)
+	recs := s.st.listEvents(f)
 	out := make([]*StoredEvent, len(recs))
 	for i, ev := range recs {
 		out[i] = ev.snapshot()
 	}
+	s.mu.Unlock()
 	return out, nil
 }
 
@@ -150,4 +134,3 @@ func (m *memStore) listEvents(f EventFilter) []*eventRecord {
 	return out
 }
 
-var _ lister = (*memStore)(nil)

@@ -51,6 +51,11 @@ type cache interface {
 	expire(now time.Time) (next time.Time)
 	// counts reports how much the store holds.
 	counts() Stats
+	// listRuns returns the runs f keeps, newest first, at most f.Limit.
+	listRuns(f RunFilter) []*run
+	// listEvents returns the events f keeps, newest first, at most
+	// f.Limit.
+	listEvents(f EventFilter) []*eventRecord
 }
 
 // retention says how long, and how many of, the things that only history
