@@ -133,4 +133,3 @@ func (m *memStore) listEvents(f EventFilter) []*eventRecord {
 	}
 	return out
 }
-
