@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/durablefn/inngest/internal/sign"
 	"github.com/durablefn/inngest/internal/wire"
 )
 
@@ -70,17 +69,8 @@ func (c *Client) postSignal(ctx context.Context, key string, body []byte) (int, 
 		return 0, nil, err
 	}
 	req.Header.Set(wire.HeaderContentType, "application/json")
-	req.Header.Set(wire.HeaderSDK, wire.SDKHeader)
-	req.Header.Set(wire.HeaderUserAgent, wire.SDKHeader)
-	if cfg.Env != "" {
-		req.Header.Set(wire.HeaderEnv, cfg.Env)
-	}
-	if key != "" {
-		token, err := sign.HashedKey(key)
-		if err != nil {
-			return 0, nil, fmt.Errorf("signing key is malformed: %w", err)
-		}
-		req.Header.Set(wire.HeaderAuthorization, "Bearer "+token)
+	if err := cfg.SetAPIHeaders(req, key); err != nil {
+		return 0, nil, err
 	}
 	resp, err := cfg.HTTPClient.Do(req)
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/durablefn/inngest/internal/connectpb"
-	"github.com/durablefn/inngest/internal/sign"
 	"github.com/durablefn/inngest/internal/wire"
 	"google.golang.org/protobuf/proto"
 )
@@ -49,17 +48,8 @@ func (w *Worker) postWith(ctx context.Context, key, path string, body []byte, ou
 		return err
 	}
 	req.Header.Set(wire.HeaderContentType, connectpb.ContentType)
-	req.Header.Set(wire.HeaderSDK, wire.SDKHeader)
-	req.Header.Set(wire.HeaderUserAgent, wire.SDKHeader)
-	if cfg.Env != "" {
-		req.Header.Set(wire.HeaderEnv, cfg.Env)
-	}
-	if key != "" {
-		token, err := sign.HashedKey(key)
-		if err != nil {
-			return fmt.Errorf("signing key is malformed: %w", err)
-		}
-		req.Header.Set(wire.HeaderAuthorization, "Bearer "+token)
+	if err := cfg.SetAPIHeaders(req, key); err != nil {
+		return err
 	}
 	resp, err := cfg.HTTPClient.Do(req)
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/durablefn/inngest/internal/sign"
 	"github.com/durablefn/inngest/internal/wire"
 )
 
@@ -44,20 +43,11 @@ func (h *Handler) apiDo(ctx context.Context, method, path string, body []byte) (
 		if err != nil {
 			return nil, err
 		}
-		req.Header.Set(wire.HeaderSDK, wire.SDKHeader)
-		req.Header.Set(wire.HeaderUserAgent, wire.SDKHeader)
 		if body != nil {
 			req.Header.Set(wire.HeaderContentType, "application/json")
 		}
-		if cfg.Env != "" {
-			req.Header.Set(wire.HeaderEnv, cfg.Env)
-		}
-		if key != "" {
-			token, err := sign.HashedKey(key)
-			if err != nil {
-				return nil, fmt.Errorf("signing key is malformed: %w", err)
-			}
-			req.Header.Set(wire.HeaderAuthorization, "Bearer "+token)
+		if err := cfg.SetAPIHeaders(req, key); err != nil {
+			return nil, err
 		}
 		resp, err := cfg.HTTPClient.Do(req)
 		if err != nil {

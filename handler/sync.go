@@ -215,20 +215,11 @@ func (h *Handler) register(ctx context.Context, appURL, deployID, serverKind str
 			return false, fmt.Errorf("building sync request: %w", err)
 		}
 		req.Header.Set(wire.HeaderContentType, "application/json")
-		req.Header.Set(wire.HeaderSDK, wire.SDKHeader)
-		req.Header.Set(wire.HeaderUserAgent, wire.SDKHeader)
 		if serverKind != "" {
 			req.Header.Set(wire.HeaderExpectedServerKind, serverKind)
 		}
-		if cfg.Env != "" {
-			req.Header.Set(wire.HeaderEnv, cfg.Env)
-		}
-		if key != "" {
-			token, err := sign.HashedKey(key)
-			if err != nil {
-				return false, fmt.Errorf("signing key is malformed: %w", err)
-			}
-			req.Header.Set(wire.HeaderAuthorization, "Bearer "+token)
+		if err := cfg.SetAPIHeaders(req, key); err != nil {
+			return false, err
 		}
 		resp, err := cfg.HTTPClient.Do(req)
 		if err != nil {

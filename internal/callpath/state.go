@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/durablefn/inngest/internal/app"
-	"github.com/durablefn/inngest/internal/sign"
 	"github.com/durablefn/inngest/internal/wire"
 )
 
@@ -52,17 +51,8 @@ func apiGet(ctx context.Context, a *app.App, path string, into any) error {
 		if err != nil {
 			return err
 		}
-		req.Header.Set(wire.HeaderSDK, wire.SDKHeader)
-		req.Header.Set(wire.HeaderUserAgent, wire.SDKHeader)
-		if cfg.Env != "" {
-			req.Header.Set(wire.HeaderEnv, cfg.Env)
-		}
-		if key != "" {
-			token, err := sign.HashedKey(key)
-			if err != nil {
-				return fmt.Errorf("signing key is malformed: %w", err)
-			}
-			req.Header.Set(wire.HeaderAuthorization, "Bearer "+token)
+		if err := cfg.SetAPIHeaders(req, key); err != nil {
+			return err
 		}
 		resp, err := cfg.HTTPClient.Do(req)
 		if err != nil {
