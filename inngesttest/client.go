@@ -102,17 +102,7 @@ func checkpointAnswer(req *http.Request, runID string) (*http.Response, error) {
 	if msg != "" {
 		raw, _ = json.Marshal(map[string]any{"error": msg, "status": status})
 	}
-	return &http.Response{
-		Status:        fmt.Sprintf("%d %s", status, http.StatusText(status)),
-		StatusCode:    status,
-		Proto:         "HTTP/1.1",
-		ProtoMajor:    1,
-		ProtoMinor:    1,
-		Header:        http.Header{wire.HeaderContentType: []string{"application/json"}},
-		Body:          io.NopCloser(bytes.NewReader(raw)),
-		ContentLength: int64(len(raw)),
-		Request:       req,
-	}, nil
+	return jsonResponse(req, status, raw), nil
 }
 
 // decodeEvents reads the body of an event send: one event or an array.
@@ -134,6 +124,11 @@ func decodeEvents(body []byte) ([]wire.Event, error) {
 
 func answer(req *http.Request, status int, v wire.SendResponse) *http.Response {
 	raw, _ := json.Marshal(v)
+	return jsonResponse(req, status, raw)
+}
+
+// jsonResponse is an in-process HTTP response with a JSON body.
+func jsonResponse(req *http.Request, status int, raw []byte) *http.Response {
 	return &http.Response{
 		Status:        fmt.Sprintf("%d %s", status, http.StatusText(status)),
 		StatusCode:    status,
