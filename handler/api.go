@@ -3,7 +3,6 @@ package handler
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,18 +10,6 @@ import (
 
 	"github.com/durablefn/inngest/internal/wire"
 )
-
-// apiGet GETs an API path and decodes its JSON answer into into.
-func (h *Handler) apiGet(ctx context.Context, path string, into any) error {
-	raw, err := h.apiDo(ctx, http.MethodGet, path, nil)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(raw, into); err != nil {
-		return fmt.Errorf("malformed answer: %w", err)
-	}
-	return nil
-}
 
 // apiDo makes a request to the server's API with the signing key's
 // bearer token, trying the fallback key when the first is refused, and
