@@ -34,7 +34,7 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request) {
 		Request:   r,
 		// Over HTTP a function that checkpoints posts its steps to the
 		// server's API as they finish.
-		Checkpointer: h.checkpointerFor,
+		Checkpointer: h.cpFor,
 		Now:          h.cfg.Now,
 	}, body)
 	if fail != nil {
@@ -42,7 +42,8 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if h.cfg.Streaming {
-		h.stream(w, func(w http.ResponseWriter) { c.Run(r.Context(), h.log).Write(w) })
+		sc := c // only a streamed call moves to the heap
+		h.stream(w, func(w http.ResponseWriter) { sc.Run(r.Context(), h.log).Write(w) })
 		return
 	}
 	c.Run(r.Context(), h.log).Write(w)

@@ -47,6 +47,7 @@ import (
 
 	inngest "github.com/durablefn/inngest"
 	"github.com/durablefn/inngest/internal/app"
+	"github.com/durablefn/inngest/internal/engine"
 	"github.com/durablefn/inngest/internal/sign"
 	"github.com/durablefn/inngest/internal/wire"
 )
@@ -107,6 +108,9 @@ type Handler struct {
 	// keepAlive returns the keep-alive ticks of a streamed answer and how
 	// to stop them; tests replace it to drive the ticks.
 	keepAlive func(time.Duration) (<-chan time.Time, func())
+	// cpFor is checkpointerFor bound once, so that a call does not
+	// allocate the method value.
+	cpFor func(*wire.CallCtx) engine.Checkpointer
 }
 
 // New returns a handler serving every function created on client.
@@ -123,6 +127,7 @@ func New(client *inngest.Client, cfg Config) *Handler {
 
 func newHandler(client *inngest.Client, cfg Config, getenv func(string) string) *Handler {
 	h := &Handler{keepAlive: tickerEvery}
+	h.cpFor = h.checkpointerFor
 	a, ok := app.Of(client)
 	if ok {
 		h.app, h.log = a, a.Config.Logger

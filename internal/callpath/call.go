@@ -48,24 +48,24 @@ type Call struct {
 // Prepare finds the function and decodes body. When that fails, the
 // returned Answer (non-nil) is what to answer instead. The request must
 // already be authenticated.
-func Prepare(a *app.App, p Params, body []byte) (*Call, *Answer) {
+func Prepare(a *app.App, p Params, body []byte) (Call, *Answer) {
 	if p.FnID == "" {
 		ans := failure(http.StatusBadRequest, true, wire.UserError{Name: "BadRequest", Message: "missing fnId query parameter"})
-		return nil, &ans
+		return Call{}, &ans
 	}
 	fn, found := a.Lookup(p.FnID)
 	if !found {
 		// The spec asks for a 500: a deploy may be rolling out and a retry
 		// may reach an instance that has the function.
 		ans := failure(http.StatusInternalServerError, false, wire.UserError{Name: "FunctionNotFound", Message: fmt.Sprintf("function %q is not served by app %q", p.FnID, a.Config.AppID)})
-		return nil, &ans
+		return Call{}, &ans
 	}
 	req := new(wire.CallRequest)
 	if err := wire.DecodeCallRequest(body, req); err != nil {
 		ans := failure(http.StatusBadRequest, true, wire.UserError{Name: "BadRequest", Message: "malformed call request body: " + err.Error()})
-		return nil, &ans
+		return Call{}, &ans
 	}
-	return &Call{app: a, fn: fn, req: req, p: p}, nil
+	return Call{app: a, fn: fn, req: req, p: p}, nil
 }
 
 // Run prepares and runs a call in one go.
