@@ -57,7 +57,7 @@ func Example_worker() {
 	if err != nil {
 		panic(err)
 	}
-	runs, err := srv.WaitForRuns(ctx, ids[0], 1)
+	runs, err := srv.WaitForEventRuns(ctx, ids[0], 1)
 	if err != nil {
 		panic(err)
 	}

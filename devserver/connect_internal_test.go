@@ -57,7 +57,7 @@ func TestConnectGatewayCallRoundTrip(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), connectTestTimeout)
 	defer cancel()
-	runs, err := s.WaitForRuns(ctx, eventID, 1)
+	runs, err := s.WaitForEventRuns(ctx, eventID, 1)
 	require.NoError(t, err)
 	r, err := s.WaitForRun(ctx, runs[0].ID)
 	require.NoError(t, err)
@@ -143,7 +143,7 @@ func TestConnectGatewayFlushAndLease(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), connectTestTimeout)
 	defer cancel()
-	runs, err := s.WaitForRuns(ctx, eventID, 1)
+	runs, err := s.WaitForEventRuns(ctx, eventID, 1)
 	require.NoError(t, err)
 	r, err := s.WaitForRun(ctx, runs[0].ID)
 	require.NoError(t, err)

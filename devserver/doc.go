@@ -22,7 +22,7 @@
 //	_ = srv.AddApp(ctx, "http://shop.local/api/inngest", handler.New(client, handler.Config{}))
 //
 //	ids, _ := srv.SendEvent(ctx, devserver.Event{Name: "order/placed", Data: order})
-//	runs, _ := srv.WaitForRuns(ctx, ids[0], 1)
+//	runs, _ := srv.WaitForEventRuns(ctx, ids[0], 1)
 //	devserver.PrintTimeline(os.Stdout, runs[0])
 //
 // AddApp serves an app's http.Handler in-process, with no socket;

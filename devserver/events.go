@@ -32,7 +32,7 @@ type Event struct {
 
 // SendEvent accepts events as POST /e/{key} would and returns their
 // internal IDs (ULIDs), as the real server's event API does: the IDs runs
-// are listed under (Runs, WaitForRuns, GET /v1/events/{id}/runs). An
+// are listed under (Runs, WaitForEventRuns, GET /v1/events/{id}/runs). An
 // Event.ID is kept as the event's "id" field, its idempotency key.
 func (s *Server) SendEvent(ctx context.Context, events ...Event) ([]string, error) {
 	if err := ctx.Err(); err != nil {

@@ -43,7 +43,7 @@ func Example_timeline() {
 	_ = srv.AddApp(ctx, "http://shop.local/api/inngest", handler.New(client, handler.Config{}))
 
 	ids, _ := srv.SendEvent(ctx, devserver.Event{Name: "order/placed", Data: map[string]any{"id": 7}})
-	runs, _ := srv.WaitForRuns(ctx, ids[0], 1)
+	runs, _ := srv.WaitForEventRuns(ctx, ids[0], 1)
 	r := runs[0]
 	r.ID = "<run id>"
 	fmt.Print(devserver.FormatTimeline(r))

@@ -85,7 +85,7 @@ func send(t *testing.T, srv *devserver.Server, name string, data map[string]any)
 // oneRun waits for the single run an event starts to end.
 func oneRun(t *testing.T, srv *devserver.Server, eventID string) *devserver.Run {
 	t.Helper()
-	runs, err := srv.WaitForRuns(ctxT(t), eventID, 1)
+	runs, err := srv.WaitForEventRuns(ctxT(t), eventID, 1)
 	require.NoError(t, err)
 	require.Len(t, runs, 1)
 	return runs[0]

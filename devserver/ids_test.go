@@ -47,7 +47,7 @@ func TestIDsHaveTheRealServersForms(t *testing.T) {
 
 	var runs []map[string]any
 	for i, id := range ids {
-		_, err := srv.WaitForRuns(ctxT(t), id.(string), 1)
+		_, err := srv.WaitForEventRuns(ctxT(t), id.(string), 1)
 		require.NoError(t, err)
 		var list struct {
 			Data []map[string]any `json:"data"`

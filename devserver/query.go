@@ -81,9 +81,9 @@ func (s *Server) WaitForRun(ctx context.Context, runID string) (*Run, error) {
 	return out, err
 }
 
-// WaitForRuns waits until the event has started at least n runs and all
+// WaitForEventRuns waits until the event has started at least n runs and all
 // of them have ended, and returns them.
-func (s *Server) WaitForRuns(ctx context.Context, eventID string, n int) ([]*Run, error) {
+func (s *Server) WaitForEventRuns(ctx context.Context, eventID string, n int) ([]*Run, error) {
 	return s.waitEnded(ctx, n, func() []*Run { return s.Runs(eventID) })
 }
 

@@ -187,7 +187,7 @@ func TestRestartAfterCrashRedoesOnlyUncommittedWork(t *testing.T) {
 	// Crash before anything after the event reached the store: the event
 	// and its run were committed together, the step's result maybe not.
 	rig.crash(true)
-	runs, err := rig.srv.WaitForRuns(ctxT(t), id, 1)
+	runs, err := rig.srv.WaitForEventRuns(ctxT(t), id, 1)
 	require.NoError(t, err)
 	got, err := rig.srv.WaitForRun(ctxT(t), runs[0].ID)
 	require.NoError(t, err)

@@ -338,7 +338,7 @@ func (e *Env) WaitForEventRuns(eventID string, n int) []*EnvRun {
 	e.tb.Helper()
 	ctx, cancel := e.ctx()
 	defer cancel()
-	runs, err := e.srv.WaitForRuns(ctx, eventID, n)
+	runs, err := e.srv.WaitForEventRuns(ctx, eventID, n)
 	if err != nil {
 		runs = e.srv.Runs(eventID)
 		e.tb.Fatalf("inngesttest: event %s started %d run(s) within %s, want %d ended; its runs:\n%s", eventID, len(runs), e.timeout, n, describeRuns(runs))

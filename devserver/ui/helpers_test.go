@@ -124,7 +124,7 @@ func runOf(t testing.TB, srv *devserver.Server, eventID string) *devserver.Run {
 // ended waits until the event's run ended.
 func ended(t testing.TB, srv *devserver.Server, eventID string) *devserver.Run {
 	t.Helper()
-	runs, err := srv.WaitForRuns(ctxT(t), eventID, 1)
+	runs, err := srv.WaitForEventRuns(ctxT(t), eventID, 1)
 	require.NoError(t, err)
 	return runs[0]
 }

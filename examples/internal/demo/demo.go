@@ -90,7 +90,7 @@ func (e *Env) WaitForEventRuns(ctx context.Context, eventID string, n int) ([]Ru
 	if e.Server == nil {
 		return e.WaitRunsOf(ctx, []string{eventID}, n)
 	}
-	runs, err := e.Server.WaitForRuns(ctx, eventID, n)
+	runs, err := e.Server.WaitForEventRuns(ctx, eventID, n)
 	if err != nil {
 		return nil, err
 	}
