@@ -44,7 +44,7 @@ func (c *checkpointer) Checkpoint(ctx context.Context, steps []wire.Op) error {
 	if err != nil {
 		return fmt.Errorf("encoding the checkpoint: %w", err)
 	}
-	if _, err := c.h.apiDo(ctx, http.MethodPost, wire.CheckpointPath(req.RunID), body); err != nil {
+	if _, err := c.h.app.API(ctx, http.MethodPost, wire.CheckpointPath(req.RunID), body); err != nil {
 		return fmt.Errorf("checkpointing %d steps of run %s: %w", len(steps), req.RunID, err)
 	}
 	return nil

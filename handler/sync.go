@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/durablefn/inngest/internal/app"
 	"github.com/durablefn/inngest/internal/sign"
 	"github.com/durablefn/inngest/internal/wire"
 )
@@ -223,7 +224,7 @@ func (h *Handler) register(ctx context.Context, appURL, deployID, serverKind str
 		}
 		resp, err := cfg.HTTPClient.Do(req)
 		if err != nil {
-			return false, fmt.Errorf("reaching %s/fn/register: %w", cfg.APIOrigin, unwrapURLError(err))
+			return false, fmt.Errorf("reaching %s/fn/register: %w", cfg.APIOrigin, app.UnwrapURLError(err))
 		}
 		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		resp.Body.Close()
@@ -245,11 +246,4 @@ func (h *Handler) register(ctx context.Context, appURL, deployID, serverKind str
 		}
 	}
 	return false, lastErr
-}
-
-func unwrapURLError(err error) error {
-	if ue := (*url.Error)(nil); errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }

@@ -3,12 +3,9 @@ package callpath
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/durablefn/inngest/internal/app"
 	"github.com/durablefn/inngest/internal/wire"
@@ -37,53 +34,14 @@ func fetchState(ctx context.Context, a *app.App, req *wire.CallRequest) error {
 	return nil
 }
 
-// apiGet GETs an API path with the signing key's bearer token, trying the
-// fallback key when the first is refused.
+// apiGet GETs an API path and decodes its JSON answer into into.
 func apiGet(ctx context.Context, a *app.App, path string, into any) error {
-	cfg := a.Config
-	keys := []string{cfg.SigningKey}
-	if cfg.SigningKeyFallback != "" {
-		keys = append(keys, cfg.SigningKeyFallback)
+	raw, err := a.API(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return err
 	}
-	var lastErr error
-	for _, key := range keys {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, cfg.APIOrigin+path, nil)
-		if err != nil {
-			return err
-		}
-		if err := cfg.SetAPIHeaders(req, key); err != nil {
-			return err
-		}
-		resp, err := cfg.HTTPClient.Do(req)
-		if err != nil {
-			return unwrapURLError(err)
-		}
-		raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-		resp.Body.Close()
-		if err != nil {
-			return err
-		}
-		if resp.StatusCode == http.StatusOK {
-			if err := json.Unmarshal(raw, into); err != nil {
-				return fmt.Errorf("malformed answer: %w", err)
-			}
-			return nil
-		}
-		msg := strings.TrimSpace(string(raw))
-		if len(msg) > 200 {
-			msg = msg[:200]
-		}
-		lastErr = fmt.Errorf("HTTP %d: %s", resp.StatusCode, msg)
-		if resp.StatusCode != http.StatusUnauthorized && resp.StatusCode != http.StatusForbidden {
-			break
-		}
+	if err := json.Unmarshal(raw, into); err != nil {
+		return fmt.Errorf("malformed answer: %w", err)
 	}
-	return lastErr
-}
-
-func unwrapURLError(err error) error {
-	if ue := (*url.Error)(nil); errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
+	return nil
 }
