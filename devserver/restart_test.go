@@ -67,6 +67,12 @@ func (rig *restartRig) startWith(cfg devserver.Config) {
 	require.NoError(rig.t, err)
 	require.NoError(rig.t, srv.Start(ctxT(rig.t)))
 	rig.srv = srv
+	rig.t.Cleanup(func() {
+		// Closing a crashed server again is harmless.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Close(ctx)
+	})
 }
 
 // crash stops the server as a kill would: whatever it did after the last
@@ -82,11 +88,6 @@ func (rig *restartRig) crashWith(cfg devserver.Config) {
 	_ = rig.srv.Close(ctx)
 	rig.clock = devserver.NewVirtualClock(rig.clock.Now())
 	rig.startWith(cfg)
-	rig.t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		require.NoError(rig.t, rig.srv.Close(ctx))
-	})
 }
 
 func (rig *restartRig) flush() { require.NoError(rig.t, devserver.Flush(rig.srv)) }

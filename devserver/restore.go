@@ -177,7 +177,7 @@ func (s *Server) relink(r *run, st *runState, all map[string]*run) {
 // restoreKV restores batches, debounces, flow-control state, idempotency
 // keys and cron positions. Called with s.mu held.
 func (s *Server) restoreKV(rows []store.KV, events map[string]*eventRecord) {
-	var idem []store.KV
+	var idem, crons []store.KV
 	for _, kv := range rows {
 		switch kv.Kind {
 		case kvIdempotency:
@@ -196,9 +196,10 @@ func (s *Server) restoreKV(rows []store.KV, events map[string]*eventRecord) {
 		case kvDebounce:
 			s.restoreDebounce(kv, events)
 		case kvCron:
-			s.restoreCron(kv)
+			crons = append(crons, kv)
 		}
 	}
+	s.restoreCrons(crons)
 	s.st.(*memStore).restoreIdempotency(idem)
 }
 
@@ -233,20 +234,25 @@ func (s *Server) restoreDebounce(kv store.KV, events map[string]*eventRecord) {
 	s.armDebounce(fn, d, st.At)
 }
 
-// restoreCron moves a cron entry back to its stored next tick, so that a
-// tick due while the server was down fires now (within the catch-up bound
-// of armCron).
-func (s *Server) restoreCron(kv store.KV) {
-	var next time.Time
-	if json.Unmarshal(kv.Value, &next) != nil {
+// restoreCrons moves each cron entry back to its stored next tick, so
+// that ticks due while the server was down fire now, each once, in order.
+func (s *Server) restoreCrons(rows []store.KV) {
+	if len(rows) == 0 {
 		return
 	}
+	entries := make(map[string]*cronEntry)
 	for _, fn := range s.fns {
 		for _, ce := range fn.crons {
-			if ce.key() == kv.Key && ce.timer != nil {
-				s.stopTimer(ce.timer)
-				s.armCron(ce, next.Add(-time.Nanosecond))
-			}
+			entries[ce.key()] = ce
 		}
+	}
+	for _, kv := range rows {
+		var next time.Time
+		ce := entries[kv.Key]
+		if ce == nil || ce.timer == nil || json.Unmarshal(kv.Value, &next) != nil {
+			continue
+		}
+		s.stopTimer(ce.timer)
+		s.armCron(ce, next.Add(-time.Nanosecond))
 	}
 }
