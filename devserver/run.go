@@ -122,7 +122,8 @@ type run struct {
 	parent       *invokeLink
 	evicted      bool // retention dropped it from the store
 
-	// calls are the run's calls queued or in flight.
+	// calls are the run's calls queued or in flight, kept only with a
+	// store (persist.go).
 	calls []*item
 	// throttled is the throttle key the run waits on to start.
 	throttled string

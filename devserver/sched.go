@@ -86,8 +86,10 @@ func (s *Server) enqueue(r *run, stepID string, attempt int, at time.Time) {
 	}
 	s.seq++
 	it := &item{run: r, stepID: stepID, attempt: attempt, at: at, order: at.Add(-r.priority), seq: s.seq, index: -1}
-	r.calls = append(r.calls, it)
-	r.touch()
+	if r.j != nil { // only a store needs the calls a run has pending
+		r.calls = append(r.calls, it)
+		r.touch()
+	}
 	if at.After(s.clock.Now()) {
 		t := s.after(at, func() { heap.Push(&s.ready, it) })
 		r.timers = append(r.timers, t)
