@@ -116,7 +116,7 @@ func ourHandler(b *testing.B, n int) http.Handler {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return ourhandler.New(c, nil)
+	return ourhandler.New(c, ourhandler.Config{})
 }
 
 // BenchmarkDiscovery measures the discovery call of n parallel branches in

@@ -23,6 +23,8 @@ type Answer struct {
 	RetryAfter string
 	// Body is the JSON body.
 	Body []byte
+
+	buf *[]byte // Body's pooled buffer, if it has one; see Write
 }
 
 // Write writes a as an HTTP response; other headers are the caller's.
@@ -36,6 +38,7 @@ func (a Answer) Write(w http.ResponseWriter) {
 	}
 	w.WriteHeader(a.Status)
 	_, _ = w.Write(a.Body)
+	a.release()
 }
 
 func answer(log *slog.Logger, fn *app.Function, target string, res engine.Result) Answer {
@@ -106,9 +109,11 @@ func jsonAnswer(status int, v any) Answer {
 // parallel steps answers one op each, so they are encoded by hand (see
 // wire.AppendOps), into a buffer sized for typical ops.
 func opsAnswer(ops []wire.Op) Answer {
-	b, err := wire.AppendOps(make([]byte, 0, 192*len(ops)), ops)
+	buf := opsBuffer(192 * len(ops))
+	b, err := wire.AppendOps(*buf, ops)
 	if err != nil {
 		return failure(http.StatusInternalServerError, false, wire.UserError{Name: "Error", Message: "inngest: encoding the steps found: " + err.Error()})
 	}
-	return Answer{Status: http.StatusPartialContent, Body: b}
+	*buf = b
+	return Answer{Status: http.StatusPartialContent, Body: b, buf: buf}
 }

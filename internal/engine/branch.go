@@ -4,6 +4,8 @@ import (
 	"context"
 	"runtime"
 	"sync"
+
+	"github.com/durablefn/inngest/internal/wire"
 )
 
 // branch is one goroutine running user code: the function's own, or a
@@ -39,6 +41,26 @@ type branch struct {
 	// halted is set when a step stopped the branch's goroutine; kind and
 	// current then name that step, since no claim succeeds after it.
 	halted bool
+
+	ul     wire.Userland // the userland of the branch's first op
+	ulUsed bool
+	ctx    branchCtx // the ctx the branch's code runs with
+}
+
+// branchCtx is the ctx of a step.Parallel branch: its group's ctx, naming
+// the branch. It is kept in the branch, where context.WithValue would
+// allocate once per branch.
+type branchCtx struct {
+	context.Context
+	b *branch
+}
+
+// Value returns the branch for branchKey, else the parent ctx's value.
+func (c *branchCtx) Value(key any) any {
+	if _, ok := key.(branchKey); ok {
+		return c.b
+	}
+	return c.Context.Value(key)
 }
 
 type branchState int
@@ -112,7 +134,7 @@ func (r *Run) schedule() {
 	}
 	if pick != nil {
 		r.holder = pick
-		pick.turn.Signal()
+		r.mu.wakeLater(pick)
 	}
 }
 

@@ -110,8 +110,7 @@ func (r *Run) saveBuffered(ctx context.Context) bool {
 	r.in.Logger.Warn("inngest: checkpointing failed; the steps are reported in the response instead", "steps", len(steps), "error", err.Error())
 	for _, op := range steps {
 		// Every checkpointed step belongs to the function's own goroutine.
-		r.seq++
-		r.ops = append(r.ops, pendingOp{seq: r.seq, op: op})
+		r.appendOp(r.live0, op)
 	}
 	return false
 }
@@ -131,8 +130,8 @@ func (r *Run) saveAtEnd(ctx context.Context, res *Result) {
 	// saveBuffered appended the steps after the answer's own ops; they
 	// ran first, so they sort first (they all belong to the function's
 	// own goroutine, whose ops come before any step.Parallel branch's).
-	for i := pending; i < len(r.ops); i++ {
-		r.ops[i].seq = i - len(r.ops)
+	for i := pending; i < len(r.opKeys); i++ {
+		r.opKeys[i].seq = i - len(r.opKeys)
 	}
 	res.Done, res.Value, res.Err, res.Failure, res.Panic = false, nil, nil, nil, nil
 }

@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"maps"
 	"runtime"
+	"slices"
 	"sync"
 )
 
@@ -114,10 +116,16 @@ func (r *Run) openGroup(ctx context.Context, parent *branch, n int, race bool, f
 		c.turn.L = &r.mu
 	}
 	r.parallel++
+	r.branched.Store(true)
 	if race {
 		r.par.races++
 	}
 	r.par.open = append(r.par.open, g)
+	if !g.replay {
+		// Each branch is about to report a new step.
+		r.ops, r.opKeys = slices.Grow(r.ops, n), slices.Grow(r.opKeys, n)
+		r.counts = grownMap(r.counts, n)
+	}
 	return g
 }
 
@@ -154,7 +162,7 @@ func (r *Run) start(c *branch) {
 	r.holder = c
 	r.addLive(c)
 	g.wg.Add(1)
-	go r.runBranch(c)
+	r.mu.spawnLater(c)
 }
 
 // runBranch is the goroutine of child b.
@@ -187,6 +195,17 @@ func (r *Run) runBranch(b *branch) {
 	r.mu.Lock()
 	r.acquire(b)
 	r.mu.Unlock()
-	g.fn(context.WithValue(g.ctx, branchKey{}, b), b.index)
+	b.ctx = branchCtx{Context: g.ctx, b: b}
+	g.fn(&b.ctx, b.index)
 	returned = true
+}
+
+// grownMap returns m, or a copy of it with room for n more keys.
+func grownMap(m map[string]int, n int) map[string]int {
+	if n <= 8 {
+		return m
+	}
+	grown := make(map[string]int, len(m)+n)
+	maps.Copy(grown, m)
+	return grown
 }

@@ -77,18 +77,20 @@ func (r *Run) raceOps() {
 	if r.par.races == 0 {
 		return
 	}
-	kept := r.ops[:0]
-	for _, p := range r.ops {
-		if r.lost(p.b) && !isResult(p.op.Op) {
+	n := 0
+	for i, op := range r.ops {
+		k := r.opKeys[i]
+		if r.lost(k.b) && !isResult(op.Op) {
 			continue
 		}
-		if racing(p.b) {
-			p.op.Opts = wire.WithRaceMode(p.op.Opts)
+		if racing(k.b) {
+			op.Opts = wire.WithRaceMode(op.Opts)
 		}
-		kept = append(kept, p)
+		r.ops[n], r.opKeys[n] = op, k
+		n++
 	}
-	clear(r.ops[len(kept):])
-	r.ops = kept
+	clear(r.ops[n:])
+	r.ops, r.opKeys = r.ops[:n], r.opKeys[:n]
 }
 
 // isResult reports whether op reports the outcome of code run in this

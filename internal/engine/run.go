@@ -14,7 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/durablefn/inngest/internal/wire"
@@ -33,7 +33,7 @@ type Run struct {
 	in  Input
 	now func() time.Time
 
-	mu       sync.Mutex
+	mu       runMutex
 	counts   map[string]int
 	stackIx  map[string]int // hashed ID → position in the stack
 	used     []bool         // stack positions consumed
@@ -50,9 +50,11 @@ type Run struct {
 	fatal    *Failure // the first fatal failure
 
 	parallel    int           // open parallel groups
+	branched    atomic.Bool   // a parallel group was opened: see poll
 	par         parallelState // the groups themselves (parallel.go, race.go)
 	seq         int
-	ops         []pendingOp
+	ops         []wire.Op // reported, in the order of opKeys
+	opKeys      []opKey
 	retry       Retry
 	targetFound bool
 	executed    bool
@@ -172,6 +174,7 @@ func New(in Input) *Run {
 	if r.in.Logger == nil {
 		r.in.Logger = slog.New(slog.DiscardHandler)
 	}
+	r.mu.run = r
 	r.live0 = &r.root
 	r.root.turn.L = &r.mu
 	for i, h := range in.Stack {
@@ -269,7 +272,7 @@ func (r *Run) enterNewCode(ctx context.Context) {
 // wait waits for user code to finish, and reports false when it gave up
 // on code that did not return after the request ended.
 func (r *Run) wait(ctx context.Context, done <-chan struct{}) bool {
-	if poll(done) {
+	if poll(done, &r.branched) {
 		return true
 	}
 	select {

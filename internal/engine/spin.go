@@ -3,7 +3,10 @@ package engine
 // The request's goroutine and the function's goroutine hand over often and
 // briefly; these two keep each hand-over cheap.
 
-import "runtime"
+import (
+	"runtime"
+	"sync/atomic"
+)
 
 // spinTurns is how many times Execute yields its processor, polling, before
 // it blocks to wait for user code.
@@ -15,8 +18,12 @@ const spinTurns = 64
 // it again (measured by handler's BenchmarkCall). Yielding runs whatever
 // else is runnable, user code first, so on a busy machine polling only
 // costs a few scheduler passes.
-func poll(done <-chan struct{}) bool {
+func poll(done <-chan struct{}, branched *atomic.Bool) bool {
 	for range spinTurns {
+		if branched.Load() {
+			// Parallel branches take far longer than a few yields.
+			return false
+		}
 		select {
 		case <-done:
 			return true

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -19,7 +20,8 @@ type Ref struct {
 	// Name is the step's display name; "" shows the ID. Set it after
 	// Lookup, before RunStep or Report.
 	Name string
-	b    *branch // the branch that called it
+	b    *branch         // the branch that called it
+	opts json.RawMessage // the op's opts, when not its kind's
 }
 
 // displayName is the name a UI shows for the step: its display name, else
@@ -31,11 +33,11 @@ func (ref Ref) displayName() string {
 	return ref.ID
 }
 
-type pendingOp struct {
-	path []int
-	b    *branch // the branch that reported it
-	seq  int
-	op   wire.Op
+// opKey orders an op of r.ops: by the path of the branch that reported
+// it, then by when it was reported.
+type opKey struct {
+	b   *branch
+	seq int
 }
 
 func (r *Run) advance() {
@@ -101,9 +103,15 @@ func (r *Run) Drop(ref Ref) {
 // the branch cannot go on in this request. It never returns. Called with
 // r.mu held; it releases it.
 func (r *Run) halt(b *branch) {
+	r.stopping(b)
+	runtime.Goexit()
+}
+
+// stopping marks branch b halted and releases r.mu, for the caller to
+// Goexit at once. Called with r.mu held.
+func (r *Run) stopping(b *branch) {
 	b.halted, b.busy, b.inCode = true, false, false
 	r.mu.Unlock()
-	runtime.Goexit()
 }
 
 // Report records a new non-Run step (Sleep, WaitForEvent, Invoke) and
@@ -137,8 +145,22 @@ func kindOpts(kind string) json.RawMessage {
 	return json.RawMessage(`{"type":` + strconv.Quote(kind) + `}`)
 }
 
+// userland returns the op's userland field. A branch reports one op per
+// request unless it checkpoints, so its first is kept in the branch
+// itself, saving an allocation.
 func userland(ref Ref) *wire.Userland {
+	if b := ref.b; b != nil && !b.ulUsed {
+		b.ulUsed, b.ul = true, wire.Userland{ID: ref.ID, Index: ref.Index}
+		return &b.ul
+	}
 	return &wire.Userland{ID: ref.ID, Index: ref.Index}
+}
+
+// RunStepWith is RunStep for a step whose op carries opts of its own
+// (step.ai.wrap sends its input with its type).
+func (r *Run) RunStepWith(ctx context.Context, ref Ref, kind string, opts json.RawMessage, fn RunFunc) json.RawMessage {
+	ref.opts = opts
+	return r.RunStep(ctx, ref, kind, fn)
 }
 
 // RunStep handles a Run step that has no memoized result: it executes the
@@ -146,13 +168,14 @@ func userland(ref Ref) *wire.Userland {
 // request checkpoints, a step that succeeded is saved with the server
 // instead and RunStep returns its result, memoized ({"data": …}), for the
 // function to go on.
+//
+// A halt unwinds every frame above the branch's first, so the common
+// path, planning a step, halts here rather than in a function of its own.
 func (r *Run) RunStep(ctx context.Context, ref Ref, kind string, fn RunFunc) json.RawMessage {
-	return r.RunStepWith(ctx, ref, kind, kindOpts(kind), fn)
-}
-
-// RunStepWith is RunStep for a step whose op carries opts of its own
-// (step.ai.wrap sends its input with its type).
-func (r *Run) RunStepWith(ctx context.Context, ref Ref, kind string, opts json.RawMessage, fn RunFunc) json.RawMessage {
+	opts := ref.opts
+	if opts == nil {
+		opts = kindOpts(kind)
+	}
 	r.enterNewCode(ctx)
 	r.mu.Lock()
 	target := r.in.TargetHash
@@ -184,7 +207,8 @@ func (r *Run) RunStepWith(ctx context.Context, ref Ref, kind string, opts json.R
 	default:
 		r.addOp(ctx, wire.Op{ID: ref.Hash, Op: wire.OpStepPlanned, Name: ref.ID, DisplayName: ref.displayName(), Opts: opts, Userland: userland(ref)})
 	}
-	r.halt(ref.b)
+	r.stopping(ref.b)
+	runtime.Goexit()
 	return nil
 }
 
@@ -228,31 +252,50 @@ func (r *Run) execute(ctx context.Context, ref Ref, kind string, opts json.RawMe
 
 // addOp records an op. Called with r.mu held.
 func (r *Run) addOp(ctx context.Context, op wire.Op) {
-	b := r.branchOf(ctx)
-	r.seq++
-	r.ops = append(r.ops, pendingOp{path: b.path, b: b, seq: r.seq, op: op})
+	r.appendOp(r.branchOf(ctx), op)
 }
 
+// appendOp records op as reported by branch b. Called with r.mu held.
+func (r *Run) appendOp(b *branch, op wire.Op) {
+	r.seq++
+	r.ops = append(r.ops, op)
+	r.opKeys = append(r.opKeys, opKey{b: b, seq: r.seq})
+}
+
+// sortedOps returns the ops in branch-path order, then in the order
+// they were reported. Branches take turns in path order, so they usually
+// are already, and then r.ops is returned as it is.
 func (r *Run) sortedOps() []wire.Op {
 	r.raceOps()
-	if len(r.ops) == 0 {
-		return nil
+	if r.opsSorted() {
+		return r.ops
 	}
-	sort.SliceStable(r.ops, func(i, j int) bool {
-		a, b := r.ops[i], r.ops[j]
-		for k := 0; k < len(a.path) && k < len(b.path); k++ {
-			if a.path[k] != b.path[k] {
-				return a.path[k] < b.path[k]
-			}
-		}
-		if len(a.path) != len(b.path) {
-			return len(a.path) < len(b.path)
-		}
-		return a.seq < b.seq
-	})
+	order := make([]int, len(r.ops))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return r.opKeys[order[i]].less(r.opKeys[order[j]]) })
 	out := make([]wire.Op, len(r.ops))
-	for i, p := range r.ops {
-		out[i] = p.op
+	for i, k := range order {
+		out[i] = r.ops[k]
 	}
 	return out
+}
+
+func (r *Run) opsSorted() bool {
+	for i := 1; i < len(r.opKeys); i++ {
+		if r.opKeys[i].less(r.opKeys[i-1]) {
+			return false
+		}
+	}
+	return true
+}
+
+func (a opKey) less(b opKey) bool {
+	if a.b != b.b {
+		if pa, pb := a.b.path, b.b.path; !slices.Equal(pa, pb) {
+			return less(pa, pb)
+		}
+	}
+	return a.seq < b.seq
 }
