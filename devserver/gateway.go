@@ -110,7 +110,8 @@ func (g *gatewayRequest) readAI(opts json.RawMessage) (map[string]string, error)
 	if err := unmarshalOpts(opts, &o); err != nil {
 		return nil, err
 	}
-	g.url, g.shown, g.method, g.body = o.URL, o.URL, http.MethodPost, asDecodedAny(o.Body)
+	// The real server reads the opts untyped: the model gets the body re-encoded.
+	g.url, g.shown, g.method, g.body = o.URL, o.URL, http.MethodPost, wire.Untyped(o.Body)
 	g.header.Set("Content-Type", "application/json")
 	switch o.Format {
 	case wire.AIFormatGemini:
@@ -130,22 +131,6 @@ func (g *gatewayRequest) readAI(opts json.RawMessage) (map[string]string, error)
 		g.header.Add("Authorization", "Bearer "+o.AuthKey)
 	}
 	return o.Headers, nil
-}
-
-// asDecodedAny is body as the real server sends it to a model: it reads
-// an op's opts into Go's untyped values and encodes them again, so object
-// keys come sorted, <, > and & escaped, and numbers pass through float64.
-// A body that is not JSON is left as it is.
-func asDecodedAny(body json.RawMessage) json.RawMessage {
-	var v any
-	if json.Unmarshal(body, &v) != nil {
-		return body
-	}
-	out, err := json.Marshal(v)
-	if err != nil {
-		return body
-	}
-	return out
 }
 
 // redactURL is a URL as timelines, logs and errors may show it: without
