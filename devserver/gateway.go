@@ -20,16 +20,18 @@ import (
 //     that fails outright is retried with the call's attempts, then
 //     memoized as the step error GatewayError.
 //   - AIGateway: opts {url, format, auth_key, headers, body}. The body is
-//     POSTed as JSON with the key where the format puts it (a bearer token
-//     by default, x-api-key for anthropic, the key query parameter for
-//     gemini, Authorization as given for bedrock). A 2xx response's JSON
-//     body is memoized as {"data": <body>}; a failure, another status or a
-//     body that is not JSON is retried, then memoized as the step error
-//     AIGatewayError.
+//     POSTed as JSON, encoded again as the real server does (keys sorted,
+//     numbers through float64), with the key where the format puts it (a
+//     bearer token by default, x-api-key for anthropic, the key query
+//     parameter for gemini, Authorization as given for bedrock). A 2xx
+//     response's JSON body is memoized as {"data": <body>}; a failure,
+//     another status or a body that is not JSON is retried, then memoized
+//     as the step error AIGatewayError.
 //
-// Both send User-Agent: Inngest on a connection of their own, follow up
-// to 60 redirects and decode a gzip response. The key of an AIGateway op
-// appears in no timeline entry, log line or API answer.
+// Both send User-Agent: Inngest and Accept-Encoding: gzip on a connection
+// of their own, follow up to 60 redirects and decode a gzip response. The
+// key of an AIGateway op appears in no timeline entry, log line or API
+// answer.
 
 var gatewayMethods = map[string]bool{
 	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
@@ -70,6 +72,11 @@ func newGatewayRequest(op *wire.Op) (*gatewayRequest, error) {
 		g.header.Add(k, v)
 	}
 	g.header.Add("User-Agent", "Inngest")
+	// The real server's client asks for gzip unless the op chose an
+	// encoding; readGatewayBody decodes it.
+	if g.header.Get("Accept-Encoding") == "" {
+		g.header.Set("Accept-Encoding", "gzip")
+	}
 	return g, nil
 }
 
@@ -103,7 +110,8 @@ func (g *gatewayRequest) readAI(opts json.RawMessage) (map[string]string, error)
 	if err := unmarshalOpts(opts, &o); err != nil {
 		return nil, err
 	}
-	g.url, g.shown, g.method, g.body = o.URL, o.URL, http.MethodPost, o.Body
+	// The real server reads the opts untyped: the model gets the body re-encoded.
+	g.url, g.shown, g.method, g.body = o.URL, o.URL, http.MethodPost, wire.Untyped(o.Body)
 	g.header.Set("Content-Type", "application/json")
 	switch o.Format {
 	case wire.AIFormatGemini:

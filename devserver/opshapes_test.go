@@ -129,8 +129,8 @@ func TestOpShapesFromEverySDK(t *testing.T) {
 			status: devserver.StatusCompleted, has: []string{`{"error":{"name":"GatewayError","message":"Error making gateway request: `}, kinds: []devserver.TimelineKind{"gateway", "step.failed"}},
 		{name: "GatewayBadMethod", body: `[{"op":"Gateway","id":"%[1]s","name":"s","opts":{"url":"%[2]s/x","method":"BREW"}}]`,
 			status: devserver.StatusFailed, has: []string{"invalid http method"}},
-		{name: "AIGateway (step.ai.infer)", body: `[{"op":"AIGateway","id":"%[1]s","name":"s","opts":{"url":"%[2]s/v1/messages","format":"anthropic","auth_key":"sk-secret-1","body":{"model":"m"}}}]`,
-			status: devserver.StatusCompleted, output: `{"data":{"echo":"{\"model\":\"m\"}"}}`},
+		{name: "AIGateway (step.ai.infer)", body: `[{"op":"AIGateway","id":"%[1]s","name":"s","opts":{"url":"%[2]s/v1/messages","format":"anthropic","auth_key":"sk-secret-1","body":{"model":"m","max_tokens":1.0,"system":"a<b"}}}]`,
+			status: devserver.StatusCompleted, output: `{"data":{"echo":"{\"max_tokens\":1,\"model\":\"m\",\"system\":\"a\\u003cb\"}"}}`},
 		{name: "AIGatewayGemini", body: `[{"op":"AIGateway","id":"%[1]s","name":"s","opts":{"url":"%[2]s/gemini?alt=sse","format":"gemini","auth_key":"sk-secret-3","body":{}}}]`,
 			status: devserver.StatusCompleted, output: `{"data":{"echo":"{}"}}`},
 		{name: "AIGatewayErrorStatus", body: `[{"op":"AIGateway","id":"%[1]s","name":"s","opts":{"url":"%[2]s/ai-broken","auth_key":"sk-secret-2","body":{}}}]`,
@@ -158,10 +158,14 @@ func TestOpShapesFromEverySDK(t *testing.T) {
 		require.Equal(t, `{"a":1}`, fetch.body, "a JSON body is sent as it is")
 		require.Equal(t, "1", fetch.header.Get("X-Mine"))
 		require.Equal(t, "Inngest", fetch.header.Get("User-Agent"))
+		require.Equal(t, "gzip", fetch.header.Get("Accept-Encoding"), "the real server's client asks for gzip")
 		ai := byPath["/v1/messages"]
 		require.Equal(t, http.MethodPost, ai.method)
 		require.Equal(t, "sk-secret-1", ai.header.Get("X-Api-Key"))
 		require.Equal(t, "application/json", ai.header.Get("Content-Type"))
+		require.Equal(t, "gzip", ai.header.Get("Accept-Encoding"))
+		require.Equal(t, `{"max_tokens":1,"model":"m","system":"a\u003cb"}`, ai.body,
+			"the real server decodes an AI body into Go values and encodes it again: keys sorted, HTML escaped, numbers as float64")
 		gemini := byPath["/gemini"]
 		require.Equal(t, "alt=sse&key=sk-secret-3", gemini.query)
 		require.Empty(t, gemini.header.Get("Authorization"))

@@ -354,7 +354,7 @@ func optionsOf(kind StepKind, raw json.RawMessage) json.RawMessage {
 		_ = json.Unmarshal(raw, &w)
 		o.FunctionID, o.Timeout = w.FunctionID, w.Timeout
 		if !wire.IsNull(w.Payload.Data) {
-			o.Data = canonicalJSON(w.Payload.Data)
+			o.Data = wire.Untyped(w.Payload.Data)
 		}
 	case KindFetch:
 		var w wire.GatewayOpts
@@ -446,28 +446,11 @@ func (w *walked) table(h *history) string {
 	return strings.Join(lines, "\n") + "\n"
 }
 
-// canonicalJSON re-encodes raw with sorted keys and no spaces; nil stays
-// nil.
-func canonicalJSON(raw json.RawMessage) json.RawMessage {
-	if len(raw) == 0 {
-		return nil
-	}
-	var v any
-	if json.Unmarshal(raw, &v) != nil {
-		return raw
-	}
-	out, err := json.Marshal(v)
-	if err != nil {
-		return raw
-	}
-	return out
-}
-
 func jsonEqual(a, b []byte) bool {
 	if wire.IsNull(a) || wire.IsNull(b) {
 		return wire.IsNull(a) == wire.IsNull(b)
 	}
-	return bytes.Equal(canonicalJSON(a), canonicalJSON(b))
+	return bytes.Equal(wire.Untyped(a), wire.Untyped(b))
 }
 
 func compactJSON(raw []byte) string {
