@@ -114,6 +114,69 @@ func (s *seenKeys) mark(k uint, err error) error {
 	return err
 }
 
+// plainField is a member a plain object may have: its key, and where its
+// value goes (a *string, *int, *int64, *bool, *[]string, *Stack or
+// *json.RawMessage).
+type plainField struct {
+	key string
+	dst any
+}
+
+// plainObject decodes the members of the JSON object b whose keys are
+// among fields (at most 32) into their destinations, each key at most
+// once, and skips the others.
+func plainObject(b []byte, fields []plainField) error {
+	var seen seenKeys
+	next := 0
+	return members(b, func(key, v []byte) error {
+		k := fieldIndex(fields, key, next)
+		if k < 0 {
+			return nil
+		}
+		next = k + 1
+		return seen.mark(uint(k), plainValue(v, fields[k].dst))
+	})
+}
+
+// fieldIndex returns the index of key in fields, or -1. It tries hint
+// first: members in the order of fields, as encoding/json writes them, are
+// found at once.
+func fieldIndex(fields []plainField, key []byte, hint int) int {
+	if hint < len(fields) && fields[hint].key == string(key) {
+		return hint
+	}
+	for k := range fields {
+		if fields[k].key == string(key) {
+			return k
+		}
+	}
+	return -1
+}
+
+// plainValue sets *dst from the plain JSON value v. A destination of
+// another type is left to encoding/json.
+func plainValue(v []byte, dst any) error {
+	switch p := dst.(type) {
+	case *string:
+		return plainString(v, p)
+	case *int:
+		return plainInt(v, p)
+	case *int64:
+		return plainInt(v, p)
+	case *bool:
+		return plainBool(v, p)
+	case *[]string:
+		return plainStrings(v, p)
+	case *Stack:
+		return plainStack(v, p)
+	case *json.RawMessage:
+		// Kept as a json.RawMessage keeps it: null included.
+		*p = json.RawMessage(v)
+		return nil
+	}
+	return errNotPlain
+}
+
 // decodeCtx decodes the ctx object of a call request into c, as
 // json.Unmarshal(b, c) would.
 func decodeCtx(b []byte, c *CallCtx) error {
@@ -129,31 +192,17 @@ func plainCtx(b []byte, c *CallCtx) error {
 	if string(b) == "null" {
 		return nil
 	}
-	var seen seenKeys
-	return members(b, func(key, v []byte) error {
-		switch string(key) {
-		case "fn_id":
-			return seen.mark(0, plainString(v, &c.FnID))
-		case "run_id":
-			return seen.mark(1, plainString(v, &c.RunID))
-		case "env":
-			return seen.mark(2, plainString(v, &c.Env))
-		case "step_id":
-			return seen.mark(3, plainString(v, &c.StepID))
-		case "attempt":
-			return seen.mark(4, plainInt(v, &c.Attempt))
-		case "max_attempts":
-			return seen.mark(5, plainInt(v, &c.MaxAttempts))
-		case "stack":
-			return seen.mark(6, plainStack(v, &c.Stack))
-		case "disable_immediate_execution":
-			return seen.mark(7, plainBool(v, &c.DisableImmediateExecution))
-		case "use_api":
-			return seen.mark(8, plainBool(v, &c.UseAPI))
-		case "qi_id":
-			return seen.mark(9, plainString(v, &c.QueueItemRef))
-		}
-		return nil
+	return plainObject(b, []plainField{
+		{"fn_id", &c.FnID},
+		{"run_id", &c.RunID},
+		{"env", &c.Env},
+		{"step_id", &c.StepID},
+		{"attempt", &c.Attempt},
+		{"max_attempts", &c.MaxAttempts},
+		{"stack", &c.Stack},
+		{"disable_immediate_execution", &c.DisableImmediateExecution},
+		{"use_api", &c.UseAPI},
+		{"qi_id", &c.QueueItemRef},
 	})
 }
 
@@ -161,15 +210,9 @@ func plainStack(b []byte, s *Stack) error {
 	if string(b) == "null" {
 		return nil
 	}
-	var seen seenKeys
-	return members(b, func(key, v []byte) error {
-		switch string(key) {
-		case "stack":
-			return seen.mark(0, plainStrings(v, &s.Stack))
-		case "current":
-			return seen.mark(1, plainInt(v, &s.Current))
-		}
-		return nil
+	return plainObject(b, []plainField{
+		{"stack", &s.Stack},
+		{"current", &s.Current},
 	})
 }
 
@@ -211,28 +254,12 @@ func plainStrings(b []byte, out *[]string) error {
 func DecodePlainEvent(b []byte, e *Event) bool { return plainEvent(b, e) == nil }
 
 func plainEvent(b []byte, e *Event) error {
-	var seen seenKeys
-	return members(b, func(key, v []byte) error {
-		switch string(key) {
-		case "id":
-			return seen.mark(0, plainString(v, &e.ID))
-		case "name":
-			return seen.mark(1, plainString(v, &e.Name))
-		case "data":
-			return seen.mark(2, rawValue(v, &e.Data))
-		case "user":
-			return seen.mark(3, rawValue(v, &e.User))
-		case "ts":
-			return seen.mark(4, plainInt(v, &e.Timestamp))
-		case "v":
-			return seen.mark(5, plainString(v, &e.Version))
-		}
-		return nil
+	return plainObject(b, []plainField{
+		{"id", &e.ID},
+		{"name", &e.Name},
+		{"data", &e.Data},
+		{"user", &e.User},
+		{"ts", &e.Timestamp},
+		{"v", &e.Version},
 	})
-}
-
-// rawValue keeps v as a json.RawMessage does: null included.
-func rawValue(v []byte, out *json.RawMessage) error {
-	*out = json.RawMessage(v)
-	return nil
 }

@@ -135,9 +135,15 @@ type GeminiCandidate struct {
 
 // GeminiUsage counts a request's tokens.
 type GeminiUsage struct {
-	PromptTokenCount     int `json:"promptTokenCount"`
-	CandidatesTokenCount int `json:"candidatesTokenCount"`
-	TotalTokenCount      int `json:"totalTokenCount"`
+	PromptTokenCount int `json:"promptTokenCount"`
+	// CachedContentTokenCount counts the prompt's tokens read from the
+	// cache; they are among PromptTokenCount.
+	CachedContentTokenCount int `json:"cachedContentTokenCount,omitempty"`
+	CandidatesTokenCount    int `json:"candidatesTokenCount"`
+	// ThoughtsTokenCount counts a thinking model's thoughts, which are
+	// not among CandidatesTokenCount but are in TotalTokenCount.
+	ThoughtsTokenCount int `json:"thoughtsTokenCount,omitempty"`
+	TotalTokenCount    int `json:"totalTokenCount"`
 }
 
 // Text returns the first candidate's text parts, joined.

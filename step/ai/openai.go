@@ -119,6 +119,26 @@ type OpenAIUsage struct {
 	PromptTokens     int `json:"prompt_tokens"`
 	CompletionTokens int `json:"completion_tokens"`
 	TotalTokens      int `json:"total_tokens"`
+	// PromptTokensDetails says how many of the prompt's tokens were
+	// cached; nil when the API did not say.
+	PromptTokensDetails *OpenAIPromptTokensDetails `json:"prompt_tokens_details,omitempty"`
+	// CompletionTokensDetails says how many of the completion's tokens
+	// were reasoning; nil when the API did not say.
+	CompletionTokensDetails *OpenAICompletionTokensDetails `json:"completion_tokens_details,omitempty"`
+}
+
+// OpenAIPromptTokensDetails splits a prompt's tokens.
+type OpenAIPromptTokensDetails struct {
+	// CachedTokens were read from the prompt cache; they are among
+	// PromptTokens.
+	CachedTokens int `json:"cached_tokens"`
+}
+
+// OpenAICompletionTokensDetails splits a completion's tokens.
+type OpenAICompletionTokensDetails struct {
+	// ReasoningTokens are the model's reasoning, which the answer does
+	// not show; they are among CompletionTokens.
+	ReasoningTokens int `json:"reasoning_tokens"`
 }
 
 // Text returns the first choice's content; "" when there is none.
