@@ -51,16 +51,13 @@ func (w *Worker) handle(s *session, req *connectpb.CallRequest) {
 			return // never acknowledged: the gateway sends it again
 		}
 	}
-	if s.draining.Load() {
-		return
-	}
 	ack := &connectpb.CallAck{
 		RequestId: req.GetRequestId(), AccountId: req.GetAccountId(), EnvId: req.GetEnvId(), AppId: req.GetAppId(),
 		FunctionSlug: req.GetFunctionSlug(), StepId: req.StepId, SystemTraceCtx: req.GetSystemTraceCtx(),
 		UserTraceCtx: req.GetUserTraceCtx(), RunId: req.GetRunId(),
 	}
-	if err := s.write(connectpb.Kind_WORKER_REQUEST_ACK, ack); err != nil {
-		return
+	if !s.ack(ack) {
+		return // draining: the gateway sends it to another worker
 	}
 	stop := w.extendLease(s, req)
 	ans := callpath.Run(context.Background(), w.app, w.log, callpath.Params{

@@ -27,6 +27,7 @@ type session struct {
 	extendLease time.Duration
 
 	draining atomic.Bool    // no new calls are taken
+	gate     sync.RWMutex   // read-held while a call is acked, held while pausing
 	calls    sync.WaitGroup // calls this connection delivered, still running
 	loops    sync.WaitGroup // reader and heartbeat
 	lost     chan struct{}  // closed when the connection fails
@@ -159,11 +160,37 @@ func (s *session) beats() {
 	}
 }
 
-// drain stops taking calls, tells the gateway so, waits for calls (those
-// of wg) to finish and their replies to be delivered, then closes.
-func (s *session) drain(wg *sync.WaitGroup) {
+// ack acknowledges a call unless the connection is draining, and
+// reports whether it did.
+func (s *session) ack(a *connectpb.CallAck) bool {
+	s.gate.RLock()
+	defer s.gate.RUnlock()
+	if s.draining.Load() {
+		return false
+	}
+	return s.write(connectpb.Kind_WORKER_REQUEST_ACK, a) == nil
+}
+
+// pause stops taking calls and tells the gateway so. No ack follows the
+// pause on the wire: the gateway sends every call not acknowledged by
+// then to another worker, so a later ack would run a call twice.
+func (s *session) pause() {
+	s.gate.Lock()
+	defer s.gate.Unlock()
 	s.draining.Store(true)
 	_ = s.write(connectpb.Kind_WORKER_PAUSE, nil)
+}
+
+// drain pauses, waits for calls (those of wg) to finish and their
+// replies to be delivered, then closes.
+func (s *session) drain(wg *sync.WaitGroup) {
+	s.pause()
+	s.finish(wg)
+}
+
+// finish waits for calls (those of wg) to finish and their replies to be
+// delivered, then closes.
+func (s *session) finish(wg *sync.WaitGroup) {
 	wg.Wait()
 	_ = s.ws.Close(websocket.StatusNormalClosure, connectpb.ShutdownReason)
 	_ = s.ws.CloseNow()

@@ -167,8 +167,10 @@ func (w *Worker) Run(ctx context.Context) error {
 		w.setState(StateReady, s)
 		switch s.serve(ctx) {
 		case endShutdown:
+			// Paused first: a worker seen draining takes no new call.
+			s.pause()
 			w.setState(StateDraining, s)
-			s.drain(&w.calls)
+			s.finish(&w.calls)
 			return nil
 		case endGatewayClosing:
 			w.bg.Add(1)

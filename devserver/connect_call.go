@@ -96,8 +96,8 @@ func writeReply(w http.ResponseWriter, r *connectpb.Reply) {
 // forward sends the call to a connection of its app until one takes it,
 // then waits for its reply while the worker holds its lease. A call no
 // worker acknowledged goes to another connection; one acknowledged stays
-// the worker's, even when its connection drops, since the worker
-// delivers the reply over its next connection or through the API.
+// the worker's, even when its connection drops or pauses, since the
+// worker delivers the reply over its next connection or through the API.
 func (g *connectGateway) forward(ctx context.Context, req *connectpb.CallRequest, p *gwPending) (*connectpb.Reply, error) {
 	for {
 		c, err := g.pick(ctx, req.GetAppName())
@@ -108,27 +108,40 @@ func (g *connectGateway) forward(ctx context.Context, req *connectpb.CallRequest
 			g.release(c)
 			continue
 		}
-		t := time.NewTimer(g.ackTimeout)
-		select {
-		case <-p.acked:
-			t.Stop()
+		if g.awaitAck(ctx, c, p) {
 			reply, err := g.awaitReply(ctx, p)
 			g.release(c)
 			return reply, err
-		case reply := <-p.reply:
-			t.Stop()
-			g.release(c)
-			return reply, nil
-		case <-c.gone:
-		case <-c.pause:
-		case <-t.C:
-		case <-ctx.Done():
 		}
-		t.Stop()
 		g.release(c)
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+	}
+}
+
+// awaitAck waits until the worker on c takes the call, and reports
+// whether it did; it did not when c drops or pauses first, the ack times
+// out, or ctx ends.
+func (g *connectGateway) awaitAck(ctx context.Context, c *gwConn, p *gwPending) bool {
+	t := time.NewTimer(g.ackTimeout)
+	defer t.Stop()
+	select {
+	case <-p.acked:
+		return true
+	case <-c.gone:
+	case <-c.pause:
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	// The worker's messages are handled in order, so an ack it sent before
+	// pausing or dropping is recorded by now; when both are, select chose
+	// between them at random, and the ack must win: the worker runs the call.
+	select {
+	case <-p.acked:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -227,4 +240,6 @@ func (g *connectGateway) resolve(r *connectpb.Reply) {
 	case p.reply <- r:
 	default:
 	}
+	// A reply is an ack too: the worker took the call.
+	p.ackOnce.Do(func() { close(p.acked) })
 }
