@@ -51,12 +51,7 @@ func (w *Worker) handle(s *session, req *connectpb.CallRequest) {
 			return // never acknowledged: the gateway sends it again
 		}
 	}
-	ack := &connectpb.CallAck{
-		RequestId: req.GetRequestId(), AccountId: req.GetAccountId(), EnvId: req.GetEnvId(), AppId: req.GetAppId(),
-		FunctionSlug: req.GetFunctionSlug(), StepId: req.StepId, SystemTraceCtx: req.GetSystemTraceCtx(),
-		UserTraceCtx: req.GetUserTraceCtx(), RunId: req.GetRunId(),
-	}
-	if !s.ack(ack) {
+	if !s.ack(callRef(req, "")) {
 		return // draining: the gateway sends it to another worker
 	}
 	stop := w.extendLease(s, req)
@@ -119,11 +114,7 @@ func (w *Worker) extendLease(s *session, req *connectpb.CallRequest) (stop func(
 			if id == "" || cur == nil {
 				continue
 			}
-			_ = cur.write(connectpb.Kind_WORKER_REQUEST_EXTEND_LEASE, &connectpb.LeaseExtend{
-				RequestId: req.GetRequestId(), AccountId: req.GetAccountId(), EnvId: req.GetEnvId(), AppId: req.GetAppId(),
-				FunctionSlug: req.GetFunctionSlug(), StepId: req.StepId, SystemTraceCtx: req.GetSystemTraceCtx(),
-				UserTraceCtx: req.GetUserTraceCtx(), RunId: req.GetRunId(), LeaseId: id,
-			})
+			_ = cur.write(connectpb.Kind_WORKER_REQUEST_EXTEND_LEASE, callRef(req, id))
 		}
 	}()
 	return func() {
@@ -132,6 +123,16 @@ func (w *Worker) extendLease(s *session, req *connectpb.CallRequest) (stop func(
 		w.mu.Lock()
 		delete(w.leases, req.GetRequestId())
 		w.mu.Unlock()
+	}
+}
+
+// callRef names call req in flight: its ack (leaseID empty) or a request
+// to extend its lease.
+func callRef(req *connectpb.CallRequest, leaseID string) *connectpb.CallRef {
+	return &connectpb.CallRef{
+		RequestId: req.GetRequestId(), AccountId: req.GetAccountId(), EnvId: req.GetEnvId(), AppId: req.GetAppId(),
+		FunctionSlug: req.GetFunctionSlug(), StepId: req.StepId, SystemTraceCtx: req.GetSystemTraceCtx(),
+		UserTraceCtx: req.GetUserTraceCtx(), RunId: req.GetRunId(), LeaseId: leaseID,
 	}
 }
 

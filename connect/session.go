@@ -162,7 +162,7 @@ func (s *session) beats() {
 
 // ack acknowledges a call unless the connection is draining, and
 // reports whether it did.
-func (s *session) ack(a *connectpb.CallAck) bool {
+func (s *session) ack(a *connectpb.CallRef) bool {
 	s.gate.RLock()
 	defer s.gate.RUnlock()
 	if s.draining.Load() {

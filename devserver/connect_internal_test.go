@@ -49,7 +49,7 @@ func TestConnectGatewayCallRoundTrip(t *testing.T) {
 	require.Equal(t, "demo/go", body.Event.Name)
 	require.Equal(t, body.Ctx.RunID, req.GetRunId())
 
-	f.send(connectpb.Kind_WORKER_REQUEST_ACK, &connectpb.CallAck{RequestId: req.GetRequestId()})
+	f.send(connectpb.Kind_WORKER_REQUEST_ACK, &connectpb.CallRef{RequestId: req.GetRequestId()})
 	f.send(connectpb.Kind_WORKER_REPLY, &connectpb.Reply{RequestId: req.GetRequestId(), Outcome: connectpb.Outcome_DONE, Body: []byte(`{"answer":42}`)})
 	var ack connectpb.ReplyAck
 	f.expect(connectpb.Kind_WORKER_REPLY_ACK, &ack)
@@ -95,7 +95,7 @@ func TestConnectGatewayMaxConcurrency(t *testing.T) {
 	sendEvent(t, s, "demo/go")
 	var first connectpb.CallRequest
 	f.expect(connectpb.Kind_GATEWAY_EXECUTOR_REQUEST, &first)
-	f.send(connectpb.Kind_WORKER_REQUEST_ACK, &connectpb.CallAck{RequestId: first.GetRequestId()})
+	f.send(connectpb.Kind_WORKER_REQUEST_ACK, &connectpb.CallRef{RequestId: first.GetRequestId()})
 	ctx, cancel := context.WithTimeout(context.Background(), connectTestTimeout)
 	defer cancel()
 	g := s.gw
@@ -123,14 +123,14 @@ func TestConnectGatewayFlushAndLease(t *testing.T) {
 	eventID := sendEvent(t, s, "demo/go")
 	var req connectpb.CallRequest
 	f.expect(connectpb.Kind_GATEWAY_EXECUTOR_REQUEST, &req)
-	f.send(connectpb.Kind_WORKER_REQUEST_ACK, &connectpb.CallAck{RequestId: req.GetRequestId()})
+	f.send(connectpb.Kind_WORKER_REQUEST_ACK, &connectpb.CallRef{RequestId: req.GetRequestId()})
 
-	f.send(connectpb.Kind_WORKER_REQUEST_EXTEND_LEASE, &connectpb.LeaseExtend{RequestId: req.GetRequestId(), LeaseId: req.GetLeaseId()})
+	f.send(connectpb.Kind_WORKER_REQUEST_EXTEND_LEASE, &connectpb.CallRef{RequestId: req.GetRequestId(), LeaseId: req.GetLeaseId()})
 	var lease connectpb.LeaseAck
 	f.expect(connectpb.Kind_WORKER_REQUEST_EXTEND_LEASE_ACK, &lease)
 	require.NotEmpty(t, lease.GetNewLeaseId())
 	require.NotEqual(t, req.GetLeaseId(), lease.GetNewLeaseId())
-	f.send(connectpb.Kind_WORKER_REQUEST_EXTEND_LEASE, &connectpb.LeaseExtend{RequestId: req.GetRequestId(), LeaseId: req.GetLeaseId()})
+	f.send(connectpb.Kind_WORKER_REQUEST_EXTEND_LEASE, &connectpb.CallRef{RequestId: req.GetRequestId(), LeaseId: req.GetLeaseId()})
 	f.expect(connectpb.Kind_WORKER_REQUEST_EXTEND_LEASE_ACK, &lease)
 	require.Nil(t, lease.NewLeaseId, "a stale lease was extended")
 
@@ -161,7 +161,7 @@ func TestConnectGatewayLeaseExpiry(t *testing.T) {
 	sendEvent(t, s, "demo/go")
 	var req, again connectpb.CallRequest
 	f.expect(connectpb.Kind_GATEWAY_EXECUTOR_REQUEST, &req)
-	f.send(connectpb.Kind_WORKER_REQUEST_ACK, &connectpb.CallAck{RequestId: req.GetRequestId()})
+	f.send(connectpb.Kind_WORKER_REQUEST_ACK, &connectpb.CallRef{RequestId: req.GetRequestId()})
 	f.expect(connectpb.Kind_GATEWAY_EXECUTOR_REQUEST, &again)
 	require.NotEqual(t, req.GetRequestId(), again.GetRequestId())
 	require.Equal(t, req.GetRunId(), again.GetRunId())

@@ -46,7 +46,7 @@ func TestConnectGatewayPauseKeepsAcknowledgedCall(t *testing.T) {
 	sendEvent(t, s, "demo/go")
 	var dropped connectpb.CallRequest
 	first.expect(connectpb.Kind_GATEWAY_EXECUTOR_REQUEST, &dropped)
-	first.send(connectpb.Kind_WORKER_REQUEST_ACK, &connectpb.CallAck{RequestId: kept.GetRequestId()})
+	first.send(connectpb.Kind_WORKER_REQUEST_ACK, &connectpb.CallRef{RequestId: kept.GetRequestId()})
 	first.send(connectpb.Kind_WORKER_PAUSE, nil)
 
 	second, start2 := dialWorker(t, s, "")

@@ -71,7 +71,7 @@ func (c *gwConn) handle(env *connectpb.Envelope) {
 		g.mu.Unlock()
 		c.pauseO.Do(func() { close(c.pause) })
 	case connectpb.Kind_WORKER_REQUEST_ACK:
-		var ack connectpb.CallAck
+		var ack connectpb.CallRef
 		if proto.Unmarshal(env.Payload, &ack) == nil {
 			g.acked(ack.GetRequestId())
 		}
@@ -82,7 +82,7 @@ func (c *gwConn) handle(env *connectpb.Envelope) {
 			_ = c.write(connectpb.Kind_WORKER_REPLY_ACK, &connectpb.ReplyAck{RequestId: reply.GetRequestId()})
 		}
 	case connectpb.Kind_WORKER_REQUEST_EXTEND_LEASE:
-		var ext connectpb.LeaseExtend
+		var ext connectpb.CallRef
 		if proto.Unmarshal(env.Payload, &ext) == nil {
 			ack := &connectpb.LeaseAck{
 				RequestId: ext.GetRequestId(), AccountId: ext.GetAccountId(), EnvId: ext.GetEnvId(),

@@ -893,8 +893,12 @@ func (x *CallRequest) GetJobId() string {
 	return ""
 }
 
-// CallAck is WORKER_REQUEST_ACK.
-type CallAck struct {
+// CallRef names a call in flight. It is the payload of both
+// WORKER_REQUEST_ACK (without lease_id) and WORKER_REQUEST_EXTEND_LEASE:
+// the real gateway has a message for each, with the same fields 1 to 9,
+// and an empty lease_id is not encoded, so one message reads and writes
+// both.
+type CallRef struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
 	RequestId      string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	AccountId      string                 `protobuf:"bytes,2,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
@@ -905,24 +909,26 @@ type CallAck struct {
 	SystemTraceCtx []byte                 `protobuf:"bytes,7,opt,name=system_trace_ctx,json=systemTraceCtx,proto3" json:"system_trace_ctx,omitempty"`
 	UserTraceCtx   []byte                 `protobuf:"bytes,8,opt,name=user_trace_ctx,json=userTraceCtx,proto3" json:"user_trace_ctx,omitempty"`
 	RunId          string                 `protobuf:"bytes,9,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// lease_id is the lease to extend; empty in an ack.
+	LeaseId       string `protobuf:"bytes,10,opt,name=lease_id,json=leaseId,proto3" json:"lease_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
-func (x *CallAck) Reset() {
-	*x = CallAck{}
+func (x *CallRef) Reset() {
+	*x = CallRef{}
 	mi := &file_durablefn_connect_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *CallAck) String() string {
+func (x *CallRef) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*CallAck) ProtoMessage() {}
+func (*CallRef) ProtoMessage() {}
 
-func (x *CallAck) ProtoReflect() protoreflect.Message {
+func (x *CallRef) ProtoReflect() protoreflect.Message {
 	mi := &file_durablefn_connect_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -934,185 +940,75 @@ func (x *CallAck) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use CallAck.ProtoReflect.Descriptor instead.
-func (*CallAck) Descriptor() ([]byte, []int) {
+// Deprecated: Use CallRef.ProtoReflect.Descriptor instead.
+func (*CallRef) Descriptor() ([]byte, []int) {
 	return file_durablefn_connect_proto_rawDescGZIP(), []int{8}
 }
 
-func (x *CallAck) GetRequestId() string {
+func (x *CallRef) GetRequestId() string {
 	if x != nil {
 		return x.RequestId
 	}
 	return ""
 }
 
-func (x *CallAck) GetAccountId() string {
+func (x *CallRef) GetAccountId() string {
 	if x != nil {
 		return x.AccountId
 	}
 	return ""
 }
 
-func (x *CallAck) GetEnvId() string {
+func (x *CallRef) GetEnvId() string {
 	if x != nil {
 		return x.EnvId
 	}
 	return ""
 }
 
-func (x *CallAck) GetAppId() string {
+func (x *CallRef) GetAppId() string {
 	if x != nil {
 		return x.AppId
 	}
 	return ""
 }
 
-func (x *CallAck) GetFunctionSlug() string {
+func (x *CallRef) GetFunctionSlug() string {
 	if x != nil {
 		return x.FunctionSlug
 	}
 	return ""
 }
 
-func (x *CallAck) GetStepId() string {
+func (x *CallRef) GetStepId() string {
 	if x != nil && x.StepId != nil {
 		return *x.StepId
 	}
 	return ""
 }
 
-func (x *CallAck) GetSystemTraceCtx() []byte {
+func (x *CallRef) GetSystemTraceCtx() []byte {
 	if x != nil {
 		return x.SystemTraceCtx
 	}
 	return nil
 }
 
-func (x *CallAck) GetUserTraceCtx() []byte {
+func (x *CallRef) GetUserTraceCtx() []byte {
 	if x != nil {
 		return x.UserTraceCtx
 	}
 	return nil
 }
 
-func (x *CallAck) GetRunId() string {
+func (x *CallRef) GetRunId() string {
 	if x != nil {
 		return x.RunId
 	}
 	return ""
 }
 
-// LeaseExtend is WORKER_REQUEST_EXTEND_LEASE.
-type LeaseExtend struct {
-	state          protoimpl.MessageState `protogen:"open.v1"`
-	RequestId      string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	AccountId      string                 `protobuf:"bytes,2,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
-	EnvId          string                 `protobuf:"bytes,3,opt,name=env_id,json=envId,proto3" json:"env_id,omitempty"`
-	AppId          string                 `protobuf:"bytes,4,opt,name=app_id,json=appId,proto3" json:"app_id,omitempty"`
-	FunctionSlug   string                 `protobuf:"bytes,5,opt,name=function_slug,json=functionSlug,proto3" json:"function_slug,omitempty"`
-	StepId         *string                `protobuf:"bytes,6,opt,name=step_id,json=stepId,proto3,oneof" json:"step_id,omitempty"`
-	SystemTraceCtx []byte                 `protobuf:"bytes,7,opt,name=system_trace_ctx,json=systemTraceCtx,proto3" json:"system_trace_ctx,omitempty"`
-	UserTraceCtx   []byte                 `protobuf:"bytes,8,opt,name=user_trace_ctx,json=userTraceCtx,proto3" json:"user_trace_ctx,omitempty"`
-	RunId          string                 `protobuf:"bytes,9,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
-	LeaseId        string                 `protobuf:"bytes,10,opt,name=lease_id,json=leaseId,proto3" json:"lease_id,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
-}
-
-func (x *LeaseExtend) Reset() {
-	*x = LeaseExtend{}
-	mi := &file_durablefn_connect_proto_msgTypes[9]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *LeaseExtend) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*LeaseExtend) ProtoMessage() {}
-
-func (x *LeaseExtend) ProtoReflect() protoreflect.Message {
-	mi := &file_durablefn_connect_proto_msgTypes[9]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use LeaseExtend.ProtoReflect.Descriptor instead.
-func (*LeaseExtend) Descriptor() ([]byte, []int) {
-	return file_durablefn_connect_proto_rawDescGZIP(), []int{9}
-}
-
-func (x *LeaseExtend) GetRequestId() string {
-	if x != nil {
-		return x.RequestId
-	}
-	return ""
-}
-
-func (x *LeaseExtend) GetAccountId() string {
-	if x != nil {
-		return x.AccountId
-	}
-	return ""
-}
-
-func (x *LeaseExtend) GetEnvId() string {
-	if x != nil {
-		return x.EnvId
-	}
-	return ""
-}
-
-func (x *LeaseExtend) GetAppId() string {
-	if x != nil {
-		return x.AppId
-	}
-	return ""
-}
-
-func (x *LeaseExtend) GetFunctionSlug() string {
-	if x != nil {
-		return x.FunctionSlug
-	}
-	return ""
-}
-
-func (x *LeaseExtend) GetStepId() string {
-	if x != nil && x.StepId != nil {
-		return *x.StepId
-	}
-	return ""
-}
-
-func (x *LeaseExtend) GetSystemTraceCtx() []byte {
-	if x != nil {
-		return x.SystemTraceCtx
-	}
-	return nil
-}
-
-func (x *LeaseExtend) GetUserTraceCtx() []byte {
-	if x != nil {
-		return x.UserTraceCtx
-	}
-	return nil
-}
-
-func (x *LeaseExtend) GetRunId() string {
-	if x != nil {
-		return x.RunId
-	}
-	return ""
-}
-
-func (x *LeaseExtend) GetLeaseId() string {
+func (x *CallRef) GetLeaseId() string {
 	if x != nil {
 		return x.LeaseId
 	}
@@ -1135,7 +1031,7 @@ type LeaseAck struct {
 
 func (x *LeaseAck) Reset() {
 	*x = LeaseAck{}
-	mi := &file_durablefn_connect_proto_msgTypes[10]
+	mi := &file_durablefn_connect_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1147,7 +1043,7 @@ func (x *LeaseAck) String() string {
 func (*LeaseAck) ProtoMessage() {}
 
 func (x *LeaseAck) ProtoReflect() protoreflect.Message {
-	mi := &file_durablefn_connect_proto_msgTypes[10]
+	mi := &file_durablefn_connect_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1160,7 +1056,7 @@ func (x *LeaseAck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeaseAck.ProtoReflect.Descriptor instead.
 func (*LeaseAck) Descriptor() ([]byte, []int) {
-	return file_durablefn_connect_proto_rawDescGZIP(), []int{10}
+	return file_durablefn_connect_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *LeaseAck) GetRequestId() string {
@@ -1229,7 +1125,7 @@ type Reply struct {
 
 func (x *Reply) Reset() {
 	*x = Reply{}
-	mi := &file_durablefn_connect_proto_msgTypes[11]
+	mi := &file_durablefn_connect_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1241,7 +1137,7 @@ func (x *Reply) String() string {
 func (*Reply) ProtoMessage() {}
 
 func (x *Reply) ProtoReflect() protoreflect.Message {
-	mi := &file_durablefn_connect_proto_msgTypes[11]
+	mi := &file_durablefn_connect_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1254,7 +1150,7 @@ func (x *Reply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Reply.ProtoReflect.Descriptor instead.
 func (*Reply) Descriptor() ([]byte, []int) {
-	return file_durablefn_connect_proto_rawDescGZIP(), []int{11}
+	return file_durablefn_connect_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Reply) GetRequestId() string {
@@ -1358,7 +1254,7 @@ type ReplyAck struct {
 
 func (x *ReplyAck) Reset() {
 	*x = ReplyAck{}
-	mi := &file_durablefn_connect_proto_msgTypes[12]
+	mi := &file_durablefn_connect_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1370,7 +1266,7 @@ func (x *ReplyAck) String() string {
 func (*ReplyAck) ProtoMessage() {}
 
 func (x *ReplyAck) ProtoReflect() protoreflect.Message {
-	mi := &file_durablefn_connect_proto_msgTypes[12]
+	mi := &file_durablefn_connect_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1383,7 +1279,7 @@ func (x *ReplyAck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplyAck.ProtoReflect.Descriptor instead.
 func (*ReplyAck) Descriptor() ([]byte, []int) {
-	return file_durablefn_connect_proto_rawDescGZIP(), []int{12}
+	return file_durablefn_connect_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ReplyAck) GetRequestId() string {
@@ -1403,7 +1299,7 @@ type StartRequest struct {
 
 func (x *StartRequest) Reset() {
 	*x = StartRequest{}
-	mi := &file_durablefn_connect_proto_msgTypes[13]
+	mi := &file_durablefn_connect_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1415,7 +1311,7 @@ func (x *StartRequest) String() string {
 func (*StartRequest) ProtoMessage() {}
 
 func (x *StartRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_durablefn_connect_proto_msgTypes[13]
+	mi := &file_durablefn_connect_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1428,7 +1324,7 @@ func (x *StartRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartRequest.ProtoReflect.Descriptor instead.
 func (*StartRequest) Descriptor() ([]byte, []int) {
-	return file_durablefn_connect_proto_rawDescGZIP(), []int{13}
+	return file_durablefn_connect_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *StartRequest) GetExcludeGateways() []string {
@@ -1452,7 +1348,7 @@ type StartResponse struct {
 
 func (x *StartResponse) Reset() {
 	*x = StartResponse{}
-	mi := &file_durablefn_connect_proto_msgTypes[14]
+	mi := &file_durablefn_connect_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1464,7 +1360,7 @@ func (x *StartResponse) String() string {
 func (*StartResponse) ProtoMessage() {}
 
 func (x *StartResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_durablefn_connect_proto_msgTypes[14]
+	mi := &file_durablefn_connect_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1477,7 +1373,7 @@ func (x *StartResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartResponse.ProtoReflect.Descriptor instead.
 func (*StartResponse) Descriptor() ([]byte, []int) {
-	return file_durablefn_connect_proto_rawDescGZIP(), []int{14}
+	return file_durablefn_connect_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *StartResponse) GetConnectionId() string {
@@ -1525,7 +1421,7 @@ type FlushResponse struct {
 
 func (x *FlushResponse) Reset() {
 	*x = FlushResponse{}
-	mi := &file_durablefn_connect_proto_msgTypes[15]
+	mi := &file_durablefn_connect_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1537,7 +1433,7 @@ func (x *FlushResponse) String() string {
 func (*FlushResponse) ProtoMessage() {}
 
 func (x *FlushResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_durablefn_connect_proto_msgTypes[15]
+	mi := &file_durablefn_connect_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1550,7 +1446,7 @@ func (x *FlushResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FlushResponse.ProtoReflect.Descriptor instead.
 func (*FlushResponse) Descriptor() ([]byte, []int) {
-	return file_durablefn_connect_proto_rawDescGZIP(), []int{15}
+	return file_durablefn_connect_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *FlushResponse) GetRequestId() string {
@@ -1572,7 +1468,7 @@ type Failure struct {
 
 func (x *Failure) Reset() {
 	*x = Failure{}
-	mi := &file_durablefn_connect_proto_msgTypes[16]
+	mi := &file_durablefn_connect_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1584,7 +1480,7 @@ func (x *Failure) String() string {
 func (*Failure) ProtoMessage() {}
 
 func (x *Failure) ProtoReflect() protoreflect.Message {
-	mi := &file_durablefn_connect_proto_msgTypes[16]
+	mi := &file_durablefn_connect_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1597,7 +1493,7 @@ func (x *Failure) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Failure.ProtoReflect.Descriptor instead.
 func (*Failure) Descriptor() ([]byte, []int) {
-	return file_durablefn_connect_proto_rawDescGZIP(), []int{16}
+	return file_durablefn_connect_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Failure) GetCode() string {
@@ -1692,22 +1588,8 @@ const file_durablefn_connect_proto_rawDesc = "" +
 	"\blease_id\x18\r \x01(\tR\aleaseId\x12\x15\n" +
 	"\x06job_id\x18\x0e \x01(\tR\x05jobIdB\n" +
 	"\n" +
-	"\b_step_id\"\xab\x02\n" +
-	"\aCallAck\x12\x1d\n" +
-	"\n" +
-	"request_id\x18\x01 \x01(\tR\trequestId\x12\x1d\n" +
-	"\n" +
-	"account_id\x18\x02 \x01(\tR\taccountId\x12\x15\n" +
-	"\x06env_id\x18\x03 \x01(\tR\x05envId\x12\x15\n" +
-	"\x06app_id\x18\x04 \x01(\tR\x05appId\x12#\n" +
-	"\rfunction_slug\x18\x05 \x01(\tR\ffunctionSlug\x12\x1c\n" +
-	"\astep_id\x18\x06 \x01(\tH\x00R\x06stepId\x88\x01\x01\x12(\n" +
-	"\x10system_trace_ctx\x18\a \x01(\fR\x0esystemTraceCtx\x12$\n" +
-	"\x0euser_trace_ctx\x18\b \x01(\fR\fuserTraceCtx\x12\x15\n" +
-	"\x06run_id\x18\t \x01(\tR\x05runIdB\n" +
-	"\n" +
-	"\b_step_id\"\xca\x02\n" +
-	"\vLeaseExtend\x12\x1d\n" +
+	"\b_step_id\"\xc6\x02\n" +
+	"\aCallRef\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x1d\n" +
 	"\n" +
@@ -1817,7 +1699,7 @@ func file_durablefn_connect_proto_rawDescGZIP() []byte {
 }
 
 var file_durablefn_connect_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_durablefn_connect_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_durablefn_connect_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_durablefn_connect_proto_goTypes = []any{
 	(Kind)(0),                     // 0: durablefn.connect.v1.Kind
 	(Outcome)(0),                  // 1: durablefn.connect.v1.Outcome
@@ -1830,23 +1712,22 @@ var file_durablefn_connect_proto_goTypes = []any{
 	(*Ready)(nil),                 // 8: durablefn.connect.v1.Ready
 	(*Status)(nil),                // 9: durablefn.connect.v1.Status
 	(*CallRequest)(nil),           // 10: durablefn.connect.v1.CallRequest
-	(*CallAck)(nil),               // 11: durablefn.connect.v1.CallAck
-	(*LeaseExtend)(nil),           // 12: durablefn.connect.v1.LeaseExtend
-	(*LeaseAck)(nil),              // 13: durablefn.connect.v1.LeaseAck
-	(*Reply)(nil),                 // 14: durablefn.connect.v1.Reply
-	(*ReplyAck)(nil),              // 15: durablefn.connect.v1.ReplyAck
-	(*StartRequest)(nil),          // 16: durablefn.connect.v1.StartRequest
-	(*StartResponse)(nil),         // 17: durablefn.connect.v1.StartResponse
-	(*FlushResponse)(nil),         // 18: durablefn.connect.v1.FlushResponse
-	(*Failure)(nil),               // 19: durablefn.connect.v1.Failure
-	(*timestamppb.Timestamp)(nil), // 20: google.protobuf.Timestamp
+	(*CallRef)(nil),               // 11: durablefn.connect.v1.CallRef
+	(*LeaseAck)(nil),              // 12: durablefn.connect.v1.LeaseAck
+	(*Reply)(nil),                 // 13: durablefn.connect.v1.Reply
+	(*ReplyAck)(nil),              // 14: durablefn.connect.v1.ReplyAck
+	(*StartRequest)(nil),          // 15: durablefn.connect.v1.StartRequest
+	(*StartResponse)(nil),         // 16: durablefn.connect.v1.StartResponse
+	(*FlushResponse)(nil),         // 17: durablefn.connect.v1.FlushResponse
+	(*Failure)(nil),               // 18: durablefn.connect.v1.Failure
+	(*timestamppb.Timestamp)(nil), // 19: google.protobuf.Timestamp
 }
 var file_durablefn_connect_proto_depIdxs = []int32{
 	0,  // 0: durablefn.connect.v1.Envelope.kind:type_name -> durablefn.connect.v1.Kind
 	5,  // 1: durablefn.connect.v1.Hello.credentials:type_name -> durablefn.connect.v1.Credentials
 	4,  // 2: durablefn.connect.v1.Hello.apps:type_name -> durablefn.connect.v1.App
 	6,  // 3: durablefn.connect.v1.Hello.machine:type_name -> durablefn.connect.v1.Machine
-	20, // 4: durablefn.connect.v1.Hello.started_at:type_name -> google.protobuf.Timestamp
+	19, // 4: durablefn.connect.v1.Hello.started_at:type_name -> google.protobuf.Timestamp
 	1,  // 5: durablefn.connect.v1.Reply.outcome:type_name -> durablefn.connect.v1.Outcome
 	6,  // [6:6] is the sub-list for method output_type
 	6,  // [6:6] is the sub-list for method input_type
@@ -1866,15 +1747,14 @@ func file_durablefn_connect_proto_init() {
 	file_durablefn_connect_proto_msgTypes[8].OneofWrappers = []any{}
 	file_durablefn_connect_proto_msgTypes[9].OneofWrappers = []any{}
 	file_durablefn_connect_proto_msgTypes[10].OneofWrappers = []any{}
-	file_durablefn_connect_proto_msgTypes[11].OneofWrappers = []any{}
-	file_durablefn_connect_proto_msgTypes[16].OneofWrappers = []any{}
+	file_durablefn_connect_proto_msgTypes[15].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_durablefn_connect_proto_rawDesc), len(file_durablefn_connect_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   17,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
