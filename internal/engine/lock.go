@@ -24,7 +24,7 @@ func (l *runMutex) Unlock() {
 	l.wake, l.spawn = nil, nil
 	l.m.Unlock()
 	if s != nil {
-		go l.run.runBranch(s)
+		l.run.spawn(s)
 	}
 	if w != nil {
 		w.turn.Signal()
@@ -44,7 +44,7 @@ func (l *runMutex) wakeLater(b *branch) {
 // the lock held.
 func (l *runMutex) spawnLater(b *branch) {
 	if l.spawn != nil {
-		go l.run.runBranch(l.spawn)
+		l.run.spawn(l.spawn)
 	}
 	l.spawn = b
 }

@@ -165,39 +165,43 @@ func (r *Run) start(c *branch) {
 	r.mu.spawnLater(c)
 }
 
-// runBranch is the goroutine of child b.
-func (r *Run) runBranch(b *branch) {
-	g := b.group
-	if g.replay {
-		growStack(0)
-	} else {
-		growStackSmall(0)
-	}
-	returned := false
-	defer g.wg.Done()
-	defer func() {
-		p := recover()
-		r.mu.Lock()
-		switch {
-		case p != nil:
-			if g.panicked == nil {
-				g.panicked = asPanicError(p)
-			}
-		case returned:
-			r.checkReturn(b)
-			r.decide(b)
-		default:
-			g.halted = true
+// spawn starts the goroutine of child b. The goroutine runs the literal
+// itself, not a wrapper calling a method: a halting branch unwinds its
+// stack, and copies it once, through one frame fewer.
+func (r *Run) spawn(b *branch) {
+	go func() {
+		g := b.group
+		if g.replay {
+			growStack(0)
+		} else {
+			growStackSmall(0)
 		}
-		r.release(b, ended)
+		returned := false
+		defer func() {
+			p := recover()
+			r.mu.Lock()
+			switch {
+			case p != nil:
+				if g.panicked == nil {
+					g.panicked = asPanicError(p)
+				}
+			case returned:
+				r.checkReturn(b)
+				r.decide(b)
+			default:
+				g.halted = true
+			}
+			r.release(b, ended)
+			r.mu.Unlock()
+			g.wg.Done()
+		}()
+		r.mu.Lock()
+		r.acquire(b)
 		r.mu.Unlock()
+		b.ctx = branchCtx{Context: g.ctx, b: b}
+		g.fn(&b.ctx, b.index)
+		returned = true
 	}()
-	r.mu.Lock()
-	r.acquire(b)
-	r.mu.Unlock()
-	b.ctx = branchCtx{Context: g.ctx, b: b}
-	g.fn(&b.ctx, b.index)
-	returned = true
 }
 
 // grownMap returns m, or a copy of it with room for n more keys.
