@@ -182,34 +182,49 @@ func (r *Run) RunStep(ctx context.Context, ref Ref, kind string, fn RunFunc) jso
 	switch {
 	case target != "" && target != ref.Hash:
 	case target == ref.Hash || (r.in.Immediate && r.parallel == 0 && len(r.ops) == 0):
-		if target != "" {
-			r.targetFound = true
+		if out, goOn := r.runNow(ctx, ref, kind, opts, fn); goOn {
+			return out
 		}
-		cp := r.checkpointing()
-		if cp && !onFunctionGoroutine() {
-			// A checkpointed step does not stop its goroutine, which is
-			// how a step called from a goroutine of the user's shows
-			// itself otherwise: look at the goroutine instead.
-			r.misused(&MisuseError{Kind: ref.b.kind, StepID: ref.ID, reason: "was called from a goroutine the function started: " + useParallel})
-			break
-		}
-		ref.b.inCode = true
-		r.mu.Unlock()
-		op := r.execute(ctx, ref, kind, opts, fn)
-		if cp {
-			if out, goOn := r.afterCheckpointedStep(ctx, ref, op); goOn {
-				return out
-			}
-			break
-		}
-		r.mu.Lock()
-		r.addOp(ctx, op)
 	default:
-		r.addOp(ctx, wire.Op{ID: ref.Hash, Op: wire.OpStepPlanned, Name: ref.ID, DisplayName: ref.displayName(), Opts: opts, Userland: userland(ref)})
+		r.plan(ctx, ref, opts)
 	}
 	r.stopping(ref.b)
 	runtime.Goexit()
 	return nil
+}
+
+// plan records a Run step to be run by a later call. Called with r.mu
+// held.
+func (r *Run) plan(ctx context.Context, ref Ref, opts json.RawMessage) {
+	r.addOp(ctx, wire.Op{ID: ref.Hash, Op: wire.OpStepPlanned, Name: ref.ID, DisplayName: ref.displayName(), Opts: opts, Userland: userland(ref)})
+}
+
+// runNow runs a Run step's code in this request: the targeted step, or
+// one run at once. It reports goOn, with the step's memoized result, when
+// the step was checkpointed and the function goes on; otherwise the
+// caller halts. Called with r.mu held, and returns with it held unless
+// goOn.
+func (r *Run) runNow(ctx context.Context, ref Ref, kind string, opts json.RawMessage, fn RunFunc) (json.RawMessage, bool) {
+	if r.in.TargetHash != "" {
+		r.targetFound = true
+	}
+	cp := r.checkpointing()
+	if cp && !onFunctionGoroutine() {
+		// A checkpointed step does not stop its goroutine, which is
+		// how a step called from a goroutine of the user's shows
+		// itself otherwise: look at the goroutine instead.
+		r.misused(&MisuseError{Kind: ref.b.kind, StepID: ref.ID, reason: "was called from a goroutine the function started: " + useParallel})
+		return nil, false
+	}
+	ref.b.inCode = true
+	r.mu.Unlock()
+	op := r.execute(ctx, ref, kind, opts, fn)
+	if cp {
+		return r.afterCheckpointedStep(ctx, ref, op)
+	}
+	r.mu.Lock()
+	r.addOp(ctx, op)
+	return nil, false
 }
 
 // execute runs a step's code and builds its op.
