@@ -2,6 +2,7 @@ package handler_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -70,4 +71,58 @@ func TestRaceWinnerGoesOnAlone(t *testing.T) {
 	res = post(t, h, "fn", "step", callBody(t, testEvent, []memo{{id: "give-up", raw: "null"}, data("ship", "1"), data("charge", `"charged"`)}, nil))
 	require.Equal(t, 200, res.Code, "%s", res.Body)
 	require.JSONEq(t, `"gave up"`, string(res.Body))
+}
+
+// doneClient serves a function that races two Run steps in a Group, then
+// reports in step "after" which handles say they are done.
+func doneClient(t *testing.T) *inngest.Client {
+	c := devClient(t)
+	_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, inngest.OnEvent("test/event"),
+		func(ctx context.Context, in inngest.Input[anyData]) (string, error) {
+			var g step.Group
+			a := step.Go(&g, func(ctx context.Context) (string, error) {
+				return step.Run(ctx, "a", func(ctx context.Context) (string, error) { return "A", nil })
+			})
+			b := step.Go(&g, func(ctx context.Context) (string, error) {
+				return step.Run(ctx, "b", func(ctx context.Context) (string, error) { return "B", nil })
+			})
+			if _, err := g.Race(ctx); err != nil {
+				return "", err
+			}
+			state := fmt.Sprintf("a=%t/%q b=%t/%q", a.Done(), a.Value(), b.Done(), b.Value())
+			return step.Run(ctx, "after", func(ctx context.Context) (string, error) { return state, nil })
+		})
+	require.NoError(t, err)
+	return c
+}
+
+// After a race only the winner is done, whatever kind of request the
+// function runs in: a loser whose steps all completed on the server (the
+// server runs every planned step, race or not) must not report Done in a
+// targeted call either, where losers are cancelled only once the target
+// was found.
+func TestRaceOnlyTheWinnerIsDone(t *testing.T) {
+	h := newHandler(doneClient(t))
+	memos := []memo{data("a", `"A"`), data("b", `"B"`)}
+	const want = `"a=true/\"A\" b=false/\"\""`
+
+	// Discovery call, the step after the race run at once.
+	res := post(t, h, "fn", "step", callBody(t, testEvent, memos, nil))
+	ops := res.ops(t)
+	require.Len(t, ops, 1)
+	require.Equal(t, wire.OpStepRun, ops[0].Op)
+	require.JSONEq(t, want, string(ops[0].Data))
+
+	// Discovery call without immediate execution: "after" is planned.
+	res = post(t, h, "fn", "step", callBody(t, testEvent, memos, func(r *wire.CallRequest) { r.Ctx.DisableImmediateExecution = true }))
+	ops = res.ops(t)
+	require.Len(t, ops, 1)
+	require.Equal(t, wire.OpStepPlanned, ops[0].Op)
+
+	// Targeted call for "after": the loser's step is memoized too.
+	res = post(t, h, "fn", wire.HashStepID("after"), callBody(t, testEvent, memos, nil))
+	ops = res.ops(t)
+	require.Len(t, ops, 1, "%s", res.Body)
+	require.Equal(t, wire.OpStepRun, ops[0].Op)
+	require.JSONEq(t, want, string(ops[0].Data))
 }

@@ -79,3 +79,35 @@ func TestRaceFirstRunStepWins(t *testing.T) {
 	require.NoError(t, res.Err)
 	require.Equal(t, 12, res.Output)
 }
+
+// After Group.Race only the winner's handle is done, also in the targeted
+// call that runs the step after the race, where the loser's step result
+// is memoized too (a mocked step makes every step run in a targeted
+// call). The function takes the same path on every call.
+func TestRaceLoserIsNotDoneInTargetedCalls(t *testing.T) {
+	c := inngesttest.NewClient(t, inngest.ClientConfig{AppID: "billing"})
+	fn := create(t, c, inngest.FunctionOpts{ID: "quote"}, InvoiceSubmitted.Trigger(),
+		func(ctx context.Context, in inngest.Input[Invoice]) (string, error) {
+			var g step.Group
+			step.Go(&g, func(ctx context.Context) (int, error) {
+				return step.Run(ctx, "fast", func(ctx context.Context) (int, error) { return 1, nil })
+			})
+			slow := step.Go(&g, func(ctx context.Context) (int, error) {
+				return step.Run(ctx, "slow", func(ctx context.Context) (int, error) { return 2, nil })
+			})
+			if _, err := g.Race(ctx); err != nil {
+				return "", err
+			}
+			next := "use-fast"
+			if slow.Done() {
+				next = "use-slow"
+			}
+			return step.Run(ctx, next, func(ctx context.Context) (string, error) {
+				return next, nil
+			})
+		})
+	res := inngesttest.Run(t, c, fn, inngesttest.Event(submitted), inngesttest.MockStepResult("fast", 1))
+	require.NoError(t, res.Err)
+	require.Equal(t, "use-fast", res.Output)
+	require.Equal(t, []string{"fast", "slow", "use-fast"}, res.StepIDs())
+}

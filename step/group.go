@@ -36,26 +36,48 @@ type Group struct {
 // Group.Race returns the branch that won, to compare with those handles.
 type Branch interface {
 	branchErr() error
+	settle(won bool)
 }
 
-// Result is the typed result of one branch of a Group, set when the
-// branch returns.
+// Result is the typed result of one branch of a Group, set once the
+// Group has run: for every branch after Wait, for the winner only after
+// Race.
 type Result[T any] struct {
-	v    T
-	err  error
-	done bool
+	v        T
+	err      error
+	returned bool // the branch's function returned in this request
+	done     bool
 }
 
 func (r *Result[T]) branchErr() error { return r.err }
 
-// Value returns the branch's value: the zero T until it returned.
+// settle publishes the branch's outcome once its Group has run. A branch
+// that did not win (lost a race) keeps none: a loser may still return in
+// a request that does not cancel it at once (a targeted call, until the
+// target is found), and would otherwise read as done there and not on
+// other requests, so the function would take another path.
+func (r *Result[T]) settle(won bool) {
+	if won && r.returned {
+		r.done = true
+		return
+	}
+	var zero T
+	r.v, r.err = zero, nil
+}
+
+// Value returns the branch's value once its Group has run: the zero T
+// before, and for a branch that lost a race.
 func (r *Result[T]) Value() T { return r.v }
 
-// Err returns the branch's error.
+// Err returns the branch's error once its Group has run: nil for a branch
+// that lost a race (see Done). An error of Go's own (a misuse) is there
+// at once.
 func (r *Result[T]) Err() error { return r.err }
 
 // Done reports whether the branch returned: every branch after Wait, the
-// winner only after Race.
+// winner only after Race, on every call of the run (a loser whose steps
+// all completed on the server is not done either, so the function takes
+// the same path whichever call it runs in).
 func (r *Result[T]) Done() bool { return r.done }
 
 // Go adds a branch running fn to g and returns the handle its result will
@@ -79,7 +101,7 @@ func Go[T any](g *Group, fn func(ctx context.Context) (T, error)) *Result[T] {
 	}
 	g.fns = append(g.fns, func(ctx context.Context) {
 		res.v, res.err = fn(ctx)
-		res.done = true
+		res.returned = true
 	})
 	g.hs = append(g.hs, res)
 	return res
@@ -100,6 +122,7 @@ func (g *Group) Wait(ctx context.Context) error {
 	}
 	errs := make([]error, len(g.hs))
 	for i, h := range g.hs {
+		h.settle(true)
 		errs[i] = h.branchErr()
 	}
 	return errors.Join(errs...)
@@ -122,6 +145,9 @@ func (g *Group) Race(ctx context.Context) (Branch, error) {
 	won, err := r.Race(ctx, len(g.fns), func(ctx context.Context, i int) { g.fns[i](ctx) })
 	if err != nil {
 		return nil, err
+	}
+	for i, h := range g.hs {
+		h.settle(i == won)
 	}
 	h := g.hs[won]
 	return h, h.branchErr()
