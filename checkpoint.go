@@ -30,7 +30,14 @@ import (
 // safety: if the process dies before they are saved, they run again.
 // The server keeps a function's checkpoint config, but checkpointing is
 // the SDK's work: it needs nothing of the server beyond its API.
+//
+// ClientConfig.Checkpoint sets a default for every function of a client;
+// a function opts out of it with &Checkpoint{Disabled: true}.
 type Checkpoint struct {
+	// Disabled turns checkpointing off for a function whose client has a
+	// default (ClientConfig.Checkpoint); the other fields must then be
+	// zero. On ClientConfig.Checkpoint it means no default, as nil does.
+	Disabled bool
 	// BatchSteps is how many finished steps are saved together. 0 or 1:
 	// each step as soon as it finishes. Steps still waiting are saved
 	// before the request answers.
@@ -45,11 +52,13 @@ type Checkpoint struct {
 	MaxRuntime time.Duration
 }
 
-// validate refuses negative bounds.
+// validate refuses negative bounds, and bounds beside Disabled.
 func (c *Checkpoint) validate() error {
 	switch {
 	case c == nil:
 		return nil
+	case c.Disabled && *c != Checkpoint{Disabled: true}:
+		return fmt.Errorf("Checkpoint.Disabled turns checkpointing off: leave BatchSteps, BatchInterval and MaxRuntime zero")
 	case c.BatchSteps < 0:
 		return fmt.Errorf("Checkpoint.BatchSteps must not be negative, got %d", c.BatchSteps)
 	case c.BatchInterval < 0:
@@ -60,9 +69,19 @@ func (c *Checkpoint) validate() error {
 	return nil
 }
 
-// toWire returns the config as the sync payload carries it.
+// orDefault returns the checkpointing of a function created with c: its
+// own, else the client's default, def (nil when none).
+func (c *Checkpoint) orDefault(def *engine.CheckpointPolicy) *Checkpoint {
+	if c != nil || def == nil {
+		return c
+	}
+	return &Checkpoint{BatchSteps: def.BatchSteps, BatchInterval: def.BatchInterval, MaxRuntime: def.MaxRuntime}
+}
+
+// toWire returns the config as the sync payload carries it: none when
+// off.
 func (c *Checkpoint) toWire() *wire.CheckpointConfig {
-	if c == nil {
+	if c == nil || c.Disabled {
 		return nil
 	}
 	w := &wire.CheckpointConfig{BatchSteps: c.BatchSteps}
@@ -77,7 +96,7 @@ func (c *Checkpoint) toWire() *wire.CheckpointConfig {
 
 // policy returns the engine's form of the config, nil when off.
 func (c *Checkpoint) policy() *engine.CheckpointPolicy {
-	if c == nil {
+	if c == nil || c.Disabled {
 		return nil
 	}
 	return &engine.CheckpointPolicy{BatchSteps: c.BatchSteps, BatchInterval: c.BatchInterval, MaxRuntime: c.MaxRuntime}

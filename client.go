@@ -81,6 +81,14 @@ type ClientConfig struct {
 	// Middleware runs around every function of the client and every event
 	// send, before any function's own middleware.
 	Middleware []middleware.Middleware
+	// Checkpoint is the checkpointing of every function created with the
+	// client that sets no FunctionOpts.Checkpoint of its own (see
+	// Checkpoint), sent at sync as the function's own would be; a function
+	// opts out with FunctionOpts.Checkpoint set to
+	// &inngest.Checkpoint{Disabled: true}. OnFailure handlers never
+	// checkpoint. Checked as FunctionOpts.Checkpoint is, by NewClient.
+	// Default: nil, no function checkpoints unless it asks to.
+	Checkpoint *Checkpoint
 }
 
 // Client sends events and holds an app's functions. Create one per app
@@ -166,6 +174,10 @@ func resolveConfig(cfg ClientConfig, getenv func(string) string) (app.Config, er
 	if out.AppID == "" {
 		out.AppID = "go-app"
 	}
+	if err := cfg.Checkpoint.validate(); err != nil {
+		return out, fmt.Errorf("inngest: ClientConfig.%w", err)
+	}
+	out.Checkpoint = cfg.Checkpoint.policy()
 	if err := checkSigningKeys(out.SigningKey, out.SigningKeyFallback); err != nil {
 		return out, err
 	}

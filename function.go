@@ -46,6 +46,7 @@ func CreateFunction[T, R any](c *Client, opts FunctionOpts, trigger Trigger[T], 
 	if trigger.err != nil {
 		return nil, trigger.err
 	}
+	opts.Checkpoint = opts.Checkpoint.orDefault(c.app().Config.Checkpoint)
 	cfg, err := opts.config(c.app().Config.AppID, trigger.list, reflect.TypeFor[T]())
 	if err != nil {
 		return nil, err

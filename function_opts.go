@@ -55,8 +55,10 @@ type FunctionOpts struct {
 	// Singleton allows one run at a time, optionally per key.
 	Singleton *Singleton
 	// Checkpoint, when set, runs sequential steps in one call request,
-	// saving each with the server as it finishes. Nil: off, each step
-	// ends its request.
+	// saving each with the server as it finishes. Nil: the client's
+	// default (ClientConfig.Checkpoint), else off, each step ending its
+	// request. &Checkpoint{Disabled: true}: off, whatever the client's
+	// default.
 	Checkpoint *Checkpoint
 	// Middleware runs around this function only, after the client's.
 	Middleware []middleware.Middleware

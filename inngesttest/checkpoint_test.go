@@ -169,3 +169,23 @@ func TestCheckpointStepFromAGoroutineFailsTheRun(t *testing.T) {
 	require.Contains(t, re.Message, `step.Run("b") was called from a goroutine the function started`)
 	require.False(t, ranB.Load())
 }
+
+// The client's checkpoint default applies in unit mode as on a server: a
+// function that sets none checkpoints, one that opts out does not.
+func TestCheckpointClientDefault(t *testing.T) {
+	t.Parallel()
+	c := inngesttest.NewClient(t, inngest.ClientConfig{AppID: "cp", Checkpoint: &inngest.Checkpoint{BatchSteps: 3}})
+	inherits := create(t, c, inngest.FunctionOpts{ID: "inherits"}, inngest.OnEvent("cp/sum"), threeSteps(false))
+	off := create(t, c, inngest.FunctionOpts{ID: "off", Checkpoint: &inngest.Checkpoint{Disabled: true}}, inngest.OnEvent("cp/sum"), threeSteps(false))
+
+	res := inngesttest.Run(t, c, inherits)
+	require.Equal(t, 6, res.Output)
+	require.Equal(t, 1, res.Calls)
+	require.Equal(t, 1, res.Checkpoints, "BatchSteps 3: the three steps saved together")
+	require.True(t, res.Step("add-3").Checkpointed)
+
+	res = inngesttest.Run(t, c, off)
+	require.Equal(t, 6, res.Output)
+	require.Equal(t, 4, res.Calls)
+	require.Zero(t, res.Checkpoints)
+}

@@ -39,6 +39,9 @@ type Config struct {
 	HTTPClient         *http.Client
 	Logger             *slog.Logger
 	Middleware         []middleware.Middleware
+	// Checkpoint is the checkpointing of functions that set none; nil
+	// when the client has no default.
+	Checkpoint *engine.CheckpointPolicy
 }
 
 // Call is one call request to run a function.
