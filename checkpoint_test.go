@@ -70,4 +70,3 @@ func TestCheckpointClientDefault(t *testing.T) {
 	require.NoError(t, err)
 	require.Nil(t, none.spec.Checkpoint)
 }
-
