@@ -37,6 +37,9 @@ func invoke[T, R any](ctx context.Context, c *Client, spec *app.Function, call *
 		in.Sender = c.senderFor(mws)
 	}
 	in.Encode = c.app().Encode
+	if in.Signaler == nil {
+		in.Signaler = signaler{c}
+	}
 	in.Logger = c.baseLogger(ctx, in.Logger)
 	run := engine.New(in)
 	// The closure keeps the two fields it needs, not the whole call

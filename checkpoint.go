@@ -14,9 +14,9 @@ import (
 // server saves the step's result and calls the function again, which
 // replays every earlier step from its saved result, so a run of N steps
 // takes N+1 requests and its replay work grows with N². With it, a
-// request that runs a step.Run (or step.SendEvent) outside step.Parallel
-// saves its result with the server's checkpoint API and the function goes
-// on in the same request: sequential steps run one after another, and a
+// request that runs a step.Run (or step.SendEvent, step.SendSignal,
+// ai.Wrap) outside step.Parallel saves its result with the server's
+// checkpoint API and the function goes on in the same request: sequential steps run one after another, and a
 // run of N such steps takes one request. A sleep, a wait, an invoke,
 // step.Parallel or a step error ends the request as before.
 //

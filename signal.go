@@ -35,6 +35,19 @@ func (c *Client) SendSignal(ctx context.Context, signal string, data any) (strin
 	if err != nil {
 		return "", fmt.Errorf("inngest: SendSignal(%q): encoding data: %w", signal, err)
 	}
+	return c.sendSignal(ctx, signal, raw)
+}
+
+// signaler sends the signals of step.SendSignal with the client's
+// SendSignal.
+type signaler struct{ c *Client }
+
+func (s signaler) SendSignal(ctx context.Context, signal string, data json.RawMessage) (string, error) {
+	return s.c.sendSignal(ctx, signal, data)
+}
+
+// sendSignal is SendSignal with the data encoded.
+func (c *Client) sendSignal(ctx context.Context, signal string, raw json.RawMessage) (string, error) {
 	body, err := json.Marshal(wire.SendSignalRequest{Signal: signal, Data: raw})
 	if err != nil {
 		return "", fmt.Errorf("inngest: SendSignal(%q): %w", signal, err)

@@ -25,7 +25,9 @@ type callState struct {
 
 	mu     sync.Mutex
 	events []wire.Event
-	cpSent int // events already matched to checkpointed steps
+	// signals are the signals sent during the call (POST /v1/signals).
+	signals []wire.SendSignalRequest
+	cpSent  int // events already matched to checkpointed steps
 }
 
 // sent records events sent during the call and applies the targeted
@@ -53,6 +55,7 @@ type callResult struct {
 	err        *RunError
 	retryAfter time.Duration
 	sent       []wire.Event
+	signals    []wire.SendSignalRequest
 }
 
 // call sends one call request: a discovery call when hash is "", else a
@@ -91,7 +94,7 @@ func (r *runner) call(hash, stepID string, attempt int) callResult {
 		res.status, res.body = f.Status, f.Body
 	}
 	cs.mu.Lock()
-	res.sent = cs.events
+	res.sent, res.signals = cs.events, cs.signals
 	cs.mu.Unlock()
 	r.rec.Sent = append(r.rec.Sent, genericEvents(res.sent)...)
 	res.retryAfter = retryDelay(header.Get(wire.HeaderRetryAfter), e.now)

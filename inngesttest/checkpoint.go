@@ -31,6 +31,7 @@ func (c *callState) checkpoint(runID string, body []byte) (int, string) {
 	c.mu.Lock()
 	sent := c.events[c.cpSent:]
 	c.cpSent = len(c.events)
+	signals := append([]wire.SendSignalRequest(nil), c.signals...)
 	c.mu.Unlock()
 	r.rec.Checkpoints++
 	for _, op := range req.Steps {
@@ -38,10 +39,12 @@ func (c *callState) checkpoint(runID string, body []byte) (int, string) {
 			continue
 		}
 		rec := r.newRecord(op)
+		r.describe(rec, op)
 		data := op.Data
 		if len(data) == 0 {
 			data = json.RawMessage("null")
 		}
+		rec.noteSignal(signals, data)
 		if sentIDs(data, sent) {
 			rec.Kind, rec.Sent = KindSendEvent, genericEvents(sent)
 		}

@@ -39,7 +39,9 @@ func NewClient(t testing.TB, cfg inngest.ClientConfig) *inngest.Client {
 // like the event API would, mocks applied (see MockSendEvent); sends made
 // outside Run are accepted and dropped. Checkpoints (POST
 // /v1/checkpoint/{runID}/async, see inngest.Checkpoint) made during Run
-// save their steps in the run, as the server would. Every other request
+// save their steps in the run, as the server would. Signals (POST
+// /v1/signals, see MockSendSignal) made during Run are recorded and
+// reach no run unless mocked. Every other request
 // is answered 404, so a test never reaches the network.
 func HTTPClient() *http.Client {
 	return &http.Client{Transport: transport{}}
@@ -53,6 +55,9 @@ func (transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if runID, ok := wire.CheckpointRunID(req.URL.Path); ok && req.Method == http.MethodPost {
 		return checkpointAnswer(req, runID)
+	}
+	if req.URL.Path == "/v1/signals" && req.Method == http.MethodPost {
+		return signalAnswer(req)
 	}
 	if req.Method != http.MethodPost || !strings.Contains(req.URL.Path, "/e/") {
 		return answer(req, http.StatusNotFound, wire.SendResponse{

@@ -84,7 +84,9 @@
 //     InngestInvokeTimeoutError.
 //   - step.SendEvent and Client.Send are captured by the client's
 //     transport (see [NewClient] and [HTTPClient]), never sent;
-//     [MockSendEvent] answers them.
+//     [MockSendEvent] answers them. So are the signals of
+//     step.SendSignal, recorded in [StepRecord.SentSignal]: a signal
+//     reaches no run unless [MockSendSignal] names one.
 //   - step.Fetch and ai.Infer never reach the network: [MockFetch] serves
 //     a fetch with an http.Handler ([MockFetchError] fails it), and
 //     [MockInfer] answers a model call with a typed function. A step

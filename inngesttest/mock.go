@@ -25,27 +25,29 @@ type config struct {
 	runID  string
 	stopAt string
 
-	steps   map[string]func(attempt int) (json.RawMessage, error)
-	sends   map[string]func(events []inngest.GenericEvent) ([]string, error)
-	invokes map[string]invokeMock
-	waits   map[string]json.RawMessage // a nil value: the wait times out
-	fetches map[string]fetchMock
-	infers  map[string]func(body json.RawMessage) (json.RawMessage, error)
-	signals map[string]json.RawMessage // signal data by step ID
+	steps       map[string]func(attempt int) (json.RawMessage, error)
+	sends       map[string]func(events []inngest.GenericEvent) ([]string, error)
+	invokes     map[string]invokeMock
+	waits       map[string]json.RawMessage // a nil value: the wait times out
+	fetches     map[string]fetchMock
+	infers      map[string]func(body json.RawMessage) (json.RawMessage, error)
+	signals     map[string]json.RawMessage // signal data by step ID
+	sendSignals map[string]string          // the run a sent signal reaches, by step ID
 
 	errs []error
 }
 
 func newConfig(a *app.App, opts []Option) *config {
 	c := &config{
-		encode:  a.Encode,
-		steps:   map[string]func(int) (json.RawMessage, error){},
-		sends:   map[string]func([]inngest.GenericEvent) ([]string, error){},
-		invokes: map[string]invokeMock{},
-		waits:   map[string]json.RawMessage{},
-		fetches: map[string]fetchMock{},
-		infers:  map[string]func(json.RawMessage) (json.RawMessage, error){},
-		signals: map[string]json.RawMessage{},
+		encode:      a.Encode,
+		steps:       map[string]func(int) (json.RawMessage, error){},
+		sends:       map[string]func([]inngest.GenericEvent) ([]string, error){},
+		invokes:     map[string]invokeMock{},
+		waits:       map[string]json.RawMessage{},
+		fetches:     map[string]fetchMock{},
+		infers:      map[string]func(json.RawMessage) (json.RawMessage, error){},
+		signals:     map[string]json.RawMessage{},
+		sendSignals: map[string]string{},
 	}
 	for _, o := range opts {
 		if o != nil {

@@ -26,6 +26,7 @@ const (
 	KindInfer         StepKind = "infer"         // ai.Infer
 	KindAIWrap        StepKind = "aiWrap"        // ai.Wrap
 	KindWaitForSignal StepKind = "waitForSignal" // step.WaitForSignal
+	KindSendSignal    StepKind = "sendSignal"    // step.SendSignal
 )
 
 // Result is the outcome of Run: the run's record plus its output decoded
@@ -192,6 +193,8 @@ type StepRecord struct {
 	Signal *SignalRecord
 	// Sent holds the events a sendEvent step sent.
 	Sent []inngest.GenericEvent
+	// SentSignal holds the signal a sendSignal step sent.
+	SentSignal *SentSignalRecord
 	// Fetch holds the request of a fetch step.
 	Fetch *FetchRecord
 	// Infer holds the request of an infer step, without its key.
@@ -202,7 +205,8 @@ type StepRecord struct {
 	// Output is the step's saved result: a run step's data, the awaited
 	// event for a waitForEvent step (null at timeout), the signal for a
 	// waitForSignal step ({"signal", "data"}; null at timeout), the invoked
-	// function's result, the event IDs of a sendEvent step, null for a
+	// function's result, the event IDs of a sendEvent step, the run a
+	// sendSignal step reached ({"runId": …}, {} for none), null for a
 	// sleep, the response as the server saves it for a fetch step
 	// ({"url", "headers", "body", "status_code"}), the model's response
 	// for an infer step.

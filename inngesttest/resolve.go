@@ -46,6 +46,10 @@ func (r *runner) describe(rec *StepRecord, op wire.Op) {
 		switch {
 		case o.Type == "step.sendEvent" && op.Op == wire.OpStepPlanned:
 			rec.Kind = KindSendEvent
+		case o.Type == wire.StepTypeSendSignal:
+			var s wire.SendSignalStepOpts
+			_ = json.Unmarshal(op.Opts, &s)
+			rec.Kind, rec.SentSignal = KindSendSignal, &SentSignalRecord{Signal: s.Signal}
 		case o.Type == wire.StepTypeAIWrap:
 			rec.Kind = KindAIWrap
 			if len(o.Input) > 0 {

@@ -95,7 +95,7 @@ func newEngine(t testing.TB, c *inngest.Client, opts []Option) *engine {
 	for _, f := range a.Functions() {
 		e.fns[f.CompositeID] = f.Config
 	}
-	e.noExec = len(cfg.steps) > 0 || len(cfg.sends) > 0 || cfg.stopAt != ""
+	e.noExec = len(cfg.steps) > 0 || len(cfg.sends) > 0 || len(cfg.sendSignals) > 0 || cfg.stopAt != ""
 	return e
 }
 
@@ -116,7 +116,7 @@ func (e *engine) reportUnusedMocks(rec *RunRecord) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var ids []string
-	for _, m := range []map[string]bool{keys(e.cfg.steps), keys(e.cfg.sends), keys(e.cfg.invokes), keys(e.cfg.waits)} {
+	for _, m := range []map[string]bool{keys(e.cfg.steps), keys(e.cfg.sends), keys(e.cfg.sendSignals), keys(e.cfg.invokes), keys(e.cfg.waits)} {
 		for id := range m {
 			if !e.used[id] {
 				ids = append(ids, id)
@@ -325,6 +325,7 @@ func (r *runner) settleOp(op wire.Op, res callResult) bool {
 		if op.Op == wire.OpStepRun && sentIDs(op.Data, res.sent) {
 			rec.Kind, rec.Sent = KindSendEvent, genericEvents(res.sent)
 		}
+		rec.noteSignal(res.signals, op.Data)
 		first := op
 		return r.settleRun(rec, &first, res.retryAfter)
 	case wire.OpStepPlanned:
@@ -369,6 +370,7 @@ func (r *runner) settleRun(rec *StepRecord, first *wire.Op, firstDelay time.Dura
 					if rec.Kind == KindSendEvent {
 						rec.Sent = genericEvents(res.sent)
 					}
+					rec.noteSignal(res.signals, op.Data)
 				case res.status == http.StatusPartialContent || res.status == http.StatusOK:
 					e.fatalf("%s answered the targeted call for step %q with %d %s; want the step's own result", r.fnID, rec.ID, res.status, res.body)
 				default:

@@ -47,6 +47,39 @@ func ExampleWaitForSignal() {
 	// refund expired after 48h0m0s
 }
 
+// SendSignal sends a signal as a step, here the approval a refund run
+// waits for: the step returns the run it resumed, and a replay does not
+// send it again. The test engine records the signal; a mock says which
+// run it reached (without one, none: no other run waits in unit mode).
+func ExampleSendSignal() {
+	c := inngesttest.NewClient(t, inngest.ClientConfig{AppID: "shop"})
+	approved := inngest.EventType[Refund]("refund/approved")
+	fn, _ := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "approve"}, approved.Trigger(),
+		func(ctx context.Context, in inngest.Input[Refund]) (string, error) {
+			sent, err := step.SendSignal(ctx, "approve", "refund-o-9", in.Event.Data)
+			if err != nil {
+				return "", err
+			}
+			if sent.RunID == "" {
+				return "no refund waits", nil
+			}
+			return "resumed " + sent.RunID, nil
+		})
+	ev := inngesttest.Event(approved.New(Refund{Approver: "ana"}))
+
+	res := inngesttest.Run(t, c, fn, ev, inngesttest.MockSendSignal("approve", "01JREFUND"))
+	s := res.Step("approve").SentSignal
+	fmt.Println(res.Output)
+	fmt.Println(s.Signal, string(s.Data))
+
+	res = inngesttest.Run(t, c, fn, ev)
+	fmt.Println(res.Output)
+	// Output:
+	// resumed 01JREFUND
+	// refund-o-9 {"approver":"ana"}
+	// no refund waits
+}
+
 // Any step can have a display name, which the server's UI shows instead
 // of its ID; the ID alone decides memoization, so the name can change
 // freely.

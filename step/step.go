@@ -1,6 +1,6 @@
 // Package step provides the durable steps a function is made of: Run,
-// Sleep, SleepUntil, WaitForEvent, WaitForSignal, SendEvent, Invoke and
-// Fetch, and the ways to run branches of them concurrently: Parallel and
+// Sleep, SleepUntil, WaitForEvent, WaitForSignal, SendEvent, SendSignal,
+// Invoke and Fetch, and the ways to run branches of them concurrently: Parallel and
 // Parallel2, Race, and a Group of typed branches (Go, Group.Wait,
 // Group.Race). Package step/ai adds the AI steps, Infer and Wrap. Every
 // step takes per-step options (Opts): a display name.
@@ -44,8 +44,8 @@
 // steps before the code runs.
 //
 // Each call below is one step on the server, as billed: Run, Sleep,
-// SleepUntil, WaitForEvent, WaitForSignal, SendEvent, Invoke and Fetch
-// are one step each; Parallel, Race and Group add no step of their own.
+// SleepUntil, WaitForEvent, WaitForSignal, SendEvent, SendSignal, Invoke
+// and Fetch are one step each; Parallel, Race and Group add no step of their own.
 package step
 
 import (

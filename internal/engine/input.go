@@ -14,6 +14,13 @@ type Sender interface {
 	SendEvents(ctx context.Context, events []wire.Event) ([]string, error)
 }
 
+// Signaler sends signals for step.SendSignal: data is the signal's data
+// as JSON; it returns the ID of the run the signal resumed, "" when no
+// run waited for it.
+type Signaler interface {
+	SendSignal(ctx context.Context, signal string, data json.RawMessage) (string, error)
+}
+
 // Input is everything the engine needs to run a function once.
 type Input struct {
 	// Steps are the memoized step results by hashed ID.
@@ -35,6 +42,8 @@ type Input struct {
 	Sender Sender
 	// Encode turns an event given to step.SendEvent into its wire form.
 	Encode func(event any) (wire.Event, error)
+	// Signaler sends signals on behalf of step.SendSignal.
+	Signaler Signaler
 	// Hooks are per-step callbacks (middleware). May be nil.
 	Hooks *Hooks
 	// Now returns the current time; nil means time.Now.

@@ -194,6 +194,9 @@ func New(in Input) *Run {
 // Sender returns the event sender, or nil.
 func (r *Run) Sender() Sender { return r.in.Sender }
 
+// Signaler returns the signal sender, or nil.
+func (r *Run) Signaler() Signaler { return r.in.Signaler }
+
 // Encode turns an event given to step.SendEvent into its wire form.
 func (r *Run) Encode(event any) (wire.Event, error) {
 	if r.in.Encode == nil {

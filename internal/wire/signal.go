@@ -45,3 +45,14 @@ type SendSignalResponse struct {
 		RunID string `json:"run_id"`
 	} `json:"data"`
 }
+
+// StepTypeSendSignal is the type in the opts of a sendSignal step, a Run
+// step whose code sends a signal, as inngest-js names it.
+const StepTypeSendSignal = "step.sendSignal"
+
+// SendSignalStepOpts are the opts of a sendSignal step: its type and the
+// signal it sends (not its data, which travels only to POST /v1/signals).
+type SendSignalStepOpts struct {
+	Type   string `json:"type"`
+	Signal string `json:"signal"`
+}
