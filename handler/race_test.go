@@ -3,6 +3,7 @@ package handler_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,21 +78,21 @@ func TestRaceWinnerGoesOnAlone(t *testing.T) {
 // reports in step "after" which handles say they are done.
 func doneClient(t *testing.T) *inngest.Client {
 	c := devClient(t)
-	_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, inngest.OnEvent("test/event"),
-		func(ctx context.Context, in inngest.Input[anyData]) (string, error) {
-			var g step.Group
-			a := step.Go(&g, func(ctx context.Context) (string, error) {
-				return step.Run(ctx, "a", func(ctx context.Context) (string, error) { return "A", nil })
-			})
-			b := step.Go(&g, func(ctx context.Context) (string, error) {
-				return step.Run(ctx, "b", func(ctx context.Context) (string, error) { return "B", nil })
-			})
-			if _, err := g.Race(ctx); err != nil {
-				return "", err
-			}
-			state := fmt.Sprintf("a=%t/%q b=%t/%q", a.Done(), a.Value(), b.Done(), b.Value())
-			return step.Run(ctx, "after", func(ctx context.Context) (string, error) { return state, nil })
-		})
+	branch := func(id string) func(ctx context.Context) (string, error) {
+		return func(ctx context.Context) (string, error) {
+			return step.Run(ctx, id, func(ctx context.Context) (string, error) { return strings.ToUpper(id), nil })
+		}
+	}
+	fn := func(ctx context.Context, in inngest.Input[anyData]) (string, error) {
+		var g step.Group
+		a, b := step.Go(&g, branch("a")), step.Go(&g, branch("b"))
+		if _, err := g.Race(ctx); err != nil {
+			return "", err
+		}
+		state := fmt.Sprintf("a=%t/%q b=%t/%q", a.Done(), a.Value(), b.Done(), b.Value())
+		return step.Run(ctx, "after", func(ctx context.Context) (string, error) { return state, nil })
+	}
+	_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, inngest.OnEvent("test/event"), fn)
 	require.NoError(t, err)
 	return c
 }
