@@ -38,8 +38,8 @@ func signalAnswer(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	var sig wire.SendSignalRequest
-	if err := json.Unmarshal(body, &sig); err != nil || sig.Signal == "" {
+	sig, ok := decodeSignal(body)
+	if !ok {
 		return jsonResponse(req, http.StatusBadRequest, []byte(`{"error":"invalid signal request"}`)), nil
 	}
 	runID := ""
@@ -53,6 +53,14 @@ func signalAnswer(req *http.Request) (*http.Response, error) {
 	out.Data.RunID = runID
 	raw, _ := json.Marshal(out)
 	return jsonResponse(req, http.StatusOK, raw), nil
+}
+
+// decodeSignal reads the body of POST /v1/signals; false when the server
+// could not (its answer is then a 400, not a transport error).
+func decodeSignal(body []byte) (wire.SendSignalRequest, bool) {
+	var sig wire.SendSignalRequest
+	err := json.Unmarshal(body, &sig)
+	return sig, err == nil && sig.Signal != ""
 }
 
 // signalled records a signal sent during the call and returns the run the
