@@ -84,3 +84,11 @@ type Signal[T any] struct {
 func WaitForSignal[T any](ctx context.Context, stepID, signal string, opts SignalOpts) (*Signal[T], error) {
 	return nil, nil
 }
+
+type SentSignal struct {
+	RunID string `json:"runId,omitempty"`
+}
+
+func SendSignal(ctx context.Context, stepID, signal string, data any, opts ...*Opts) (SentSignal, error) {
+	return SentSignal{}, nil
+}
