@@ -22,7 +22,6 @@ import (
 // the branch's own called a step (see misuse.go).
 type branch struct {
 	path    []int
-	state   branchState
 	pos     int     // stack position awaited when state is waitingMemo
 	parent  *branch // the branch that started this one in step.Parallel
 	pending int     // live children while parked
@@ -34,17 +33,17 @@ type branch struct {
 	// branches waiting as with 2.
 	turn sync.Cond
 
-	busy    bool   // a step call of this branch is in progress
-	inCode  bool   // that step's own code is running
 	kind    string // the kind ("step.Run") of the branch's latest step
 	current string // and its user ID
+	state   branchState
+	busy    bool // a step call of this branch is in progress
+	inCode  bool // that step's own code is running
 	// halted is set when a step stopped the branch's goroutine; kind and
 	// current then name that step, since no claim succeeds after it.
 	halted bool
-
+	ulUsed bool          // ul is taken
 	ul     wire.Userland // the userland of the branch's first op
-	ulUsed bool
-	ctx    branchCtx // the ctx the branch's code runs with
+	ctx    branchCtx     // the ctx the branch's code runs with
 }
 
 // branchCtx is the ctx of a step.Parallel branch: its group's ctx, naming
@@ -53,17 +52,26 @@ type branch struct {
 type branchCtx struct {
 	context.Context
 	b *branch
+	r *Run
 }
 
-// Value returns the branch for branchKey, else the parent ctx's value.
+// Value returns the branch and its run for their keys, without a walk up
+// the parent chain every step call would make, else the parent ctx's
+// value. No branch runs inside a step's code (step.Parallel refuses a
+// step's ctx), so a branch ctx is never in a step.
 func (c *branchCtx) Value(key any) any {
-	if _, ok := key.(branchKey); ok {
+	switch key.(type) {
+	case branchKey:
 		return c.b
+	case ctxKey:
+		return c.r
+	case inStepKey:
+		return nil
 	}
 	return c.Context.Value(key)
 }
 
-type branchState int
+type branchState uint8
 
 const (
 	runnable branchState = iota

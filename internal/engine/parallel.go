@@ -198,7 +198,7 @@ func (r *Run) spawn(b *branch) {
 		r.mu.Lock()
 		r.acquire(b)
 		r.mu.Unlock()
-		b.ctx = branchCtx{Context: g.ctx, b: b}
+		b.ctx = branchCtx{Context: g.ctx, b: b, r: r}
 		g.fn(&b.ctx, b.index)
 		returned = true
 	}()

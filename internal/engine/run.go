@@ -57,7 +57,7 @@ type Run struct {
 	opKeys      []opKey
 	retry       Retry
 	targetFound bool
-	executed    bool
+	executed    atomic.Bool // the function reached code not memoized
 	afterMemo   bool
 	running     string           // user ID of the step whose code is running, if any
 	cp          *checkpointState // nil unless the request checkpoints
@@ -210,7 +210,7 @@ func (r *Run) Encode(event any) (wire.Event, error) {
 func (r *Run) Executed() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.executed
+	return r.executed.Load()
 }
 
 // RunningStep returns the user ID of the step whose code is running now,
@@ -232,7 +232,7 @@ func (r *Run) setRunning(id string) {
 func (r *Run) Replaying() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.unused > 0 && !r.executed
+	return r.unused > 0 && !r.executed.Load()
 }
 
 func (r *Run) abort() {
@@ -256,13 +256,19 @@ func (r *Run) fireAfterMemo(ctx context.Context) {
 	}
 }
 
+// enterNewCode notes that the function reached code not memoized, and
+// fires the hooks that mark it, once. Every new step calls it; after the
+// first, an atomic load is its whole cost.
 func (r *Run) enterNewCode(ctx context.Context) {
+	if r.executed.Load() {
+		return
+	}
 	r.mu.Lock()
-	if r.executed {
+	if r.executed.Load() {
 		r.mu.Unlock()
 		return
 	}
-	r.executed = true
+	r.executed.Store(true)
 	if r.unused == 0 {
 		r.fireAfterMemo(ctx)
 	}
