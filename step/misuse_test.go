@@ -3,6 +3,7 @@ package step_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -99,6 +100,15 @@ var misuses = []misuse{
 		})
 		return []int{v}, err
 	}},
+	{name: "StepInStepInParallelBranch", stepID: "inner", fn: func(ctx context.Context) ([]int, error) {
+		out, err := step.Parallel(ctx, func(ctx context.Context) (int, error) {
+			return step.Run(ctx, "outer", func(ctx context.Context) (int, error) {
+				n, _ := double(ctx, "inner", 1) //stepcheck:ignore misuse on purpose
+				return n + 1, nil
+			})
+		})
+		return out, err
+	}},
 	{name: "ConcurrentInParallelBranch", stepID: "double-", fn: func(ctx context.Context) ([]int, error) {
 		out, err := step.Parallel(ctx, func(ctx context.Context) ([]int, error) {
 			return doublesInGoroutines(ctx, 2, func(i int) string { return fmt.Sprintf("double-%d", i) }), nil
@@ -116,7 +126,7 @@ func requireMisuseFailure(t *testing.T, m misuse, status inngesttest.Status, msg
 	t.Helper()
 	require.Equal(t, inngesttest.StatusFailed, status, "misuse %s must fail the run, not end %s", m.name, status)
 	require.Contains(t, msg, m.stepID)
-	if m.name == "StepInStepOuterCtx" || m.name == "StepInStepInnerCtx" {
+	if strings.HasPrefix(m.name, "StepInStep") {
 		require.Contains(t, msg, "inside step")
 		return
 	}
