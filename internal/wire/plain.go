@@ -17,17 +17,6 @@ import (
 // form: decode it with encoding/json instead.
 var errNotPlain = errors.New("not in the plain form")
 
-// members calls fn with the key and raw value of each member of the JSON
-// object b, in order, for keys in the plain form.
-func members(b []byte, fn func(key, val []byte) error) error {
-	return eachMember(b, func(key, val []byte) error {
-		if !plainKey(key) {
-			return errNotPlain
-		}
-		return fn(key, val)
-	})
-}
-
 // plainKey reports whether a key needs neither unquoting nor case folding:
 // lower-case ASCII letters, digits and underscores.
 func plainKey(k []byte) bool {
@@ -128,7 +117,10 @@ type plainField struct {
 func plainObject(b []byte, fields []plainField) error {
 	var seen seenKeys
 	next := 0
-	return members(b, func(key, v []byte) error {
+	return eachMember(b, func(key, v []byte) error {
+		if !plainKey(key) {
+			return errNotPlain
+		}
 		k := fieldIndex(fields, key, next)
 		if k < 0 {
 			return nil
