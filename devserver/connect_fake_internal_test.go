@@ -60,6 +60,40 @@ func postProto(t *testing.T, s *Server, path, token string, msg proto.Message) (
 }
 
 // dialWorker starts a connection, dials the gateway and reads its hello.
+// readyWorker connects a fake worker of app "app", function "demo/go",
+// with capacity limit (0: none), and waits until the gateway is ready.
+func readyWorker(t *testing.T, s *Server, limit int64) *fakeWorker {
+	t.Helper()
+	f, start := dialWorker(t, s, "")
+	f.hello(start, "app", "demo/go", limit)
+	f.expect(connectpb.Kind_GATEWAY_CONNECTION_READY, nil)
+	return f
+}
+
+// call sends an event of "demo/go" and returns its ID and the call
+// request f receives for it.
+func (f *fakeWorker) call(t *testing.T, s *Server) (string, *connectpb.CallRequest) {
+	t.Helper()
+	eventID := sendEvent(t, s, "demo/go")
+	var req connectpb.CallRequest
+	f.expect(connectpb.Kind_GATEWAY_EXECUTOR_REQUEST, &req)
+	return eventID, &req
+}
+
+// requireOutput waits for the run of eventID to complete and checks its
+// output.
+func requireOutput(t *testing.T, s *Server, eventID, want string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), connectTestTimeout)
+	defer cancel()
+	runs, err := s.WaitForEventRuns(ctx, eventID, 1)
+	require.NoError(t, err)
+	r, err := s.WaitForRun(ctx, runs[0].ID)
+	require.NoError(t, err)
+	require.Equal(t, StatusCompleted, r.Status)
+	require.JSONEq(t, want, string(r.Output))
+}
+
 func dialWorker(t *testing.T, s *Server, token string) (*fakeWorker, *connectpb.StartResponse) {
 	t.Helper()
 	status, raw := postProto(t, s, connectpb.StartPath, token, &connectpb.StartRequest{})

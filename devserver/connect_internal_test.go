@@ -55,14 +55,7 @@ func TestConnectGatewayCallRoundTrip(t *testing.T) {
 	f.expect(connectpb.Kind_WORKER_REPLY_ACK, &ack)
 	require.Equal(t, req.GetRequestId(), ack.GetRequestId())
 
-	ctx, cancel := context.WithTimeout(context.Background(), connectTestTimeout)
-	defer cancel()
-	runs, err := s.WaitForEventRuns(ctx, eventID, 1)
-	require.NoError(t, err)
-	r, err := s.WaitForRun(ctx, runs[0].ID)
-	require.NoError(t, err)
-	require.Equal(t, StatusCompleted, r.Status)
-	require.JSONEq(t, `{"answer":42}`, string(r.Output))
+	requireOutput(t, s, eventID, `{"answer":42}`)
 }
 
 // The start endpoint wants the signing key's bearer token when the server
@@ -87,9 +80,7 @@ func TestConnectGatewayAuth(t *testing.T) {
 // run's call waits for a free slot.
 func TestConnectGatewayMaxConcurrency(t *testing.T) {
 	s := newConnectServer(t, Config{})
-	f, start := dialWorker(t, s, "")
-	f.hello(start, "app", "demo/go", 1)
-	f.expect(connectpb.Kind_GATEWAY_CONNECTION_READY, nil)
+	f := readyWorker(t, s, 1)
 
 	sendEvent(t, s, "demo/go")
 	sendEvent(t, s, "demo/go")
@@ -117,12 +108,8 @@ func TestConnectGatewayMaxConcurrency(t *testing.T) {
 // while the worker extends it.
 func TestConnectGatewayFlushAndLease(t *testing.T) {
 	s := newConnectServer(t, Config{})
-	f, start := dialWorker(t, s, "")
-	f.hello(start, "app", "demo/go", 0)
-	f.expect(connectpb.Kind_GATEWAY_CONNECTION_READY, nil)
-	eventID := sendEvent(t, s, "demo/go")
-	var req connectpb.CallRequest
-	f.expect(connectpb.Kind_GATEWAY_EXECUTOR_REQUEST, &req)
+	f := readyWorker(t, s, 0)
+	eventID, req := f.call(t, s)
 	f.send(connectpb.Kind_WORKER_REQUEST_ACK, &connectpb.CallRef{RequestId: req.GetRequestId()})
 
 	f.send(connectpb.Kind_WORKER_REQUEST_EXTEND_LEASE, &connectpb.CallRef{RequestId: req.GetRequestId(), LeaseId: req.GetLeaseId()})
@@ -141,13 +128,7 @@ func TestConnectGatewayFlushAndLease(t *testing.T) {
 	require.NoError(t, proto.Unmarshal(raw, &fr))
 	require.Equal(t, req.GetRequestId(), fr.GetRequestId())
 
-	ctx, cancel := context.WithTimeout(context.Background(), connectTestTimeout)
-	defer cancel()
-	runs, err := s.WaitForEventRuns(ctx, eventID, 1)
-	require.NoError(t, err)
-	r, err := s.WaitForRun(ctx, runs[0].ID)
-	require.NoError(t, err)
-	require.JSONEq(t, `"flushed"`, string(r.Output))
+	requireOutput(t, s, eventID, `"flushed"`)
 }
 
 // An acknowledged call whose lease runs out without a reply fails and is
@@ -155,9 +136,7 @@ func TestConnectGatewayFlushAndLease(t *testing.T) {
 func TestConnectGatewayLeaseExpiry(t *testing.T) {
 	s := newConnectServer(t, Config{})
 	s.gw.lease = 20 * time.Millisecond
-	f, start := dialWorker(t, s, "")
-	f.hello(start, "app", "demo/go", 0)
-	f.expect(connectpb.Kind_GATEWAY_CONNECTION_READY, nil)
+	f := readyWorker(t, s, 0)
 	sendEvent(t, s, "demo/go")
 	var req, again connectpb.CallRequest
 	f.expect(connectpb.Kind_GATEWAY_EXECUTOR_REQUEST, &req)

@@ -36,35 +36,21 @@ func TestConnectGatewayAckBeforePauseKeepsCall(t *testing.T) {
 // pause does not, and its reply from the pausing worker ends the run.
 func TestConnectGatewayPauseKeepsAcknowledgedCall(t *testing.T) {
 	s := newConnectServer(t, Config{})
-	first, start := dialWorker(t, s, "")
-	first.hello(start, "app", "demo/go", 0)
-	first.expect(connectpb.Kind_GATEWAY_CONNECTION_READY, nil)
+	first := readyWorker(t, s, 0)
 
-	eventID := sendEvent(t, s, "demo/go")
-	var kept connectpb.CallRequest
-	first.expect(connectpb.Kind_GATEWAY_EXECUTOR_REQUEST, &kept)
-	sendEvent(t, s, "demo/go")
-	var dropped connectpb.CallRequest
-	first.expect(connectpb.Kind_GATEWAY_EXECUTOR_REQUEST, &dropped)
+	eventID, kept := first.call(t, s)
+	_, dropped := first.call(t, s)
 	first.send(connectpb.Kind_WORKER_REQUEST_ACK, &connectpb.CallRef{RequestId: kept.GetRequestId()})
 	first.send(connectpb.Kind_WORKER_PAUSE, nil)
 
-	second, start2 := dialWorker(t, s, "")
-	second.hello(start2, "app", "demo/go", 0)
-	second.expect(connectpb.Kind_GATEWAY_CONNECTION_READY, nil)
+	second := readyWorker(t, s, 0)
 	var moved connectpb.CallRequest
 	second.expect(connectpb.Kind_GATEWAY_EXECUTOR_REQUEST, &moved)
 	require.Equal(t, dropped.GetRequestId(), moved.GetRequestId(), "the paused worker's acknowledged call was sent again")
 
 	first.send(connectpb.Kind_WORKER_REPLY, &connectpb.Reply{RequestId: kept.GetRequestId(), Outcome: connectpb.Outcome_DONE, Body: []byte(`"kept"`)})
 	first.expect(connectpb.Kind_WORKER_REPLY_ACK, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), connectTestTimeout)
-	defer cancel()
-	runs, err := s.WaitForEventRuns(ctx, eventID, 1)
-	require.NoError(t, err)
-	r, err := s.WaitForRun(ctx, runs[0].ID)
-	require.NoError(t, err)
-	require.JSONEq(t, `"kept"`, string(r.Output))
+	requireOutput(t, s, eventID, `"kept"`)
 	// Frames arrive in order: a copy of the kept call would come before
 	// the answer to this heartbeat.
 	second.send(connectpb.Kind_WORKER_HEARTBEAT, nil)
