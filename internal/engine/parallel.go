@@ -195,9 +195,11 @@ func (r *Run) spawn(b *branch) {
 			r.mu.Unlock()
 			g.wg.Done()
 		}()
-		r.mu.Lock()
-		r.acquire(b)
-		r.mu.Unlock()
+		// start made b the holder before this goroutine existed, and only
+		// the holder passes the token on: b runs at once, without taking
+		// the lock. A run aborted meanwhile finds b as it finds a branch
+		// that was already running: b ends when it next waits for its
+		// turn or halts.
 		b.ctx = branchCtx{Context: g.ctx, b: b, r: r}
 		g.fn(&b.ctx, b.index)
 		returned = true
