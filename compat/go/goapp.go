@@ -70,20 +70,38 @@ func newGoApp(devURL, signingKey string) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	var runs counter
-	str := func(v any) string { return fmt.Sprint(v) }
-	var errs []error
-	create := func(f inngestgo.ServableFunction, err error) {
-		errs = append(errs, err)
+	a := &goFns{client: client}
+	a.basics()
+	a.flow()
+	a.fanOut()
+	if err := errors.Join(a.errs...); err != nil {
+		return nil, err
 	}
+	return client.Serve(), nil
+}
 
-	create(inngestgo.CreateFunction(client, inngestgo.FunctionOpts{ID: "output"},
+// goFns registers the app's functions, keeping the errors CreateFunction
+// returns and the counts its retry functions keep across attempts.
+type goFns struct {
+	client inngestgo.Client
+	runs   counter
+	errs   []error
+}
+
+func (a *goFns) add(_ inngestgo.ServableFunction, err error) {
+	a.errs = append(a.errs, err)
+}
+
+// basics: an output, steps and a sleep, step and function retries, a
+// non-retriable failure.
+func (a *goFns) basics() {
+	a.add(inngestgo.CreateFunction(a.client, inngestgo.FunctionOpts{ID: "output"},
 		inngestgo.EventTrigger("go/output", nil),
 		func(ctx context.Context, in inngestgo.Input[data]) (any, error) {
 			return data{"hello": in.Event.Data["name"], "sdk": "go"}, nil
 		}))
 
-	create(inngestgo.CreateFunction(client, inngestgo.FunctionOpts{ID: "steps-sleep"},
+	a.add(inngestgo.CreateFunction(a.client, inngestgo.FunctionOpts{ID: "steps-sleep"},
 		inngestgo.EventTrigger("go/steps-sleep", nil),
 		func(ctx context.Context, in inngestgo.Input[data]) (any, error) {
 			a, err := step.Run(ctx, "first", func(ctx context.Context) (int, error) { return 1, nil })
@@ -98,11 +116,11 @@ func newGoApp(devURL, signingKey string) (http.Handler, error) {
 			return data{"a": a, "b": b}, nil
 		}))
 
-	create(inngestgo.CreateFunction(client, inngestgo.FunctionOpts{ID: "step-retry", Retries: inngestgo.IntPtr(2)},
+	a.add(inngestgo.CreateFunction(a.client, inngestgo.FunctionOpts{ID: "step-retry", Retries: inngestgo.IntPtr(2)},
 		inngestgo.EventTrigger("go/step-retry", nil),
 		func(ctx context.Context, in inngestgo.Input[data]) (any, error) {
 			return step.Run(ctx, "flaky", func(ctx context.Context) (data, error) {
-				n := runs.add("step-retry:" + str(in.Event.Data["key"]))
+				n := a.runs.add("step-retry:" + fmt.Sprint(in.Event.Data["key"]))
 				if n == 1 {
 					return nil, errors.New("flaky step: first try fails")
 				}
@@ -110,26 +128,29 @@ func newGoApp(devURL, signingKey string) (http.Handler, error) {
 			})
 		}))
 
-	create(inngestgo.CreateFunction(client, inngestgo.FunctionOpts{ID: "fn-retry", Retries: inngestgo.IntPtr(2)},
+	a.add(inngestgo.CreateFunction(a.client, inngestgo.FunctionOpts{ID: "fn-retry", Retries: inngestgo.IntPtr(2)},
 		inngestgo.EventTrigger("go/fn-retry", nil),
 		func(ctx context.Context, in inngestgo.Input[data]) (any, error) {
-			key := "fn-retry:" + str(in.Event.Data["key"])
-			if _, err := step.Run(ctx, "once", func(ctx context.Context) (int, error) { return runs.add(key), nil }); err != nil {
+			key := "fn-retry:" + fmt.Sprint(in.Event.Data["key"])
+			if _, err := step.Run(ctx, "once", func(ctx context.Context) (int, error) { return a.runs.add(key), nil }); err != nil {
 				return nil, err
 			}
 			if in.InputCtx.Attempt == 0 {
 				return nil, errors.New("function fails on its first attempt")
 			}
-			return data{"attempt": in.InputCtx.Attempt, "stepRuns": runs.get(key)}, nil
+			return data{"attempt": in.InputCtx.Attempt, "stepRuns": a.runs.get(key)}, nil
 		}))
 
-	create(inngestgo.CreateFunction(client, inngestgo.FunctionOpts{ID: "fails", Retries: inngestgo.IntPtr(0)},
+	a.add(inngestgo.CreateFunction(a.client, inngestgo.FunctionOpts{ID: "fails", Retries: inngestgo.IntPtr(0)},
 		inngestgo.EventTrigger("go/fails", nil),
 		func(ctx context.Context, in inngestgo.Input[data]) (any, error) {
 			return nil, inngesterrors.NoRetryError(errors.New("this function always fails"))
 		}))
+}
 
-	create(inngestgo.CreateFunction(client, inngestgo.FunctionOpts{
+// flow: cancelOn and waitForEvent.
+func (a *goFns) flow() {
+	a.add(inngestgo.CreateFunction(a.client, inngestgo.FunctionOpts{
 		ID:     "cancel",
 		Cancel: []inngestgo.ConfigCancel{{Event: "go/cancel.stop", If: inngestgo.StrPtr("async.data.id == event.data.id")}},
 	},
@@ -145,7 +166,7 @@ func newGoApp(devURL, signingKey string) (http.Handler, error) {
 			return data{"done": true}, nil
 		}))
 
-	create(inngestgo.CreateFunction(client, inngestgo.FunctionOpts{ID: "wait"},
+	a.add(inngestgo.CreateFunction(a.client, inngestgo.FunctionOpts{ID: "wait"},
 		inngestgo.EventTrigger("go/wait", nil),
 		func(ctx context.Context, in inngestgo.Input[data]) (any, error) {
 			timeout := 20 * time.Second
@@ -167,15 +188,18 @@ func newGoApp(devURL, signingKey string) (http.Handler, error) {
 			}
 			return data{"timedOut": false, "by": got.Data["by"]}, nil
 		}))
+}
 
-	create(inngestgo.CreateFunction(client, inngestgo.FunctionOpts{ID: "fan-child"},
+// fanOut: sendEvent fan-out, invoke and parallel steps.
+func (a *goFns) fanOut() {
+	a.add(inngestgo.CreateFunction(a.client, inngestgo.FunctionOpts{ID: "fan-child"},
 		inngestgo.EventTrigger("go/fan.child", nil),
 		func(ctx context.Context, in inngestgo.Input[data]) (any, error) {
 			i, _ := in.Event.Data["i"].(float64)
 			return data{"i": i, "times10": i * 10}, nil
 		}))
 
-	create(inngestgo.CreateFunction(client, inngestgo.FunctionOpts{ID: "fan-out"},
+	a.add(inngestgo.CreateFunction(a.client, inngestgo.FunctionOpts{ID: "fan-out"},
 		inngestgo.EventTrigger("go/fan-out", nil),
 		func(ctx context.Context, in inngestgo.Input[data]) (any, error) {
 			evts := make([]inngestgo.GenericEvent[data], 0, 3)
@@ -189,14 +213,14 @@ func newGoApp(devURL, signingKey string) (http.Handler, error) {
 			return data{"ids": ids}, nil
 		}))
 
-	create(inngestgo.CreateFunction(client, inngestgo.FunctionOpts{ID: "invoke-child"},
+	a.add(inngestgo.CreateFunction(a.client, inngestgo.FunctionOpts{ID: "invoke-child"},
 		inngestgo.EventTrigger("go/invoke-child", nil),
 		func(ctx context.Context, in inngestgo.Input[data]) (any, error) {
 			n, _ := in.Event.Data["n"].(float64)
 			return data{"doubled": n * 2}, nil
 		}))
 
-	create(inngestgo.CreateFunction(client, inngestgo.FunctionOpts{ID: "invoke-parent"},
+	a.add(inngestgo.CreateFunction(a.client, inngestgo.FunctionOpts{ID: "invoke-parent"},
 		inngestgo.EventTrigger("go/invoke", nil),
 		func(ctx context.Context, in inngestgo.Input[data]) (any, error) {
 			res, err := step.Invoke[data](ctx, "call-child", step.InvokeOpts{
@@ -209,7 +233,7 @@ func newGoApp(devURL, signingKey string) (http.Handler, error) {
 			return data{"child": res}, nil
 		}))
 
-	create(inngestgo.CreateFunction(client, inngestgo.FunctionOpts{ID: "parallel"},
+	a.add(inngestgo.CreateFunction(a.client, inngestgo.FunctionOpts{ID: "parallel"},
 		inngestgo.EventTrigger("go/parallel", nil),
 		func(ctx context.Context, in inngestgo.Input[data]) (any, error) {
 			part := func(id string, v int) func(ctx context.Context) (any, error) {
@@ -230,9 +254,4 @@ func newGoApp(devURL, signingKey string) (http.Handler, error) {
 			}
 			return data{"parts": parts, "sum": sum}, nil
 		}))
-
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return client.Serve(), nil
 }
