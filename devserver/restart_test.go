@@ -81,12 +81,18 @@ func (rig *restartRig) startWith(cfg devserver.Config) {
 func (rig *restartRig) crash(skip bool) { rig.crashWith(devserver.Config{TimeSkipping: skip}) }
 
 // crashWith crashes the server and starts the next with cfg.
-func (rig *restartRig) crashWith(cfg devserver.Config) {
+func (rig *restartRig) crashWith(cfg devserver.Config) { rig.restart(cfg, 0) }
+
+// crashFor crashes the server and starts the next one down later: no
+// server runs while the clock moves on, so nothing is due to the old one.
+func (rig *restartRig) crashFor(down time.Duration) { rig.restart(devserver.Config{}, down) }
+
+func (rig *restartRig) restart(cfg devserver.Config, down time.Duration) {
 	rig.mem = rig.mem.Reopen() // the old server's later commits fail
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	_ = rig.srv.Close(ctx)
-	rig.clock = devserver.NewVirtualClock(rig.clock.Now())
+	rig.clock = devserver.NewVirtualClock(rig.clock.Now().Add(down))
 	rig.startWith(cfg)
 }
 
@@ -263,8 +269,10 @@ func TestRestartCatchesUpCronTicks(t *testing.T) {
 	})
 	rig.flush()
 	// Down from 12:00 to 12:12: the ticks at 12:05 and 12:10 were due.
-	rig.clock.Advance(12 * time.Minute) // nothing runs: no server is up to see it
-	rig.crash(false)
+	// (Advancing the clock before the crash would let the old server fire
+	// them first, and a tick whose commit the crash lost runs again: at
+	// least once, as STORE.md says, but not what this test is about.)
+	rig.crashFor(12 * time.Minute)
 	require.NoError(t, rig.srv.WaitFor(ctxT(t), func() bool { mu.Lock(); defer mu.Unlock(); return len(ticks) == 2 }))
 	rig.clock.Advance(3 * time.Minute)
 	require.NoError(t, rig.srv.WaitFor(ctxT(t), func() bool { mu.Lock(); defer mu.Unlock(); return len(ticks) == 3 }))
