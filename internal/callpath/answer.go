@@ -27,7 +27,8 @@ type Answer struct {
 	buf *[]byte // Body's pooled buffer, if it has one; see Write
 }
 
-// Write writes a as an HTTP response; other headers are the caller's.
+// Write writes a as an HTTP response; other headers are the caller's. An
+// answer is written once: its body's buffer is then reused.
 func (a Answer) Write(w http.ResponseWriter) {
 	h := w.Header()
 	if a.RetryAfter != "" {
