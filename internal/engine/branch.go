@@ -100,7 +100,7 @@ func (r *Run) branchOf(ctx context.Context) *branch {
 	if b, ok := ctx.Value(branchKey{}).(*branch); ok {
 		return b
 	}
-	return r.live0
+	return &r.root
 }
 
 // schedule hands the token to the first runnable branch when nobody holds
@@ -131,7 +131,7 @@ func (r *Run) schedule() {
 	if pick == nil && earliest != nil {
 		// After a race cancelled its losers, the steps they would have
 		// consumed are skipped here: not a change of code.
-		if !r.warned && !r.par.raced {
+		if !r.warned && !r.raced() {
 			r.warned = true
 			r.in.Logger.Warn("inngest: memoized steps were reached out of their recorded order; the function's code appears to have changed mid-run or is non-deterministic",
 				"expected_step", safeIndex(r.in.Stack, r.next))

@@ -53,7 +53,7 @@ func (r *Run) checkpointing() bool {
 	if r.cp == nil || r.cp.off || r.in.TargetHash != "" {
 		return false
 	}
-	if m := r.cp.Policy.MaxRuntime; m > 0 && r.now().Sub(r.cp.started) >= m {
+	if m := r.cp.Policy.MaxRuntime; m > 0 && r.in.Now().Sub(r.cp.started) >= m {
 		// Time's up: this step ends the request as without checkpointing.
 		r.cp.off = true
 		return false
@@ -76,11 +76,11 @@ func (r *Run) afterCheckpointedStep(ctx context.Context, ref Ref, op wire.Op) (j
 		return nil, false
 	}
 	if len(r.cp.buf) == 0 {
-		r.cp.first = r.now()
+		r.cp.first = r.in.Now()
 	}
 	r.cp.buf = append(r.cp.buf, op)
 	p := r.cp.Policy
-	due := len(r.cp.buf) >= max(p.BatchSteps, 1) || (p.BatchInterval > 0 && r.now().Sub(r.cp.first) >= p.BatchInterval)
+	due := len(r.cp.buf) >= max(p.BatchSteps, 1) || (p.BatchInterval > 0 && r.in.Now().Sub(r.cp.first) >= p.BatchInterval)
 	if due && !r.saveBuffered(ctx) {
 		return nil, false
 	}
@@ -110,7 +110,7 @@ func (r *Run) saveBuffered(ctx context.Context) bool {
 	r.in.Logger.Warn("inngest: checkpointing failed; the steps are reported in the response instead", "steps", len(steps), "error", err.Error())
 	for _, op := range steps {
 		// Every checkpointed step belongs to the function's own goroutine.
-		r.appendOp(r.live0, op)
+		r.appendOp(&r.root, op)
 	}
 	return false
 }

@@ -120,6 +120,10 @@ type Hooks struct {
 	TransformStep func(ctx context.Context, info StepInfo, data json.RawMessage, err error) (json.RawMessage, error)
 	// AfterMemoization is called once all memoized state has been used.
 	AfterMemoization func(ctx context.Context)
+
+	// consumed is called with each memoized step's hash as it is handed
+	// back, under the run's lock (tests).
+	consumed func(hash string)
 }
 
 // StepInfo describes one step.

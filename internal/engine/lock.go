@@ -10,7 +10,6 @@ import "sync"
 // (measured by handler's BenchmarkParallelDiscovery with GOMAXPROCS > 1).
 type runMutex struct {
 	m     sync.Mutex
-	run   *Run
 	wake  *branch // to signal once unlocked
 	spawn *branch // to start once unlocked
 }
@@ -24,7 +23,7 @@ func (l *runMutex) Unlock() {
 	l.wake, l.spawn = nil, nil
 	l.m.Unlock()
 	if s != nil {
-		l.run.spawn(s)
+		s.group.run.spawn(s)
 	}
 	if w != nil {
 		w.turn.Signal()
@@ -44,7 +43,7 @@ func (l *runMutex) wakeLater(b *branch) {
 // the lock held.
 func (l *runMutex) spawnLater(b *branch) {
 	if l.spawn != nil {
-		l.run.spawn(l.spawn)
+		l.spawn.group.run.spawn(l.spawn)
 	}
 	l.spawn = b
 }

@@ -17,6 +17,7 @@ import (
 // run's lock, and a branch that never gets the token (the loser of a
 // decided race, or any branch of an aborted run) costs nothing.
 type group struct {
+	run      *Run
 	ctx      context.Context
 	fn       func(ctx context.Context, i int)
 	parent   *branch
@@ -104,7 +105,7 @@ func (r *Run) runGroup(ctx context.Context, kind string, n int, race bool, fn fu
 
 // openGroup creates the children of a group. Called with r.mu held.
 func (r *Run) openGroup(ctx context.Context, parent *branch, n int, race bool, fn func(ctx context.Context, i int)) *group {
-	g := &group{ctx: ctx, fn: fn, parent: parent, children: make([]branch, n), race: race, winner: -1, replay: r.unused > 0}
+	g := &group{run: r, ctx: ctx, fn: fn, parent: parent, children: make([]branch, n), race: race, winner: -1, replay: r.unused > 0}
 	depth := len(parent.path) + 1
 	paths := make([]int, n*depth)
 	for i := range g.children {
@@ -117,6 +118,9 @@ func (r *Run) openGroup(ctx context.Context, parent *branch, n int, race bool, f
 	}
 	r.parallel++
 	r.branched.Store(true)
+	if r.par == nil {
+		r.par = &parallelState{}
+	}
 	if race {
 		r.par.races++
 	}
@@ -142,6 +146,9 @@ func (r *Run) closeGroup(g *group) {
 // nextUnstarted returns the first child not started of any open group,
 // in path order, or nil. Called with r.mu held.
 func (r *Run) nextUnstarted() *branch {
+	if r.par == nil {
+		return nil
+	}
 	var pick *branch
 	for _, g := range r.par.open {
 		if g.next < len(g.children) {

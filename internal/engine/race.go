@@ -48,7 +48,7 @@ func (r *Run) decide(b *branch) {
 // lost reports whether b, or a branch it runs under, lost a race whose
 // losers were cancelled. Called with r.mu held.
 func (r *Run) lost(b *branch) bool {
-	if r.par.races == 0 {
+	if r.par == nil || r.par.races == 0 {
 		return false
 	}
 	for ; b.group != nil; b = b.parent {
@@ -74,7 +74,7 @@ func racing(b *branch) bool {
 // and marks the ops of race branches with the race parallel mode. Called
 // with r.mu held, once the function returned or halted.
 func (r *Run) raceOps() {
-	if r.par.races == 0 {
+	if r.par == nil || r.par.races == 0 {
 		return
 	}
 	n := 0
@@ -98,3 +98,7 @@ func (r *Run) raceOps() {
 func isResult(op wire.Opcode) bool {
 	return op == wire.OpStepRun || op == wire.OpStepError || op == wire.OpStepFailed
 }
+
+// raced reports whether a race cancelled its losers in this run. Called
+// with r.mu held.
+func (r *Run) raced() bool { return r.par != nil && r.par.raced }

@@ -29,40 +29,41 @@ type inStepKey struct{}
 var ErrNotInFunction = errors.New("called outside an Inngest function: pass the ctx your function handler received")
 
 // Run is the state of one function execution for one call request.
+//
+// A Run is allocated for every call request: its fields are kept few and
+// packed (the flags together, parallel state behind a pointer), so that
+// it stays in a small size class.
 type Run struct {
-	in  Input
-	now func() time.Time
+	in Input
 
-	mu       runMutex
-	counts   map[string]int
-	stackIx  map[string]int // hashed ID → position in the stack
-	used     []bool         // stack positions consumed
-	next     int            // first unconsumed stack position
-	unused   int            // stack entries not yet consumed
-	live0    *branch        // the function's own goroutine: root
-	root     branch
-	live1    [1]*branch // backs live while only the root runs
-	holder   *branch    // the goroutine allowed to run user code
-	live     []*branch  // goroutines of this run that have not ended
-	warned   bool
-	aborted  bool
-	finished bool     // the function returned (or halted) and Execute is answering
-	fatal    *Failure // the first fatal failure
+	mu      runMutex
+	counts  map[string]int
+	stackIx map[string]int // hashed ID → position in the stack
+	used    []bool         // stack positions consumed
+	next    int            // first unconsumed stack position
+	unused  int            // stack entries not yet consumed
+	root    branch         // the function's own goroutine
+	live1   [1]*branch     // backs live while only the root runs
+	holder  *branch        // the goroutine allowed to run user code
+	live    []*branch      // goroutines of this run that have not ended
+	fatal   *Failure       // the first fatal failure
 
-	parallel    int           // open parallel groups
-	branched    atomic.Bool   // a parallel group was opened: see poll
-	par         parallelState // the groups themselves (parallel.go, race.go)
-	seq         int
-	ops         []wire.Op // reported, in the order of opKeys
-	opKeys      []opKey
-	retry       Retry
-	targetFound bool
+	parallel int            // open parallel groups
+	par      *parallelState // the groups themselves (parallel.go, race.go); nil until one opens
+	seq      int
+	ops      []wire.Op // reported, in the order of opKeys
+	opKeys   []opKey
+	retry    Retry
+	running  string           // user ID of the step whose code is running, if any
+	cp       *checkpointState // nil unless the request checkpoints
+
+	branched    atomic.Bool // a parallel group was opened: see poll
 	executed    atomic.Bool // the function reached code not memoized
+	warned      bool
+	aborted     bool
+	finished    bool // the function returned (or halted) and Execute is answering
+	targetFound bool
 	afterMemo   bool
-	running     string           // user ID of the step whose code is running, if any
-	cp          *checkpointState // nil unless the request checkpoints
-
-	onConsume func(hash string) // test hook, called with r.mu held
 }
 
 // FromContext returns the run a step's ctx belongs to. kind and stepID
@@ -96,7 +97,7 @@ func (r *Run) Execute(ctx context.Context, fn func(ctx context.Context) (json.Ra
 		finished bool
 	)
 	done := make(chan struct{})
-	root := r.live0
+	root := &r.root
 	r.mu.Lock()
 	r.live1[0] = root
 	r.live = r.live1[:1:1]
@@ -144,7 +145,7 @@ func (r *Run) Execute(ctx context.Context, fn func(ctx context.Context) (json.Ra
 	case res.Panic != nil:
 		res.Failure = &Failure{Error: wire.UserError{Name: "Panic", Message: res.Panic.Error(), Stack: res.Panic.Stack}}
 	case res.Done && res.Err != nil:
-		ue, noRetry, retry := r.in.Classify(res.Err, r.now())
+		ue, noRetry, retry := r.in.Classify(res.Err, r.in.Now())
 		res.Failure = &Failure{Error: ue, NoRetry: noRetry, Retry: retry}
 	}
 	return res
@@ -154,16 +155,15 @@ func (r *Run) Execute(ctx context.Context, fn func(ctx context.Context) (json.Ra
 func New(in Input) *Run {
 	r := &Run{
 		in:      in,
-		now:     in.Now,
 		counts:  make(map[string]int),
 		stackIx: make(map[string]int, len(in.Stack)),
 		used:    make([]bool, len(in.Stack)),
 	}
-	if r.now == nil {
-		r.now = time.Now
+	if r.in.Now == nil {
+		r.in.Now = time.Now
 	}
 	if in.Checkpoint != nil {
-		r.cp = &checkpointState{Checkpointing: *in.Checkpoint, started: r.now()}
+		r.cp = &checkpointState{Checkpointing: *in.Checkpoint, started: r.in.Now()}
 	}
 	if r.in.Classify == nil {
 		r.in.Classify = DefaultClassify
@@ -174,8 +174,6 @@ func New(in Input) *Run {
 	if r.in.Logger == nil {
 		r.in.Logger = slog.New(slog.DiscardHandler)
 	}
-	r.mu.run = r
-	r.live0 = &r.root
 	r.root.turn.L = &r.mu
 	for i, h := range in.Stack {
 		if _, dup := r.stackIx[h]; !dup {

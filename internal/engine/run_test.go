@@ -65,12 +65,11 @@ func TestParallelMemoizedInStackOrder(t *testing.T) {
 			mu    sync.Mutex
 			order []string
 		)
-		run := New(Input{Steps: steps, Stack: stack})
-		run.onConsume = func(h string) {
+		run := New(Input{Steps: steps, Stack: stack, Hooks: &Hooks{consumed: func(h string) {
 			mu.Lock()
 			defer mu.Unlock()
 			order = append(order, map[string]string{wire.HashStepID("a"): "a", wire.HashStepID("b"): "b"}[h])
-		}
+		}}})
 		res := run.Execute(context.Background(), func(ctx context.Context) (json.RawMessage, error) {
 			r, _ := FromContext(ctx, "step.Parallel", "")
 			_ = r.Parallel(ctx, 2, func(ctx context.Context, i int) {

@@ -74,8 +74,8 @@ func (r *Run) Lookup(ctx context.Context, kind, id string) (Ref, json.RawMessage
 		r.waitTurn(b, pos)
 		r.used[pos] = true
 		r.unused--
-		if r.onConsume != nil {
-			r.onConsume(string(h[:]))
+		if hk := r.in.Hooks; hk != nil && hk.consumed != nil {
+			hk.consumed(string(h[:]))
 		}
 		r.advance()
 		r.wakeNext()
@@ -250,7 +250,7 @@ func (r *Run) execute(ctx context.Context, ref Ref, kind string, opts json.RawMe
 		op.Op, op.Data = wire.OpStepRun, data
 		return op
 	}
-	ue, noRetry, retry := r.in.Classify(err, r.now())
+	ue, noRetry, retry := r.in.Classify(err, r.in.Now())
 	op.Error = &ue
 	op.Op = wire.OpStepError
 	if noRetry {
@@ -259,7 +259,7 @@ func (r *Run) execute(ctx context.Context, ref Ref, kind string, opts json.RawMe
 	}
 	if !retry.IsZero() {
 		r.mu.Lock()
-		r.retry = r.retry.Later(retry, r.now())
+		r.retry = r.retry.Later(retry, r.in.Now())
 		r.mu.Unlock()
 	}
 	return op
