@@ -32,30 +32,30 @@ var ErrNotInFunction = errors.New("called outside an Inngest function: pass the 
 //
 // A Run is allocated for every call request: its fields are kept few and
 // packed (the flags together, parallel state behind a pointer), so that
-// it stays in a small size class.
+// with its malloc header it stays in the 640-byte size class.
 type Run struct {
 	in Input
 
-	mu      runMutex
-	counts  map[string]int
-	stackIx map[string]int // hashed ID → position in the stack
-	used    []bool         // stack positions consumed
-	next    int            // first unconsumed stack position
-	unused  int            // stack entries not yet consumed
-	root    branch         // the function's own goroutine
-	live1   [1]*branch     // backs live while only the root runs
-	holder  *branch        // the goroutine allowed to run user code
-	live    []*branch      // goroutines of this run that have not ended
-	fatal   *Failure       // the first fatal failure
+	mu       runMutex
+	counts   map[string]int
+	stackIx  map[string]int // hashed ID → position in the stack
+	used     []bool         // stack positions consumed
+	next     int            // first unconsumed stack position
+	unused   int32          // stack entries not yet consumed
+	parallel int32          // open parallel groups
+	root     branch         // the function's own goroutine
+	live1    [1]*branch     // backs live while only the root runs
+	holder   *branch        // the goroutine allowed to run user code
+	live     []*branch      // goroutines of this run that have not ended
+	fatal    *Failure       // the first fatal failure
 
-	parallel int            // open parallel groups
-	par      *parallelState // the groups themselves (parallel.go, race.go); nil until one opens
-	seq      int
-	ops      []wire.Op // reported, in the order of opKeys
-	opKeys   []opKey
-	retry    Retry
-	running  string           // user ID of the step whose code is running, if any
-	cp       *checkpointState // nil unless the request checkpoints
+	par     *parallelState // the groups themselves (parallel.go, race.go); nil until one opens
+	seq     int
+	ops     []wire.Op // reported, in the order of opKeys
+	opKeys  []opKey
+	retry   Retry
+	running string           // user ID of the step whose code is running, if any
+	cp      *checkpointState // nil unless the request checkpoints
 
 	branched    atomic.Bool // a parallel group was opened: see poll
 	executed    atomic.Bool // the function reached code not memoized
