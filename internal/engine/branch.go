@@ -52,7 +52,6 @@ type branch struct {
 type branchCtx struct {
 	context.Context
 	b *branch
-	r *Run
 }
 
 // Value returns the branch and its run for their keys, without a walk up
@@ -64,7 +63,7 @@ func (c *branchCtx) Value(key any) any {
 	case branchKey:
 		return c.b
 	case ctxKey:
-		return c.r
+		return c.b.group.run
 	case inStepKey:
 		return nil
 	}
@@ -153,6 +152,16 @@ func (r *Run) acquire(b *branch) {
 		b.state = runnable
 	}
 	r.schedule()
+	if !r.awaitTurn(b) {
+		r.mu.Unlock()
+		runtime.Goexit()
+	}
+}
+
+// awaitTurn waits until b holds the token, and makes it running. It
+// reports false, with b holding nothing, when the run was aborted or b
+// lost a race meanwhile: b must end. Called with r.mu held.
+func (r *Run) awaitTurn(b *branch) bool {
 	for r.holder != b && !r.aborted && !r.lost(b) {
 		b.turn.Wait()
 	}
@@ -160,10 +169,10 @@ func (r *Run) acquire(b *branch) {
 		if r.holder == b {
 			r.holder = nil
 		}
-		r.mu.Unlock()
-		runtime.Goexit()
+		return false
 	}
 	b.state = running
+	return true
 }
 
 // release gives up the token, leaving b in state st. Called with r.mu held.

@@ -76,18 +76,11 @@ func (r *Run) runGroup(ctx context.Context, kind string, n int, race bool, fn fu
 	// The parent resumes once every child has ended; see release. When
 	// the run is aborted, or the parent lost a race, its children end at
 	// once, and so does it.
-	for r.holder != parent && !r.aborted && !r.lost(parent) {
-		parent.turn.Wait()
-	}
-	if r.aborted || r.lost(parent) {
-		if r.holder == parent {
-			r.holder = nil
-		}
+	if !r.awaitTurn(parent) {
 		r.mu.Unlock()
 		g.wg.Wait()
 		runtime.Goexit()
 	}
-	parent.state = running
 	r.parallel--
 	r.closeGroup(g)
 	if g.panicked != nil {
@@ -207,7 +200,7 @@ func (r *Run) spawn(b *branch) {
 		// the lock. A run aborted meanwhile finds b as it finds a branch
 		// that was already running: b ends when it next waits for its
 		// turn or halts.
-		b.ctx = branchCtx{Context: g.ctx, b: b, r: r}
+		b.ctx = branchCtx{Context: g.ctx, b: b}
 		g.fn(&b.ctx, b.index)
 		returned = true
 	}()
