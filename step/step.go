@@ -103,14 +103,7 @@ func Run[T any](ctx context.Context, stepID string, fn func(ctx context.Context)
 	ref.Name = name
 	saved := r.RunStep(ctx, ref, "step.run", func(ctx context.Context) (json.RawMessage, error) {
 		v, err := fn(ctx)
-		if err != nil {
-			return nil, err
-		}
-		out, err := json.Marshal(v)
-		if err != nil {
-			return nil, inngest.NonRetriable(fmt.Errorf("inngest: step.Run(%q): encoding the result: %w", stepID, err))
-		}
-		return out, nil
+		return stepcall.Result("step.Run", stepID, v, err)
 	})
 	// Reached only when the step was checkpointed: the function goes on
 	// with the result as a later request would read it.

@@ -53,3 +53,18 @@ func Unusable(r *engine.Run, err error) error {
 	r.Fail(&engine.Failure{Error: wire.UserError{Name: "UnusableStepResult", Message: err.Error()}, NoRetry: true})
 	return inngest.NonRetriable(err)
 }
+
+// Result is what the code of a Run-type step kind ("step.Run") with the
+// user's ID stepID gives back: v encoded as the step's data, or err. A
+// value that does not encode fails the step without retries: a retry
+// would encode it the same way.
+func Result(kind, stepID string, v any, err error) (json.RawMessage, error) {
+	if err != nil {
+		return nil, err
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return nil, inngest.NonRetriable(fmt.Errorf("inngest: %s(%q): encoding the result: %w", kind, stepID, err))
+	}
+	return out, nil
+}

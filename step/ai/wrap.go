@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	inngest "github.com/durablefn/inngest"
 	"github.com/durablefn/inngest/internal/stepcall"
 	"github.com/durablefn/inngest/internal/wire"
 )
@@ -40,14 +39,7 @@ func Wrap[In, Out any](ctx context.Context, stepID string, in In, fn func(ctx co
 	opts, _ := json.Marshal(wire.AIWrapOpts{Type: wire.StepTypeAIWrap, Input: []json.RawMessage{input}})
 	saved := r.RunStepWith(ctx, ref, wire.StepTypeAIWrap, opts, func(ctx context.Context) (json.RawMessage, error) {
 		v, err := fn(ctx, in)
-		if err != nil {
-			return nil, err
-		}
-		out, err := json.Marshal(v)
-		if err != nil {
-			return nil, inngest.NonRetriable(fmt.Errorf("inngest: ai.Wrap(%q): encoding the result: %w", stepID, err))
-		}
-		return out, nil
+		return stepcall.Result("ai.Wrap", stepID, v, err)
 	})
 	// Reached only when the step was checkpointed (inngest.Checkpoint).
 	return stepcall.Decode[Out](r, stepID, saved)
