@@ -15,18 +15,32 @@ import (
 	"github.com/durablefn/inngest/step"
 )
 
+// hookLog is the hooks the recorders of one test saw, in order.
+type hookLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+// take returns the hooks seen since the last take.
+func (l *hookLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.lines
+	l.lines = nil
+	return out
+}
+
 // recorder appends each hook it sees, prefixed with its name.
 type recorder struct {
 	middleware.Base
 	name string
-	mu   *sync.Mutex
-	log  *[]string
+	log  *hookLog
 }
 
 func (r recorder) add(format string, args ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	*r.log = append(*r.log, r.name+"."+fmt.Sprintf(format, args...))
+	r.log.mu.Lock()
+	defer r.log.mu.Unlock()
+	r.log.lines = append(r.log.lines, r.name+"."+fmt.Sprintf(format, args...))
 }
 
 func (r recorder) TransformInput(ctx context.Context, c *middleware.Call, in *middleware.Input) (context.Context, error) {
@@ -60,12 +74,9 @@ func (r recorder) OnPanic(_ context.Context, _ *middleware.Call, p *middleware.P
 // request per step plus the final one, and checks which hooks run, in
 // which order, for client (c) and function (f) middleware.
 func TestHookOrder(t *testing.T) {
-	var (
-		mu  sync.Mutex
-		log []string
-	)
-	c := newClient(t, inngest.ClientConfig{Middleware: []middleware.Middleware{recorder{name: "c", mu: &mu, log: &log}}})
-	_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn", Middleware: []middleware.Middleware{recorder{name: "f", mu: &mu, log: &log}}},
+	log := &hookLog{}
+	c := newClient(t, inngest.ClientConfig{Middleware: []middleware.Middleware{recorder{name: "c", log: log}}})
+	_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn", Middleware: []middleware.Middleware{recorder{name: "f", log: log}}},
 		inngest.OnEvent("test/run"),
 		func(ctx context.Context, in inngest.Input[map[string]any]) (string, error) {
 			a, err := step.Run(ctx, "a", func(ctx context.Context) (string, error) { return "A", nil })
@@ -81,13 +92,6 @@ func TestHookOrder(t *testing.T) {
 	require.NoError(t, err)
 	h := newHandler(c)
 	ev := map[string]any{"name": "test/run", "data": map[string]any{}}
-	take := func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		out := log
-		log = nil
-		return out
-	}
 
 	// Request 1: nothing memoized; step a runs.
 	rec := serve(t, h, "app-fn", callBody(t, "r1", 0, ev))
@@ -101,7 +105,7 @@ func TestHookOrder(t *testing.T) {
 		`f.TransformStep(a="A")`, `c.TransformStep(a="A")`,
 		"f.AfterExecution", "c.AfterExecution",
 		"c.BeforeResponse", "f.BeforeResponse",
-	}, take())
+	}, log.take())
 
 	// Request 2: a memoized, replayed without step hooks; b runs.
 	rec = serve(t, h, "app-fn", callBody(t, "r1", 0, ev, memo{"a", "A"}))
@@ -115,7 +119,7 @@ func TestHookOrder(t *testing.T) {
 		`f.TransformStep(b="B")`, `c.TransformStep(b="B")`,
 		"f.AfterExecution", "c.AfterExecution",
 		"c.BeforeResponse", "f.BeforeResponse",
-	}, take())
+	}, log.take())
 
 	// Request 3: both memoized; the function returns.
 	rec = serve(t, h, "app-fn", callBody(t, "r1", 0, ev, memo{"a", "A"}, memo{"b", "B"}))
@@ -129,7 +133,7 @@ func TestHookOrder(t *testing.T) {
 		`f.TransformOutput("AB")`, `c.TransformOutput("AB")`,
 		"f.AfterExecution", "c.AfterExecution",
 		"c.BeforeResponse", "f.BeforeResponse",
-	}, take())
+	}, log.take())
 }
 
 // TestPanicHookOrder checks where OnPanic runs among the other hooks:
@@ -137,12 +141,9 @@ func TestHookOrder(t *testing.T) {
 // AfterExecution for the function's own code; in reverse order, like the
 // other "after" hooks.
 func TestPanicHookOrder(t *testing.T) {
-	var (
-		mu  sync.Mutex
-		log []string
-	)
-	c := newClient(t, inngest.ClientConfig{Middleware: []middleware.Middleware{recorder{name: "c", mu: &mu, log: &log}}})
-	_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn", Middleware: []middleware.Middleware{recorder{name: "f", mu: &mu, log: &log}}},
+	log := &hookLog{}
+	c := newClient(t, inngest.ClientConfig{Middleware: []middleware.Middleware{recorder{name: "c", log: log}}})
+	_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn", Middleware: []middleware.Middleware{recorder{name: "f", log: log}}},
 		inngest.OnEvent("test/run"),
 		func(ctx context.Context, in inngest.Input[map[string]any]) (string, error) {
 			v, err := step.Run(ctx, "a", func(ctx context.Context) (string, error) { panic("in a") }, &step.Opts{Name: "Step A"})
@@ -154,13 +155,6 @@ func TestPanicHookOrder(t *testing.T) {
 	require.NoError(t, err)
 	h := newHandler(c)
 	ev := map[string]any{"name": "test/run", "data": map[string]any{}}
-	take := func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		out := log
-		log = nil
-		return out
-	}
 
 	// Request 1: step a's code panics; the step fails that attempt.
 	rec := serve(t, h, "app-fn", callBody(t, "r1", 0, ev))
@@ -177,7 +171,7 @@ func TestPanicHookOrder(t *testing.T) {
 		"f.TransformStep(a=)", "c.TransformStep(a=)",
 		"f.AfterExecution", "c.AfterExecution",
 		"c.BeforeResponse", "f.BeforeResponse",
-	}, take())
+	}, log.take())
 
 	// Request 2: a memoized; the function's own code panics.
 	rec = serve(t, h, "app-fn", callBody(t, "r1", 0, ev, memo{"a", "A"}))
@@ -190,5 +184,5 @@ func TestPanicHookOrder(t *testing.T) {
 		"f.AfterExecution", "c.AfterExecution",
 		"f.OnPanic(after A in function, stack=true)", "c.OnPanic(after A in function, stack=true)",
 		"c.BeforeResponse", "f.BeforeResponse",
-	}, take())
+	}, log.take())
 }
