@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"maps"
 	"runtime"
 	"slices"
 	"sync"
@@ -121,7 +120,7 @@ func (r *Run) openGroup(ctx context.Context, parent *branch, n int, race bool, f
 	if !g.replay {
 		// Each branch is about to report a new step.
 		r.ops, r.opKeys = slices.Grow(r.ops, n), slices.Grow(r.opKeys, n)
-		r.counts = grownMap(r.counts, n)
+		r.counts.grow(n)
 	}
 	return g
 }
@@ -204,14 +203,4 @@ func (r *Run) spawn(b *branch) {
 		g.fn(&b.ctx, b.index)
 		returned = true
 	}()
-}
-
-// grownMap returns m, or a copy of it with room for n more keys.
-func grownMap(m map[string]int, n int) map[string]int {
-	if n <= 8 {
-		return m
-	}
-	grown := make(map[string]int, len(m)+n)
-	maps.Copy(grown, m)
-	return grown
 }

@@ -30,15 +30,16 @@ var ErrNotInFunction = errors.New("called outside an Inngest function: pass the 
 
 // Run is the state of one function execution for one call request.
 //
-// A Run is allocated for every call request: its fields are kept few and
-// packed (the flags together, parallel state behind a pointer), so that
-// with its malloc header it stays in the 640-byte size class.
+// A Run is allocated for every call request. It holds in place what every
+// call needs (the counts of a few step IDs, the function's outcome), so a
+// small call allocates nothing more for them; what only some calls need
+// (parallel state, a long stack's index) is allocated when they need it.
 type Run struct {
 	in Input
 
 	mu       runMutex
-	counts   map[string]int
-	stackIx  map[string]int // hashed ID → position in the stack
+	counts   stepCounts
+	stackIx  map[string]int // hashed ID → position in a long stack; nil for a short one (stackPos)
 	used     []bool         // stack positions consumed
 	next     int            // first unconsumed stack position
 	unused   int32          // stack entries not yet consumed
@@ -64,6 +65,18 @@ type Run struct {
 	finished    bool // the function returned (or halted) and Execute is answering
 	targetFound bool
 	afterMemo   bool
+
+	out outcome // what the function's own goroutine returned
+}
+
+// outcome is what the function's own goroutine leaves for Execute: kept
+// in the Run, which every call allocates anyway, rather than in a Result
+// of its own.
+type outcome struct {
+	value    json.RawMessage
+	err      error
+	panic    *PanicError
+	returned bool
 }
 
 // FromContext returns the run a step's ctx belongs to. kind and stepID
@@ -91,11 +104,6 @@ func FromContext(ctx context.Context, kind, stepID string) (*Run, error) {
 // executes once.
 func (r *Run) Execute(ctx context.Context, fn func(ctx context.Context) (json.RawMessage, error)) Result {
 	ctx = context.WithValue(ctx, ctxKey{}, r)
-
-	var (
-		res      Result
-		finished bool
-	)
 	done := make(chan struct{})
 	root := &r.root
 	r.mu.Lock()
@@ -106,20 +114,7 @@ func (r *Run) Execute(ctx context.Context, fn func(ctx context.Context) (json.Ra
 	go func() {
 		growStack(0)
 		defer close(done)
-		defer func() { r.exit(root, finished) }()
-		defer func() {
-			if p := recover(); p != nil {
-				res.Panic = asPanicError(p)
-			}
-		}()
-		r.mu.Lock()
-		fresh := r.unused == 0
-		r.mu.Unlock()
-		if fresh {
-			r.enterNewCode(ctx)
-		}
-		res.Value, res.Err = fn(ctx)
-		finished = true
+		r.runRoot(ctx, fn)
 	}()
 
 	returned := r.wait(ctx, done)
@@ -129,12 +124,35 @@ func (r *Run) Execute(ctx context.Context, fn func(ctx context.Context) (json.Ra
 	if !returned {
 		return Result{Failure: &Failure{Error: wire.UserError{Name: "Aborted", Message: "the request ended before the function returned"}}}
 	}
+	return r.result(ctx)
+}
 
+// runRoot runs fn on the function's own goroutine and leaves what it
+// returned, or its panic, in r.out.
+func (r *Run) runRoot(ctx context.Context, fn func(ctx context.Context) (json.RawMessage, error)) {
+	defer func() { r.exit(&r.root, r.out.returned) }()
+	defer func() {
+		if p := recover(); p != nil {
+			r.out.panic = asPanicError(p)
+		}
+	}()
+	r.mu.Lock()
+	fresh := r.unused == 0
+	r.mu.Unlock()
+	if fresh {
+		r.enterNewCode(ctx)
+	}
+	r.out.value, r.out.err = fn(ctx)
+	r.out.returned = true
+}
+
+// result is what Execute answers once the function's goroutine ended.
+func (r *Run) result(ctx context.Context) Result {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	res.Done = finished && res.Panic == nil
-	if pe := (*PanicError)(nil); errors.As(res.Err, &pe) && res.Panic == nil {
-		// A panic in a parallel branch, re-raised and returned.
+	res := Result{Value: r.out.value, Err: r.out.err, Panic: r.out.panic}
+	res.Done = r.out.returned && res.Panic == nil
+	if pe := reraisedPanic(res.Err); pe != nil && res.Panic == nil {
 		res.Panic, res.Err, res.Done = pe, nil, false
 	}
 	r.saveAtEnd(ctx, &res)
@@ -151,13 +169,28 @@ func (r *Run) Execute(ctx context.Context, fn func(ctx context.Context) (json.Ra
 	return res
 }
 
+// reraisedPanic returns the panic of a parallel branch that the function
+// re-raised and returned as err, or nil. Its target is only allocated
+// when there is an error to look into.
+func reraisedPanic(err error) *PanicError {
+	if err == nil {
+		return nil
+	}
+	var pe *PanicError
+	if errors.As(err, &pe) {
+		return pe
+	}
+	return nil
+}
+
 // New prepares a run for one call request.
 func New(in Input) *Run {
 	r := &Run{
-		in:      in,
-		counts:  make(map[string]int),
-		stackIx: make(map[string]int, len(in.Stack)),
-		used:    make([]bool, len(in.Stack)),
+		in:   in,
+		used: make([]bool, len(in.Stack)),
+	}
+	if len(in.Stack) > shortStack {
+		r.stackIx = make(map[string]int, len(in.Stack))
 	}
 	if r.in.Now == nil {
 		r.in.Now = time.Now
@@ -176,12 +209,12 @@ func New(in Input) *Run {
 	}
 	r.root.turn.L = &r.mu
 	for i, h := range in.Stack {
-		if _, dup := r.stackIx[h]; !dup {
-			if _, ok := in.Steps[h]; ok {
+		if _, ok := in.Steps[h]; ok && !r.repeated(i) {
+			if r.stackIx != nil {
 				r.stackIx[h] = i
-				r.unused++
-				continue
 			}
+			r.unused++
+			continue
 		}
 		r.used[i] = true
 	}

@@ -40,6 +40,36 @@ type opKey struct {
 	seq int
 }
 
+// shortStack is the longest stack searched in place rather than through
+// a map: a few compares of 40-byte hashes cost less than building one.
+const shortStack = 8
+
+// stackPos returns the position of the memoized hash h in the request's
+// stack: its first, as New ignores repeats.
+func (r *Run) stackPos(h []byte) (int, bool) {
+	if r.stackIx != nil {
+		pos, ok := r.stackIx[string(h)]
+		return pos, ok
+	}
+	for i, s := range r.in.Stack {
+		if s == string(h) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// repeated reports whether the stack entry at i repeats an earlier one.
+// New calls it in stack order, with r.stackIx filled up to i.
+func (r *Run) repeated(i int) bool {
+	h := r.in.Stack[i]
+	if r.stackIx != nil {
+		_, dup := r.stackIx[h]
+		return dup
+	}
+	return slices.Contains(r.in.Stack[:i], h)
+}
+
 func (r *Run) advance() {
 	for r.next < len(r.used) && r.used[r.next] {
 		r.next++
@@ -58,8 +88,7 @@ func (r *Run) Lookup(ctx context.Context, kind, id string) (Ref, json.RawMessage
 		r.mu.Unlock()
 		return Ref{}, nil, false, err
 	}
-	n := r.counts[id]
-	r.counts[id] = n + 1
+	n := r.counts.take(id)
 	var h [40]byte
 	wire.HashIndexed(&h, id, n)
 	ref := Ref{ID: id, Index: n, b: b}
@@ -69,7 +98,7 @@ func (r *Run) Lookup(ctx context.Context, kind, id string) (Ref, json.RawMessage
 		ref.Hash = string(h[:])
 		return ref, nil, false, nil
 	}
-	pos, inStack := r.stackIx[string(h[:])]
+	pos, inStack := r.stackPos(h[:])
 	if inStack && !r.used[pos] {
 		r.waitTurn(b, pos)
 		r.used[pos] = true
