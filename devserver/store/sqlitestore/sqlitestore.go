@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"sync"
 
 	"github.com/durablefn/inngest/devserver/store"
@@ -62,7 +63,7 @@ func Open(path string, opts *Opts) (*Store, error) {
 	q.Add("_pragma", "synchronous("+sync+")")
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	db, err := sql.Open("sqlite", "file:"+uriPath(path)+"?"+q.Encode())
 	if err != nil {
 		lock.release()
 		return nil, fmt.Errorf("sqlitestore: opening %s: %w", path, err)
@@ -76,6 +77,14 @@ func Open(path string, opts *Opts) (*Store, error) {
 		return nil, fmt.Errorf("sqlitestore: %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// uriPath escapes a file path for a SQLite URI, in which ?, # and %
+// would otherwise start the query, end the path or decode to another
+// name, and a leading "//" would start an authority: a path names the
+// file it spells.
+func uriPath(path string) string {
+	return (&url.URL{Path: filepath.ToSlash(filepath.Clean(path))}).EscapedPath()
 }
 
 // migrate brings the schema to the latest version.

@@ -3,6 +3,7 @@ package sqlitestore_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/durablefn/inngest/devserver/store"
@@ -55,4 +56,30 @@ func TestNewerSchemaRefused(t *testing.T) {
 	require.NoError(t, s.Close())
 	_, err = sqlitestore.Open(path, nil)
 	require.ErrorContains(t, err, "newer than this program knows")
+}
+
+// A path is a file name, not a URI: characters that mean something in a
+// URI (?, #, %) name the file they spell, so each path opens its own
+// database and its own lock guards it.
+func TestPathIsAFileNameNotAURI(t *testing.T) {
+	for _, name := range []string{"a?b.db", "a?c.db", "d#e.db", "f%20g.db", "h i.db", "j?_pragma=query_only(1).db"} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, name)
+			if name == "a?b.db" {
+				path = "/" + path // "//…" would start a URI's authority
+			}
+			s, err := sqlitestore.Open(path, nil)
+			require.NoError(t, err)
+			require.NoError(t, s.Close())
+			head, err := os.ReadFile(path)
+			require.NoError(t, err, "the database is not at the path given")
+			require.True(t, strings.HasPrefix(string(head), "SQLite format 3\x00"))
+			entries, err := os.ReadDir(dir)
+			require.NoError(t, err)
+			for _, e := range entries {
+				require.True(t, strings.HasPrefix(e.Name(), name), "a file beside the database: %q", e.Name())
+			}
+		})
+	}
 }
