@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"sync"
 
@@ -49,6 +50,9 @@ type Store struct {
 func Open(path string, opts *Opts) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("sqlitestore: no database path")
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("sqlitestore: %s is a directory: name a file in it", path)
 	}
 	lock, err := lockFile(path + ".lock")
 	if err != nil {

@@ -83,3 +83,9 @@ func TestPathIsAFileNameNotAURI(t *testing.T) {
 		})
 	}
 }
+
+func TestDirectoryRefused(t *testing.T) {
+	dir := t.TempDir()
+	_, err := sqlitestore.Open(dir, nil)
+	require.ErrorContains(t, err, "is a directory")
+}
