@@ -17,7 +17,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -46,7 +45,7 @@ var crashKills = flag.Int("crash.kills", 30, "SIGKILLs in TestCrashSIGKILL (CI: 
 const crashChildEnv = "INNGEST_DEV_CRASH_CHILD"
 
 func crashChild(args string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 	if err := run(ctx, strings.Split(args, "\x1f"), os.Stdout, os.Stderr, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "inngest-dev:", err)

@@ -41,12 +41,22 @@ func (u *urlList) String() string     { return strings.Join(*u, ",") }
 func (u *urlList) Set(v string) error { *u = append(*u, v); return nil }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "inngest-dev:", err)
 		os.Exit(1)
 	}
+}
+
+// signalContext returns a context that ends on the first SIGINT or
+// SIGTERM. From then on the signals have their default effect again:
+// shutting down waits for the calls in flight, and a second Ctrl-C ends
+// the process at once.
+func signalContext() (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	context.AfterFunc(ctx, stop)
+	return ctx, stop
 }
 
 // run parses args, starts the server and blocks until ctx ends. ready, if
