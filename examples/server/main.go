@@ -81,6 +81,7 @@ func main() {
 	// process at once.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	context.AfterFunc(ctx, stop) // from then on the signals kill as usual
 
 	port := cmp.Or(os.Getenv("PORT"), "3000")
 	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", ":"+port)

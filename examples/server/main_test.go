@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 	"time"
 
@@ -15,7 +16,13 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		main() // this process is the service TestSecondSignalEndsTheService stops
+		return
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // TestServeSyncAndShutdown runs the service as main does, in dev mode
 // against a stand-in dev server: it syncs its function with the URL it
