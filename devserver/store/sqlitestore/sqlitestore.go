@@ -54,7 +54,13 @@ func Open(path string, opts *Opts) (*Store, error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return nil, fmt.Errorf("sqlitestore: %s is a directory: name a file in it", path)
 	}
-	lock, err := lockFile(path + ".lock")
+	// The lock is beside the file itself, so that a symbolic link to an
+	// open database is refused too.
+	real := path
+	if p, err := filepath.EvalSymlinks(path); err == nil {
+		real = p
+	}
+	lock, err := lockFile(real + ".lock")
 	if err != nil {
 		return nil, err
 	}

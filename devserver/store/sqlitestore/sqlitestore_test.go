@@ -89,3 +89,17 @@ func TestDirectoryRefused(t *testing.T) {
 	_, err := sqlitestore.Open(dir, nil)
 	require.ErrorContains(t, err, "is a directory")
 }
+
+// A symbolic link names the same database: opening it while the file is
+// open is refused as opening the file itself is.
+func TestSecondOpenThroughASymlinkRefused(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state.db")
+	s, err := sqlitestore.Open(path, nil)
+	require.NoError(t, err)
+	defer s.Close()
+	link := filepath.Join(dir, "link.db")
+	require.NoError(t, os.Symlink(path, link))
+	_, err = sqlitestore.Open(link, nil)
+	require.ErrorContains(t, err, "another process has")
+}
