@@ -199,7 +199,12 @@ func (s *Server) complete(c *call, res callResult) {
 	c.done = true
 	it := c.it
 	r := it.run
-	r.dropCall(it)
+	cut := s.cutOff(res.err)
+	if !cut {
+		// A call cut off stays in the run's state as in flight, so the
+		// next server on the store makes it again, as after a crash.
+		r.dropCall(it)
+	}
 	r.inFlight--
 	s.inFlight--
 	s.releaseGates(r)
@@ -209,7 +214,7 @@ func (s *Server) complete(c *call, res callResult) {
 	if res.reqVersion > 0 {
 		r.fn.app.reqVersion = res.reqVersion
 	}
-	if r.ended() {
+	if r.ended() || cut {
 		return
 	}
 	if r.cancelling {
@@ -246,6 +251,12 @@ func (s *Server) complete(c *call, res callResult) {
 		r.dirty = false
 		s.requestDiscovery(r)
 	}
+}
+
+// cutOff reports whether err is Close cutting a request off: the server
+// went away, the app or the URL did not fail. Called with s.mu held.
+func (s *Server) cutOff(err error) bool {
+	return s.closing && errors.Is(err, context.Canceled)
 }
 
 // parseUserError reads an error body, falling back to the raw text.

@@ -63,7 +63,9 @@ func (s *Server) startGateway(c *call, op *wire.Op, name string, now time.Time) 
 		res := s.doGateway(ctx, g)
 		s.mu.Lock()
 		s.busy--
-		s.finishGateway(r, p, stepID, callStep, attempt, g, res)
+		if !s.cutOff(res.err) { // else made again, as after a crash
+			s.finishGateway(r, p, stepID, callStep, attempt, g, res)
+		}
 		s.notify()
 		s.unlock()
 	}()
