@@ -28,6 +28,10 @@ func TestBadEventsAreRefusedAndNothingIsLost(t *testing.T) {
 		{"EmptyArray", "secret", `[]`, 400, "no events"},
 		{"EmptyBody", "secret", ``, 400, "empty body"},
 		{"UnknownKey", "wrong", `{"name":"a"}`, 401, "unknown event key"},
+		// As on the real server: only the server emits inngest/ events,
+		// so no sender can fake a failure to onFailure handlers.
+		{"ReservedName", "secret", `{"name":"inngest/function.failed","data":{"function_id":"app-fn"}}`, 400, "reserved for internal use"},
+		{"ReservedNameAnyCase", "secret", `[{"name":"a"},{"name":"Inngest/Function.Finished"}]`, 400, "event 1 (\"Inngest/Function.Finished\"): the name is reserved for internal use"},
 		{"Oversized", "secret", `{"name":"a","data":{"x":"` + strings.Repeat("x", 70<<10) + `"}}`, 413, "larger than"},
 	}
 	for _, tc := range cases {
