@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"io"
 	"net"
@@ -51,11 +52,19 @@ func TestSecondSignalEndsTheService(t *testing.T) {
 	}, 20*time.Second, 20*time.Millisecond, "the service did not come up")
 
 	// A call in flight: its body never ends, so a graceful shutdown
-	// would wait its whole 25 s for it.
+	// would wait its whole 25 s for it. The service answers "100
+	// Continue" once the handler reads the body: from then on the call
+	// is in flight, not a connection still waiting to be accepted, which
+	// a shutdown would drop at once.
 	conn, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
 	defer conn.Close()
-	_, err = io.WriteString(conn, "POST /api/inngest?fnId=shop-fulfil-order&stepId=step HTTP/1.1\r\nHost: "+addr+"\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
+	_, err = io.WriteString(conn, "POST /api/inngest?fnId=shop-fulfil-order&stepId=step HTTP/1.1\r\nHost: "+addr+"\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n")
+	require.NoError(t, err)
+	status, err := bufio.NewReader(conn).ReadString('\n')
+	require.NoError(t, err)
+	require.Contains(t, status, "100 Continue")
+	_, err = io.WriteString(conn, "{")
 	require.NoError(t, err)
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
