@@ -3,6 +3,7 @@ package devserver
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -29,6 +30,9 @@ const (
 	connectLease       = 60 * time.Second
 	connectAckTimeout  = 10 * time.Second
 	connectTokenExpiry = 10 * time.Minute
+	// connectMaxTokens bounds the session tokens issued and not expired:
+	// every start mints one, and starts come from outside.
+	connectMaxTokens = 4096
 )
 
 // connectGateway is the orchestrator's side of Connect: workers start a
@@ -38,6 +42,7 @@ type connectGateway struct {
 	s *Server
 
 	heartbeat, lease, ackTimeout time.Duration
+	maxTokens                    int
 
 	mu       sync.Mutex
 	conns    map[string][]*gwConn  // ready connections by app name
@@ -53,7 +58,7 @@ type connectGateway struct {
 
 func newConnectGateway(s *Server) *connectGateway {
 	g := &connectGateway{
-		s: s, heartbeat: connectHeartbeat, lease: connectLease, ackTimeout: connectAckTimeout,
+		s: s, heartbeat: connectHeartbeat, lease: connectLease, ackTimeout: connectAckTimeout, maxTokens: connectMaxTokens,
 		conns: make(map[string][]*gwConn), tokens: make(map[string]time.Time),
 		pending: make(map[string]*gwPending), changed: make(chan struct{}),
 		all: make(map[*gwConn]struct{}),
@@ -108,13 +113,12 @@ func (g *connectGateway) handleStart(w http.ResponseWriter, r *http.Request) {
 	token := randomToken()
 	now := time.Now()
 	g.mu.Lock()
-	for t, exp := range g.tokens {
-		if now.After(exp) {
-			delete(g.tokens, t)
-		}
-	}
-	g.tokens[token] = now.Add(connectTokenExpiry)
+	issued := g.issueToken(token, now)
 	g.mu.Unlock()
+	if !issued {
+		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("%d connections were started and not opened in the last %s; retry later", g.maxTokens, connectTokenExpiry))
+		return
+	}
 	sync := ""
 	if auth := r.Header.Get("Authorization"); len(auth) > 7 {
 		sync = auth[7:]
@@ -126,6 +130,24 @@ func (g *connectGateway) handleStart(w http.ResponseWriter, r *http.Request) {
 		SessionToken:    token,
 		SyncToken:       sync,
 	})
+}
+
+// issueToken keeps a session token until it expires, and reports false
+// when g.maxTokens are live already. Expired tokens are pruned only at the
+// bound, so a start costs no scan of them. Called with g.mu held.
+func (g *connectGateway) issueToken(token string, now time.Time) bool {
+	if len(g.tokens) >= g.maxTokens {
+		for t, exp := range g.tokens {
+			if now.After(exp) {
+				delete(g.tokens, t)
+			}
+		}
+		if len(g.tokens) >= g.maxTokens {
+			return false
+		}
+	}
+	g.tokens[token] = now.Add(connectTokenExpiry)
+	return true
 }
 
 // endpoint is the gateway's WebSocket URL: the server's own origin.

@@ -145,3 +145,29 @@ func TestConnectGatewayLeaseExpiry(t *testing.T) {
 	require.NotEqual(t, req.GetRequestId(), again.GetRequestId())
 	require.Equal(t, req.GetRunId(), again.GetRunId())
 }
+
+// Each start mints a session token kept until it expires, and starts come
+// from outside: past the bound, a start is refused with 429 until tokens
+// expire, instead of the map growing without end.
+func TestConnectStartTokensAreBounded(t *testing.T) {
+	s := newConnectServer(t, Config{})
+	s.gw.maxTokens = 2
+	for range 2 {
+		status, raw := postProto(t, s, connectpb.StartPath, "", &connectpb.StartRequest{})
+		require.Equal(t, http.StatusOK, status, string(raw))
+	}
+	status, raw := postProto(t, s, connectpb.StartPath, "", &connectpb.StartRequest{})
+	require.Equal(t, http.StatusTooManyRequests, status)
+	require.Contains(t, string(raw), "retry")
+
+	s.gw.mu.Lock()
+	for tok := range s.gw.tokens {
+		s.gw.tokens[tok] = time.Now().Add(-time.Second) // expired
+	}
+	s.gw.mu.Unlock()
+	status, raw = postProto(t, s, connectpb.StartPath, "", &connectpb.StartRequest{})
+	require.Equal(t, http.StatusOK, status, string(raw))
+	s.gw.mu.Lock()
+	require.Len(t, s.gw.tokens, 1, "expired tokens are pruned")
+	s.gw.mu.Unlock()
+}
