@@ -64,8 +64,12 @@ func (s *Server) register(req *wire.RegisterRequest) (bool, error) {
 	if req.URL == "" {
 		return false, errors.New("url is required")
 	}
-	if u, err := url.Parse(req.URL); err != nil || u.Host == "" {
+	u, err := url.Parse(req.URL)
+	switch {
+	case err != nil || u.Host == "":
 		return false, fmt.Errorf("url %q is not an absolute URL", req.URL)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return false, fmt.Errorf("url %q is not an http(s) URL", req.URL)
 	}
 	appID := req.AppName
 	if appID == "" {

@@ -61,6 +61,7 @@ func TestBadSyncPayloads(t *testing.T) {
 		{"Malformed", `{"url":`, "malformed sync payload"},
 		{"NoURL", `{"appName":"a","functions":[]}`, "url is required"},
 		{"RelativeURL", `{"url":"/api","appName":"a","functions":[]}`, "not an absolute URL"},
+		{"NotHTTP", `{"url":"ftp://h/api","appName":"a","functions":[]}`, "not an http(s) URL"},
 		{"NoAppName", `{"url":"http://h/api","functions":[]}`, "appName is required"},
 		{"NoSteps", `{"url":"http://h/api","appName":"a","functions":[{"id":"f","name":"f","triggers":[{"event":"x"}],"steps":{}}]}`, "exactly one step"},
 		{"BadCron", `{"url":"http://h/api","appName":"a","functions":[{"id":"f","name":"f","triggers":[{"cron":"every day"}],"steps":{"step":` + step1 + `}}]}`, "invalid cron"},
