@@ -75,7 +75,18 @@ var misuses = []misuse{
 		<-done
 		return []int{v}, nil
 	}},
-	{name: "GoroutineThenOwnStep", stepID: "after", fn: func(ctx context.Context) ([]int, error) {
+	{name: "GoroutineSendsResult", stepID: "double", fn: func(ctx context.Context) ([]int, error) {
+		// The goroutine hands its step's result over after the call, not
+		// in a deferred call: a step that stops the goroutine must not
+		// leave the function waiting for it forever.
+		ch := make(chan int)
+		go func() {
+			v, _ := double(ctx, "double", 1) //stepcheck:ignore misuse on purpose
+			ch <- v
+		}()
+		return []int{<-ch}, nil
+	}},
+	{name: "GoroutineThenOwnStep", stepID: "double", fn: func(ctx context.Context) ([]int, error) {
 		var v int
 		done := make(chan struct{})
 		go func() {

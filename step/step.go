@@ -36,12 +36,18 @@
 // branch's steps are claimed one at a time, a step call on a branch whose
 // goroutine a step already stopped comes from another goroutine, and so
 // does the step of a branch that returned although one of its steps
-// stopped its goroutine. What it cannot see within one request: a
-// goroutine that calls a step after the function returned (the call fails
-// and is logged as an error, but the answer may be sent by then), and
-// goroutines whose steps all return results saved by an earlier version
-// of the code. cmd/inngest-vet reports steps in goroutines and nested
-// steps before the code runs.
+// stopped its goroutine. A new step of the function's own (outside
+// Parallel) also looks at where its goroutine began, so one called from a
+// goroutine of the user's returns the error at once rather than stopping
+// that goroutine, and code waiting for that goroutine is not left waiting.
+// What it cannot see within one request: a goroutine that calls a step
+// after the function returned (the call fails and is logged as an error,
+// but the answer may be sent by then), goroutines whose steps all return
+// results saved by an earlier version of the code, and a goroutine started
+// in a Parallel branch whose new step stops it while the branch waits for
+// it without a deferred call (the request then holds until it ends).
+// cmd/inngest-vet reports steps in goroutines and nested steps before the
+// code runs.
 //
 // Each call below is one step on the server, as billed: Run, Sleep,
 // SleepUntil, WaitForEvent, WaitForSignal, SendEvent, SendSignal, Invoke

@@ -63,6 +63,18 @@ func (r *Run) claim(b *branch, kind, stepID string) error {
 	return e
 }
 
+// misusedFromGoroutine fails the run for a new step that branch b's
+// code called from a goroutine of its own, and returns the error for the
+// step to return.
+func (r *Run) misusedFromGoroutine(b *branch, kind, stepID string) error {
+	e := &MisuseError{Kind: kind, StepID: stepID, reason: "was called from a goroutine the function started: " + useParallel}
+	r.mu.Lock()
+	b.busy = false
+	r.misused(e)
+	r.mu.Unlock()
+	return e
+}
+
 // checkReturn fails the run when branch b's code returned although one of
 // its steps stopped a goroutine or is still being called: that step ran on
 // a goroutine other than b's own. Called with r.mu held.

@@ -44,6 +44,23 @@ func runStep(ctx context.Context, t *testing.T, id string, v string) string {
 	panic("unreachable")
 }
 
+// runStepOrErr is runStep for a step called where it may be misuse: it
+// returns the error the step returns, if any.
+func runStepOrErr(ctx context.Context, id string) error {
+	r, err := FromContext(ctx, "step.Run", id)
+	if err != nil {
+		return err
+	}
+	ref, _, ok, err := r.Lookup(ctx, "step.Run", id)
+	if err != nil || ok {
+		return err
+	}
+	r.RunStep(ctx, ref, "step.run", func(ctx context.Context) (json.RawMessage, error) {
+		return json.Marshal(id)
+	})
+	panic("unreachable")
+}
+
 func memoized(ids ...string) (map[string]json.RawMessage, []string) {
 	steps := map[string]json.RawMessage{}
 	var stack []string
@@ -241,7 +258,7 @@ func TestStepFromOwnGoroutineDoesNotHoldTheRequestForever(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			runStep(ctx, t, "misused", "x") // halts this goroutine: not ours
+			_ = runStepOrErr(ctx, "misused") // fails: not the function's goroutine
 		}()
 		wg.Wait()
 		<-release // stuck until the test ends, as misused code would be
@@ -253,6 +270,24 @@ func TestStepFromOwnGoroutineDoesNotHoldTheRequestForever(t *testing.T) {
 	require.Equal(t, "StepMisuse", res.Fatal.Error.Name)
 	require.Contains(t, res.Fatal.Error.Message, `step.Run("misused")`)
 	require.Contains(t, res.Fatal.Error.Message, "step.Parallel")
+}
+
+func TestNewStepFromOwnGoroutineReturnsMisuse(t *testing.T) {
+	// The goroutine hands its step's result over after the call, not in
+	// a deferred call: the step must return, not stop the goroutine, or
+	// the function would wait for it forever.
+	var got error
+	res := Execute(context.Background(), Input{}, func(ctx context.Context) (json.RawMessage, error) {
+		errc := make(chan error)
+		go func() { errc <- runStepOrErr(ctx, "mine") }()
+		got = <-errc
+		return nil, got
+	})
+	require.ErrorIs(t, got, ErrMisuse)
+	require.NotNil(t, res.Fatal)
+	require.True(t, res.Fatal.NoRetry)
+	require.Contains(t, res.Fatal.Error.Message, `step.Run("mine") was called from a goroutine the function started`)
+	require.Empty(t, res.Ops, "nothing is reported from a misused run")
 }
 
 func TestStepAfterTheFunctionReturnedIsMisuse(t *testing.T) {
@@ -297,13 +332,13 @@ func TestMisuseIsFatalWhateverTheFunctionReturns(t *testing.T) {
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
-				runStep(ctx, t, "mine", "x")
+				_ = runStepOrErr(ctx, "mine")
 			}()
 			<-done
 			return json.RawMessage(`"ok"`), ret
 		})
 		require.NotNil(t, res.Fatal, "returned %v", ret)
 		require.True(t, res.Fatal.NoRetry)
-		require.Contains(t, res.Fatal.Error.Message, `step.Run("mine") stopped its goroutine, yet the function went on`)
+		require.Contains(t, res.Fatal.Error.Message, `step.Run("mine") was called from a goroutine the function started`)
 	}
 }

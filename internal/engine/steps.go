@@ -95,6 +95,12 @@ func (r *Run) Lookup(ctx context.Context, kind, id string) (Ref, json.RawMessage
 	raw, ok := r.in.Steps[string(h[:])]
 	if !ok {
 		r.mu.Unlock()
+		if b.parent == nil && !onFunctionGoroutine() {
+			// A new step runs code or stops its goroutine. Stopping a
+			// goroutine of the user's would leave the function waiting
+			// for it forever; so the step fails instead, and the run.
+			return Ref{}, nil, false, r.misusedFromGoroutine(b, kind, id)
+		}
 		ref.Hash = string(h[:])
 		return ref, nil, false, nil
 	}
@@ -238,13 +244,6 @@ func (r *Run) runNow(ctx context.Context, ref Ref, kind string, opts json.RawMes
 		r.targetFound = true
 	}
 	cp := r.checkpointing()
-	if cp && !onFunctionGoroutine() {
-		// A checkpointed step does not stop its goroutine, which is
-		// how a step called from a goroutine of the user's shows
-		// itself otherwise: look at the goroutine instead.
-		r.misused(&MisuseError{Kind: ref.b.kind, StepID: ref.ID, reason: "was called from a goroutine the function started: " + useParallel})
-		return nil, false
-	}
 	ref.b.inCode = true
 	r.mu.Unlock()
 	op := r.execute(ctx, ref, kind, opts, fn)
