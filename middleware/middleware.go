@@ -30,6 +30,12 @@
 //     answers 500 with the panic and its stack, and is retried.
 //  9. BeforeResponse: before the answer is written.
 //
+// A hook that panics fails the call the same way: the hooks that run
+// with the function's code are its code (a panic there is the function's,
+// and OnPanic sees it); a panic in TransformInput, BeforeMemoization,
+// AfterExecution, OnPanic or BeforeResponse answers 500 with the panic
+// and its stack, and is retried, without calling OnPanic.
+//
 // BeforeSendEvents and AfterSendEvents run around each event send, by
 // Client.Send and step.SendEvent.
 //

@@ -88,6 +88,14 @@ func answer(log *slog.Logger, fn *app.Function, target string, res engine.Result
 	return out
 }
 
+// panicked answers a call whose code outside the function panicked with
+// p: a 500, retried, with the panic and its stack.
+func panicked(log *slog.Logger, fn *app.Function, p any) Answer {
+	pe := engine.Recovered(p)
+	log.Error("inngest: a middleware hook panicked", "function_id", fn.Slug, "panic", fmt.Sprint(pe.Value))
+	return failure(http.StatusInternalServerError, false, wire.UserError{Name: "Panic", Message: "inngest: a middleware hook panicked: " + fmt.Sprint(pe.Value), Stack: pe.Stack})
+}
+
 // failure is an error answer with the user error as its body.
 func failure(status int, noRetry bool, ue wire.UserError) Answer {
 	a := jsonAnswer(status, ue)

@@ -77,8 +77,17 @@ func Run(ctx context.Context, a *app.App, log *slog.Logger, p Params, body []byt
 	return c.Run(ctx, log)
 }
 
-// Run runs the function once and returns the answer.
-func (c *Call) Run(ctx context.Context, log *slog.Logger) Answer {
+// Run runs the function once and returns the answer. A panic outside the
+// function's own goroutine (in a middleware hook that runs on the
+// caller's) is answered as a panic in the function is, rather than
+// escaping to the transport: over HTTP the connection would drop without
+// an answer, and a Connect worker would crash.
+func (c *Call) Run(ctx context.Context, log *slog.Logger) (ans Answer) {
+	defer func() {
+		if p := recover(); p != nil {
+			ans = panicked(log, c.fn, p)
+		}
+	}()
 	req, fn := c.req, c.fn
 	if req.UseAPI || req.Ctx.UseAPI {
 		if err := fetchState(ctx, c.app, req); err != nil {

@@ -26,6 +26,11 @@ func asPanicError(p any) *PanicError {
 	return &PanicError{Value: p, Stack: trimStack(debug.Stack())}
 }
 
+// Recovered turns a value recovered outside the engine into a
+// *PanicError with the stack of the panic. Call it from the deferred
+// function that recovered.
+func Recovered(p any) *PanicError { return asPanicError(p) }
+
 func runGuarded(ctx context.Context, fn RunFunc) (data json.RawMessage, err error) {
 	defer func() {
 		if p := recover(); p != nil {
