@@ -8,7 +8,10 @@
 // Each step has an ID chosen by you. Its result is saved by the server the
 // first time it completes; when the function is called again, the step
 // returns the saved result instead of running again. IDs may repeat, for
-// example in a loop: the n-th repeat is told apart by its position.
+// example in a loop: the n-th repeat is told apart by its position, saved
+// as "<id>:<n>". So an ID of that form ("item:1") and a repeat of "item"
+// would share one saved result: the run then fails (ErrMisuse), naming
+// both.
 //
 // Steps only work with the ctx a function handler received (or one derived
 // from it); called elsewhere they return an error.

@@ -75,6 +75,20 @@ func (r *Run) misusedFromGoroutine(b *branch, kind, stepID string) error {
 	return e
 }
 
+// misusedClash fails the run for a call of step id that shares its saved
+// result with another step (see stepCounts.clash), and returns the error
+// for the step to return.
+func (r *Run) misusedClash(b *branch, kind, id, explicit, base string) error {
+	e := &MisuseError{Kind: kind, StepID: id, reason: fmt.Sprintf(
+		"is saved under the same ID as another step: a step ID used again is saved as %q, %q, …, so step %q and a repeat of step %q would each get the other's saved result; rename step %q",
+		base+":1", base+":2", explicit, base, explicit)}
+	r.mu.Lock()
+	b.busy = false
+	r.misused(e)
+	r.mu.Unlock()
+	return e
+}
+
 // checkReturn fails the run when branch b's code returned although one of
 // its steps stopped a goroutine or is still being called: that step ran on
 // a goroutine other than b's own. Called with r.mu held.

@@ -89,6 +89,10 @@ func (r *Run) Lookup(ctx context.Context, kind, id string) (Ref, json.RawMessage
 		return Ref{}, nil, false, err
 	}
 	n := r.counts.take(id)
+	if explicit, base := r.counts.clash(id, n); explicit != "" {
+		r.mu.Unlock()
+		return Ref{}, nil, false, r.misusedClash(b, kind, id, explicit, base)
+	}
 	var h [40]byte
 	wire.HashIndexed(&h, id, n)
 	ref := Ref{ID: id, Index: n, b: b}
