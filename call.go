@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"time"
 
 	"github.com/durablefn/inngest/internal/app"
@@ -83,7 +84,7 @@ func decodeEvents[T any](evs callEvents) (Event[T], []Event[T], error) {
 	for i, raw := range evs.all {
 		ev, err := decodeEvent[T](raw)
 		if err != nil {
-			return first, nil, fmt.Errorf("inngest: event %d does not decode into %T: %w", i, ev.Data, err)
+			return first, nil, fmt.Errorf("inngest: event %d does not decode into %v: %w", i, reflect.TypeFor[T](), err)
 		}
 		events = append(events, ev)
 	}
@@ -93,7 +94,7 @@ func decodeEvents[T any](evs callEvents) (Event[T], []Event[T], error) {
 	case len(evs.event) > 0:
 		var err error
 		if first, err = decodeEvent[T](evs.event); err != nil {
-			return first, nil, fmt.Errorf("inngest: the event middleware set does not decode into %T: %w", first.Data, err)
+			return first, nil, fmt.Errorf("inngest: the event middleware set does not decode into %v: %w", reflect.TypeFor[T](), err)
 		}
 	}
 	return first, events, nil

@@ -58,6 +58,24 @@ func TestUndecodableMemoizedResultIsNotRetried(t *testing.T) {
 	}
 }
 
+// shape is an interface: a step result of that type cannot be decoded.
+type shape interface{ Area() float64 }
+
+// The error names the type a memoized value did not decode into, also
+// when that type is an interface (whose zero value has no dynamic type).
+func TestUndecodableResultNamesItsType(t *testing.T) {
+	c := devClient(t)
+	_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, inngest.OnEvent("test/event"),
+		func(ctx context.Context, in inngest.Input[anyData]) (int, error) {
+			_, err := step.Run(ctx, "load", func(ctx context.Context) (shape, error) { return nil, nil })
+			return 0, err
+		})
+	require.NoError(t, err)
+	res := post(t, newHandler(c), "fn", "step", callBody(t, testEvent, []memo{data("load", `{"side":2}`)}, nil))
+	require.Equal(t, http.StatusBadRequest, res.Code, "body: %s", res.Body)
+	require.Contains(t, res.userError(t).Message, "does not decode into handler_test.shape:")
+}
+
 // A goroutine calling a step is answered as a failure the server does not
 // retry, with a message naming the step and step.Parallel.
 func TestGoroutineStepIsANonRetriableFailureOnTheWire(t *testing.T) {

@@ -3,6 +3,7 @@ package inngesttest
 import (
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"sort"
 	"sync"
 	"testing"
@@ -50,7 +51,7 @@ func Run[T, R any](t testing.TB, c *inngest.Client, fn *inngest.Function[T, R], 
 	res := &Result[R]{RunRecord: *rec}
 	if rec.Status == StatusCompleted && !wire.IsNull(rec.RawOutput) {
 		if err := json.Unmarshal(rec.RawOutput, &res.Output); err != nil {
-			t.Fatalf("inngesttest: %s returned %s, which does not decode into %T: %v", rec.FunctionID, rec.RawOutput, res.Output, err)
+			t.Fatalf("inngesttest: %s returned %s, which does not decode into %v: %v", rec.FunctionID, rec.RawOutput, reflect.TypeFor[R](), err)
 		}
 	}
 	return res

@@ -61,6 +61,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"time"
 
 	inngest "github.com/durablefn/inngest"
@@ -209,7 +210,7 @@ func WaitForEvent[T any](ctx context.Context, stepID string, ev inngest.EventTyp
 		}
 		var got inngest.Event[T]
 		if err := json.Unmarshal(raw, &got); err != nil {
-			return nil, unusable(r, fmt.Errorf("inngest: step.WaitForEvent(%q): the event it received does not decode into %T: %w", stepID, got.Data, err))
+			return nil, unusable(r, fmt.Errorf("inngest: step.WaitForEvent(%q): the event it received does not decode into %v: %w", stepID, reflect.TypeFor[T](), err))
 		}
 		return &got, nil
 	}

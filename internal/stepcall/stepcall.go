@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 
 	inngest "github.com/durablefn/inngest"
 	"github.com/durablefn/inngest/internal/engine"
@@ -42,7 +43,7 @@ func Decode[T any](r *engine.Run, stepID string, raw json.RawMessage) (T, error)
 		return v, nil
 	}
 	if err := json.Unmarshal(out.Data, &v); err != nil {
-		return v, Unusable(r, fmt.Errorf("inngest: step %q: its saved result does not decode into %T: %w", stepID, v, err))
+		return v, Unusable(r, fmt.Errorf("inngest: step %q: its saved result does not decode into %v: %w", stepID, reflect.TypeFor[T](), err))
 	}
 	return v, nil
 }
