@@ -56,7 +56,7 @@ import (
 // use_api above 4 MiB, so real bodies stay well under it.
 const DefaultMaxBodyBytes = 16 << 20
 
-// Config tunes a Handler. A nil *Config uses the defaults; so does the
+// Config tunes a Handler. The zero Config uses the defaults, as does the
 // zero value of each field. A boolean field set to true wins over its
 // environment variable; left false, the variable decides.
 type Config struct {
