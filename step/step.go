@@ -180,7 +180,8 @@ type WaitOpts struct {
 	// run's triggering event as `event` and the awaited one as `async`.
 	If string
 	// Match is shorthand for the common If: a field path such as
-	// "data.invoiceId" that must be equal in both events.
+	// "data.invoiceId" that must be equal in both events. With If set
+	// too, the event must satisfy both.
 	Match string
 	// Name is the step's display name (see Opts). Default: the step ID.
 	Name string
