@@ -264,7 +264,7 @@ func checkSigningKeys(key, fallback string) error {
 	case 0:
 		return nil
 	case 1:
-		return fmt.Errorf("inngest: the %s is not a signing key: after its signkey-<env>- prefix it must be hex, as the keys Inngest issues are", bad[0])
+		return fmt.Errorf("inngest: the %s is not a signing key: after its signkey-<env>- prefix it must be hex, and not empty, as the keys Inngest issues are", bad[0])
 	}
-	return fmt.Errorf("inngest: the %s and the %s are not signing keys: after their signkey-<env>- prefix they must be hex, as the keys Inngest issues are", bad[0], bad[1])
+	return fmt.Errorf("inngest: the %s and the %s are not signing keys: after their signkey-<env>- prefix they must be hex, and not empty, as the keys Inngest issues are", bad[0], bad[1])
 }

@@ -195,3 +195,14 @@ func TestNonHexSigningKeyIsRefused(t *testing.T) {
 	require.ErrorContains(t, err, "inngest: the signing key is not a signing key")
 	require.NotContains(t, err.Error(), "not-hex", "the key itself is never echoed")
 }
+
+// A key that is only its prefix would sign with an empty HMAC key, which
+// anyone can forge: it is a placeholder left unfilled, and refused.
+func TestEmptySigningKeyAfterItsPrefixIsRefused(t *testing.T) {
+	for _, key := range []string{"signkey-prod-", "signkey-branch-"} {
+		_, err := inngest.NewClient(inngest.ClientConfig{SigningKey: key})
+		require.ErrorContains(t, err, "inngest: the signing key is not a signing key", key)
+		_, err = inngest.NewClient(inngest.ClientConfig{SigningKey: testSigningKey, SigningKeyFallback: key})
+		require.ErrorContains(t, err, "inngest: the fallback signing key is not a signing key", key)
+	}
+}

@@ -127,12 +127,16 @@ func VerifyKey(header string, body []byte, now time.Time, keys ...string) (strin
 
 // HashedKey returns the bearer token form of a signing key: its prefix
 // followed by hex(SHA-256(hex-decoded key)). A key that is not hex after
-// its prefix is an error.
+// its prefix, or is only a prefix, is an error: an empty key would sign
+// with an HMAC key anyone knows.
 func HashedKey(key string) (string, error) {
 	if key == "" {
 		return "", ErrNoKey
 	}
 	raw := StripPrefix(key)
+	if raw == "" {
+		return "", fmt.Errorf("signing key is empty after its prefix")
+	}
 	b, err := hex.DecodeString(raw)
 	if err != nil {
 		return "", fmt.Errorf("signing key is not hex-encoded")
