@@ -58,7 +58,7 @@ func TestFetchOnTheWire(t *testing.T) {
 }
 
 // A request the server could not send as given is refused before it is
-// reported.
+// reported, and not retried: a retry would be refused alike.
 func TestFetchRefusesWhatTheServerCannotSend(t *testing.T) {
 	c := devClient(t)
 	for id, req := range map[string]step.FetchRequest{
@@ -79,7 +79,8 @@ func TestFetchRefusesWhatTheServerCannotSend(t *testing.T) {
 		"method":   `inngest: step.Fetch("f"): method "BREW" is not one the server can send`,
 	} {
 		res := post(t, h, id, "step", callBody(t, testEvent, nil, nil))
-		require.Equal(t, http.StatusInternalServerError, res.Code, id)
+		require.Equal(t, http.StatusBadRequest, res.Code, id)
+		require.Equal(t, "true", res.Header.Get(wire.HeaderNoRetry), id)
 		require.Contains(t, res.userError(t).Message, want, id)
 	}
 }
@@ -138,7 +139,8 @@ func TestInferOnTheWire(t *testing.T) {
 	require.Equal(t, "Error making AI request: unsuccessful status code: 429", res.userError(t).Message)
 }
 
-// A model that cannot be called is refused before it is reported.
+// A model that cannot be called is refused before it is reported, and not
+// retried: a retry would be refused alike.
 func TestInferRefusesAnUnusableModel(t *testing.T) {
 	c := devClient(t)
 	_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "nomodel"}, inngest.OnEvent("test/event"),
@@ -163,7 +165,8 @@ func TestInferRefusesAnUnusableModel(t *testing.T) {
 		"nourl":   `inngest: ai.Infer("ask"): the model's URL "" is not an absolute http or https URL`,
 	} {
 		res := post(t, h, id, "step", callBody(t, testEvent, nil, nil))
-		require.Equal(t, http.StatusInternalServerError, res.Code, id)
+		require.Equal(t, http.StatusBadRequest, res.Code, id)
+		require.Equal(t, "true", res.Header.Get(wire.HeaderNoRetry), id)
 		require.Contains(t, res.userError(t).Message, want, id)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/durablefn/inngest/internal/stepcall"
 	"github.com/durablefn/inngest/internal/wire"
 )
 
@@ -55,7 +56,7 @@ func Fetch(ctx context.Context, stepID string, req FetchRequest) (*FetchResponse
 	}
 	opts, err := req.opts()
 	if err != nil {
-		return nil, fmt.Errorf("inngest: step.Fetch(%q): %w", stepID, err)
+		return nil, stepcall.Invalid("inngest: step.Fetch(%q): %w", stepID, err)
 	}
 	ref, raw, ok, err := r.Lookup(ctx, "step.Fetch", stepID)
 	if err != nil {

@@ -3,7 +3,8 @@ package step
 import (
 	"context"
 	"errors"
-	"fmt"
+
+	"github.com/durablefn/inngest/internal/stepcall"
 )
 
 // Group runs branches whose results have different types, all in
@@ -86,12 +87,12 @@ func Go[T any](g *Group, fn func(ctx context.Context) (T, error)) *Result[T] {
 	res := &Result[T]{}
 	switch {
 	case g == nil:
-		res.err = errors.New("inngest: step.Go needs a *step.Group")
+		res.err = stepcall.Invalid("inngest: step.Go needs a *step.Group")
 		return res
 	case g.ran:
-		res.err = errors.New("inngest: step.Go was called after its step.Group ran; use a new Group")
+		res.err = stepcall.Invalid("inngest: step.Go was called after its step.Group ran; use a new Group")
 	case fn == nil:
-		res.err = fmt.Errorf("inngest: step.Go: branch %d has no function", len(g.fns))
+		res.err = stepcall.Invalid("inngest: step.Go: branch %d has no function", len(g.fns))
 	}
 	if res.err != nil {
 		if g.err == nil {
@@ -136,7 +137,7 @@ func (g *Group) Race(ctx context.Context) (Branch, error) {
 		return nil, err
 	}
 	if len(g.fns) == 0 {
-		return nil, errors.New("inngest: step.Group.Race needs at least one branch")
+		return nil, stepcall.Invalid("inngest: step.Group.Race needs at least one branch")
 	}
 	r, err := runOf(ctx, "step.Group.Race")
 	if err != nil {
@@ -159,7 +160,7 @@ func (g *Group) start() error {
 		return g.err
 	}
 	if g.ran {
-		return errors.New("inngest: a step.Group runs once; use a new Group")
+		return stepcall.Invalid("inngest: a step.Group runs once; use a new Group")
 	}
 	g.ran = true
 	return nil

@@ -1,6 +1,6 @@
 package step
 
-import "fmt"
+import "github.com/durablefn/inngest/internal/stepcall"
 
 // Opts are the options every step takes, whatever its kind. A nil *Opts
 // uses the defaults. Run, Sleep and SleepUntil take one as an optional
@@ -19,7 +19,7 @@ type Opts struct {
 func nameOf(kind, stepID string, opts []*Opts) (string, error) {
 	switch {
 	case len(opts) > 1:
-		return "", fmt.Errorf("inngest: %s(%q) takes at most one *step.Opts, got %d", kind, stepID, len(opts))
+		return "", stepcall.Invalid("inngest: %s(%q) takes at most one *step.Opts, got %d", kind, stepID, len(opts))
 	case len(opts) == 0 || opts[0] == nil:
 		return "", nil
 	}

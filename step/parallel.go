@@ -3,16 +3,16 @@ package step
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/durablefn/inngest/internal/engine"
+	"github.com/durablefn/inngest/internal/stepcall"
 )
 
 // runOf returns the run a parallel call's ctx belongs to.
 func runOf(ctx context.Context, kind string) (*engine.Run, error) {
 	r, err := engine.FromContext(ctx, kind, "")
 	if errors.Is(err, engine.ErrNotInFunction) {
-		return nil, fmt.Errorf("inngest: %s %w", kind, err)
+		return nil, stepcall.Invalid("inngest: %s %w", kind, err)
 	}
 	return r, err
 }
@@ -39,7 +39,7 @@ func Parallel[T any](ctx context.Context, fns ...func(ctx context.Context) (T, e
 	errs := make([]error, len(fns))
 	err = r.Parallel(ctx, len(fns), func(ctx context.Context, i int) {
 		if fns[i] == nil {
-			errs[i] = fmt.Errorf("inngest: step.Parallel: branch %d is nil", i)
+			errs[i] = stepcall.Invalid("inngest: step.Parallel: branch %d is nil", i)
 			return
 		}
 		out[i], errs[i] = fns[i](ctx)

@@ -2,7 +2,8 @@ package step
 
 import (
 	"context"
-	"fmt"
+
+	"github.com/durablefn/inngest/internal/stepcall"
 )
 
 // Race runs fns as parallel branches, the Go form of Promise.race: it
@@ -34,11 +35,11 @@ func Race[T any](ctx context.Context, fns ...func(ctx context.Context) (T, error
 		return -1, zero, err
 	}
 	if len(fns) == 0 {
-		return -1, zero, fmt.Errorf("inngest: step.Race needs at least one branch")
+		return -1, zero, stepcall.Invalid("inngest: step.Race needs at least one branch")
 	}
 	for i, fn := range fns {
 		if fn == nil {
-			return -1, zero, fmt.Errorf("inngest: step.Race: branch %d is nil", i)
+			return -1, zero, stepcall.Invalid("inngest: step.Race: branch %d is nil", i)
 		}
 	}
 	out := make([]T, len(fns))

@@ -3,8 +3,8 @@ package step
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
+	"github.com/durablefn/inngest/internal/stepcall"
 	"github.com/durablefn/inngest/internal/wire"
 )
 
@@ -33,7 +33,7 @@ func SendSignal(ctx context.Context, stepID, signal string, data any, opts ...*O
 		return SentSignal{}, err
 	}
 	if signal == "" {
-		return SentSignal{}, fmt.Errorf("inngest: step.SendSignal(%q) needs a signal name", stepID)
+		return SentSignal{}, stepcall.Invalid("inngest: step.SendSignal(%q) needs a signal name", stepID)
 	}
 	name, err := nameOf("step.SendSignal", stepID, opts)
 	if err != nil {
@@ -41,7 +41,7 @@ func SendSignal(ctx context.Context, stepID, signal string, data any, opts ...*O
 	}
 	raw, err := json.Marshal(data)
 	if err != nil {
-		return SentSignal{}, fmt.Errorf("inngest: step.SendSignal(%q): encoding data: %w", stepID, err)
+		return SentSignal{}, stepcall.Invalid("inngest: step.SendSignal(%q): encoding data: %w", stepID, err)
 	}
 	ref, memo, ok, err := r.Lookup(ctx, "step.SendSignal", stepID)
 	if err != nil {
@@ -53,7 +53,7 @@ func SendSignal(ctx context.Context, stepID, signal string, data any, opts ...*O
 	signaler := r.Signaler()
 	if signaler == nil {
 		r.Drop(ref)
-		return SentSignal{}, fmt.Errorf("inngest: step.SendSignal(%q): no signal sender configured", stepID)
+		return SentSignal{}, stepcall.Invalid("inngest: step.SendSignal(%q): no signal sender configured", stepID)
 	}
 	ref.Name = name
 	o, _ := json.Marshal(wire.SendSignalStepOpts{Type: wire.StepTypeSendSignal, Signal: signal})

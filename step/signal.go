@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/durablefn/inngest/internal/stepcall"
 	"github.com/durablefn/inngest/internal/timestr"
 	"github.com/durablefn/inngest/internal/wire"
 )
@@ -62,7 +63,7 @@ func WaitForSignal[T any](ctx context.Context, stepID, signal string, opts Signa
 	}
 	o, err := signalOpts(signal, opts)
 	if err != nil {
-		return nil, fmt.Errorf("inngest: step.WaitForSignal(%q): %w", stepID, err)
+		return nil, stepcall.Invalid("inngest: step.WaitForSignal(%q): %w", stepID, err)
 	}
 	ref, raw, ok, err := r.Lookup(ctx, "step.WaitForSignal", stepID)
 	if err != nil {

@@ -14,7 +14,11 @@
 // both.
 //
 // Steps only work with the ctx a function handler received (or one derived
-// from it); called elsewhere they return an error.
+// from it); called elsewhere they return an error. So does a step called
+// with what it cannot take: an empty ID, a nil function, a negative sleep,
+// a zero timeout. Such an error is wrapped in inngest.NonRetriable, as it
+// would come back alike on every attempt: a function that returns it fails
+// without retries.
 //
 // # One goroutine, one step at a time
 //
@@ -97,7 +101,7 @@ func Run[T any](ctx context.Context, stepID string, fn func(ctx context.Context)
 		return zero, err
 	}
 	if fn == nil {
-		return zero, fmt.Errorf("inngest: step.Run(%q) has no function", stepID)
+		return zero, stepcall.Invalid("inngest: step.Run(%q) has no function", stepID)
 	}
 	name, err := nameOf("step.Run", stepID, opts)
 	if err != nil {
@@ -134,7 +138,7 @@ func Sleep(ctx context.Context, stepID string, d time.Duration, opts ...*Opts) e
 		return err
 	}
 	if d < 0 {
-		return fmt.Errorf("inngest: step.Sleep(%q): negative duration %s", stepID, d)
+		return stepcall.Invalid("inngest: step.Sleep(%q): negative duration %s", stepID, d)
 	}
 	name, err := nameOf("step.Sleep", stepID, opts)
 	if err != nil {
@@ -157,7 +161,7 @@ func SleepUntil(ctx context.Context, stepID string, t time.Time, opts ...*Opts) 
 		return err
 	}
 	if t.IsZero() {
-		return fmt.Errorf("inngest: step.SleepUntil(%q): zero time", stepID)
+		return stepcall.Invalid("inngest: step.SleepUntil(%q): zero time", stepID)
 	}
 	name, err := nameOf("step.SleepUntil", stepID, opts)
 	if err != nil {
@@ -196,10 +200,10 @@ func WaitForEvent[T any](ctx context.Context, stepID string, ev inngest.EventTyp
 		return nil, err
 	}
 	if ev.Name() == "" {
-		return nil, fmt.Errorf("inngest: step.WaitForEvent(%q) needs an event name", stepID)
+		return nil, stepcall.Invalid("inngest: step.WaitForEvent(%q) needs an event name", stepID)
 	}
 	if opts.Timeout <= 0 {
-		return nil, fmt.Errorf("inngest: step.WaitForEvent(%q) needs a positive Timeout", stepID)
+		return nil, stepcall.Invalid("inngest: step.WaitForEvent(%q) needs a positive Timeout", stepID)
 	}
 	ref, raw, ok, err := r.Lookup(ctx, "step.WaitForEvent", stepID)
 	if err != nil {
@@ -220,7 +224,7 @@ func WaitForEvent[T any](ctx context.Context, stepID string, ev inngest.EventTyp
 	expr, err := waitExpr(ev, opts)
 	if err != nil {
 		r.Drop(ref)
-		return nil, fmt.Errorf("inngest: step.WaitForEvent(%q): %w", stepID, err)
+		return nil, stepcall.Invalid("inngest: step.WaitForEvent(%q): %w", stepID, err)
 	}
 	o := wire.WaitForEventOpts{Event: ev.Name(), Timeout: timestr.Format(opts.Timeout)}
 	if expr != "" {
@@ -257,15 +261,15 @@ func SendEventWith(ctx context.Context, stepID string, opts *Opts, events ...inn
 		return nil, err
 	}
 	if len(events) == 0 {
-		return nil, fmt.Errorf("inngest: step.SendEvent(%q) has no events", stepID)
+		return nil, stepcall.Invalid("inngest: step.SendEvent(%q) has no events", stepID)
 	}
 	ws := make([]wire.Event, len(events))
 	for i, e := range events {
 		if e == nil {
-			return nil, fmt.Errorf("inngest: step.SendEvent(%q): event %d is nil", stepID, i)
+			return nil, stepcall.Invalid("inngest: step.SendEvent(%q): event %d is nil", stepID, i)
 		}
 		if ws[i], err = r.Encode(e); err != nil {
-			return nil, fmt.Errorf("inngest: step.SendEvent(%q): %w", stepID, err)
+			return nil, stepcall.Invalid("inngest: step.SendEvent(%q): %w", stepID, err)
 		}
 	}
 	ref, raw, ok, err := r.Lookup(ctx, "step.SendEvent", stepID)
@@ -278,7 +282,7 @@ func SendEventWith(ctx context.Context, stepID string, opts *Opts, events ...inn
 	sender := r.Sender()
 	if sender == nil {
 		r.Drop(ref)
-		return nil, fmt.Errorf("inngest: step.SendEvent(%q): no event sender configured", stepID)
+		return nil, stepcall.Invalid("inngest: step.SendEvent(%q): no event sender configured", stepID)
 	}
 	if opts != nil {
 		ref.Name = opts.Name
@@ -308,7 +312,7 @@ type InvokeOpts struct {
 func Invoke[T, R any](ctx context.Context, stepID string, fn *inngest.Function[T, R], data T, opts *InvokeOpts) (R, error) {
 	var zero R
 	if fn == nil {
-		return zero, fmt.Errorf("inngest: step.Invoke(%q) needs a function", stepID)
+		return zero, stepcall.Invalid("inngest: step.Invoke(%q) needs a function", stepID)
 	}
 	return InvokeByID[R](ctx, stepID, fn.FullID(), data, opts)
 }
@@ -322,7 +326,7 @@ func InvokeByID[R any](ctx context.Context, stepID string, functionID string, da
 		return zero, err
 	}
 	if functionID == "" {
-		return zero, fmt.Errorf("inngest: step.Invoke(%q) needs a function ID", stepID)
+		return zero, stepcall.Invalid("inngest: step.Invoke(%q) needs a function ID", stepID)
 	}
 	raw, err := json.Marshal(data)
 	if err != nil {

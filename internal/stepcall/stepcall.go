@@ -19,13 +19,21 @@ import (
 // stepID, or the error of a step called where steps cannot run.
 func Start(ctx context.Context, kind, stepID string) (*engine.Run, error) {
 	if stepID == "" {
-		return nil, fmt.Errorf("inngest: %s needs a step ID", kind)
+		return nil, Invalid("inngest: %s needs a step ID", kind)
 	}
 	r, err := engine.FromContext(ctx, kind, stepID)
 	if errors.Is(err, engine.ErrNotInFunction) {
-		return nil, fmt.Errorf("inngest: %s(%q) %w", kind, stepID, err)
+		return nil, Invalid("inngest: %s(%q) %w", kind, stepID, err)
 	}
 	return r, err
+}
+
+// Invalid returns the error of a step called with what it cannot take (an
+// empty ID, a negative duration, a ctx that is not the function's), read
+// as fmt.Errorf reads format and args. Such a call fails alike on every
+// attempt, so a function that returns the error is not retried.
+func Invalid(format string, args ...any) error {
+	return inngest.NonRetriable(fmt.Errorf(format, args...))
 }
 
 // Decode reads a memoized {"data": …} or {"error": …} into T, or into

@@ -25,7 +25,7 @@ func Infer[Req, Resp any](ctx context.Context, stepID string, model Model[Req, R
 		return zero, err
 	}
 	if err := model.check(); err != nil {
-		return zero, fmt.Errorf("inngest: ai.Infer(%q): %w", stepID, err)
+		return zero, stepcall.Invalid("inngest: ai.Infer(%q): %w", stepID, err)
 	}
 	ref, raw, ok, err := r.Lookup(ctx, "ai.Infer", stepID)
 	if err != nil {
@@ -39,7 +39,7 @@ func Infer[Req, Resp any](ctx context.Context, stepID string, model Model[Req, R
 	opts, err := inferOpts(model, req)
 	if err != nil {
 		r.Drop(ref)
-		return zero, fmt.Errorf("inngest: ai.Infer(%q): %w", stepID, err)
+		return zero, stepcall.Invalid("inngest: ai.Infer(%q): %w", stepID, err)
 	}
 	r.Report(ctx, ref, wire.OpAIGateway, opts)
 	panic("unreachable")

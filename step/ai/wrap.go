@@ -3,7 +3,6 @@ package ai
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	"github.com/durablefn/inngest/internal/stepcall"
 	"github.com/durablefn/inngest/internal/wire"
@@ -22,7 +21,7 @@ func Wrap[In, Out any](ctx context.Context, stepID string, in In, fn func(ctx co
 		return zero, err
 	}
 	if fn == nil {
-		return zero, fmt.Errorf("inngest: ai.Wrap(%q) has no function", stepID)
+		return zero, stepcall.Invalid("inngest: ai.Wrap(%q) has no function", stepID)
 	}
 	ref, raw, ok, err := r.Lookup(ctx, "ai.Wrap", stepID)
 	if err != nil {
@@ -34,7 +33,7 @@ func Wrap[In, Out any](ctx context.Context, stepID string, in In, fn func(ctx co
 	input, err := json.Marshal(in)
 	if err != nil {
 		r.Drop(ref)
-		return zero, fmt.Errorf("inngest: ai.Wrap(%q): encoding the input: %w", stepID, err)
+		return zero, stepcall.Invalid("inngest: ai.Wrap(%q): encoding the input: %w", stepID, err)
 	}
 	opts, _ := json.Marshal(wire.AIWrapOpts{Type: wire.StepTypeAIWrap, Input: []json.RawMessage{input}})
 	saved := r.RunStepWith(ctx, ref, wire.StepTypeAIWrap, opts, func(ctx context.Context) (json.RawMessage, error) {
