@@ -3,7 +3,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -12,11 +11,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/durablefn/inngest/internal/proctest"
 )
 
 // Shutting down waits for the calls in flight, which may take as long as
@@ -66,23 +66,5 @@ func TestSecondSignalKillsAtOnce(t *testing.T) {
 	resp.Body.Close()
 	<-called // a call is in flight
 
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	// Ctrl-C, again and again until the process ends: the first may come
-	// before the server took the SIGTERM.
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	var werr error
-	for ended := false; !ended; {
-		select {
-		case werr = <-exited:
-			ended = true
-		case <-tick.C:
-			_ = cmd.Process.Signal(os.Interrupt)
-		}
-	}
-	var ee *exec.ExitError
-	require.True(t, errors.As(werr, &ee), "exit: %v", werr)
-	ws := ee.Sys().(syscall.WaitStatus)
-	require.True(t, ws.Signaled(), "the process ended by itself (%v), not by the second signal", werr)
-	require.Equal(t, syscall.SIGINT, ws.Signal())
+	proctest.RequireSecondSignalKills(t, cmd.Process, exited)
 }

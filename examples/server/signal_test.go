@@ -4,18 +4,18 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/durablefn/inngest/internal/proctest"
 )
 
 // childEnv makes the test binary run main.
@@ -67,23 +67,5 @@ func TestSecondSignalEndsTheService(t *testing.T) {
 	_, err = io.WriteString(conn, "{")
 	require.NoError(t, err)
 
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	// Ctrl-C, again and again until the process ends: the first may come
-	// before the service took the SIGTERM.
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	var werr error
-	for ended := false; !ended; {
-		select {
-		case werr = <-exited:
-			ended = true
-		case <-tick.C:
-			_ = cmd.Process.Signal(os.Interrupt)
-		}
-	}
-	var ee *exec.ExitError
-	require.True(t, errors.As(werr, &ee), "exit: %v", werr)
-	ws := ee.Sys().(syscall.WaitStatus)
-	require.True(t, ws.Signaled(), "the service ended by itself (%v), not by the second signal", werr)
-	require.Equal(t, syscall.SIGINT, ws.Signal())
+	proctest.RequireSecondSignalKills(t, cmd.Process, exited)
 }
