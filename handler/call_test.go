@@ -632,6 +632,22 @@ func TestPanicInBranchKeepsItsOwnMessageAndStack(t *testing.T) {
 	require.Contains(t, ue.Stack, "call_test.go")
 }
 
+// A panic in a step's code fails that step's attempt, and its message
+// names the step, not the function.
+func TestPanicInStepNamesTheStep(t *testing.T) {
+	c := devClient(t)
+	_, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, inngest.OnEvent("test/event"),
+		func(ctx context.Context, in inngest.Input[anyData]) (int, error) {
+			return step.Run(ctx, "charge", func(ctx context.Context) (int, error) { panic("card reader on fire") })
+		})
+	require.NoError(t, err)
+	ops := post(t, newHandler(c), "fn", "step", callBody(t, testEvent, nil, nil)).ops(t)
+	require.Len(t, ops, 1)
+	require.Equal(t, wire.OpStepError, ops[0].Op)
+	require.Equal(t, `step "charge" panicked: card reader on fire`, ops[0].Error.Message)
+	require.Contains(t, ops[0].Error.Stack, "call_test.go")
+}
+
 func FuzzQueryParam(f *testing.F) {
 	for _, q := range []string{"fnId=app-fn&stepId=step", "fnId=a%20b", "fn%49d=x", "fnId=1;x=2&fnId=3", "fnId=%zz&fnId=ok", "a=1&&fnId=+x+", "fnId"} {
 		f.Add(q)

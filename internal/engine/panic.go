@@ -12,9 +12,17 @@ import (
 type PanicError struct {
 	Value any
 	Stack string
+	// Step is the user's ID of the step whose code panicked; "" for a
+	// panic in the function's own code.
+	Step string
 }
 
-func (p *PanicError) Error() string { return fmt.Sprintf("function panicked: %v", p.Value) }
+func (p *PanicError) Error() string {
+	if p.Step != "" {
+		return fmt.Sprintf("step %q panicked: %v", p.Step, p.Value)
+	}
+	return fmt.Sprintf("function panicked: %v", p.Value)
+}
 
 // asPanicError turns a recovered value into a *PanicError with the stack
 // of the panic. Call it from the deferred function that recovered. A
@@ -31,10 +39,13 @@ func asPanicError(p any) *PanicError {
 // function that recovered.
 func Recovered(p any) *PanicError { return asPanicError(p) }
 
-func runGuarded(ctx context.Context, fn RunFunc) (data json.RawMessage, err error) {
+// runGuarded runs the code of step stepID, a panic in it turned into its
+// error.
+func runGuarded(ctx context.Context, stepID string, fn RunFunc) (data json.RawMessage, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			data, err = nil, asPanicError(p)
+			pe := asPanicError(p)
+			data, err = nil, &PanicError{Value: pe.Value, Stack: pe.Stack, Step: stepID}
 		}
 	}()
 	return fn(ctx)

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -269,7 +270,7 @@ func (r *Run) execute(ctx context.Context, ref Ref, kind string, opts json.RawMe
 		}
 	}
 	r.setRunning(ref.ID)
-	data, err := runGuarded(context.WithValue(stepCtx, inStepKey{}, info), fn)
+	data, err := runGuarded(context.WithValue(stepCtx, inStepKey{}, info), ref.ID, fn)
 	r.setRunning("")
 	if h := r.in.Hooks; h != nil && h.TransformStep != nil {
 		data, err = h.TransformStep(ctx, info, data, err)
@@ -283,6 +284,9 @@ func (r *Run) execute(ctx context.Context, ref Ref, kind string, opts json.RawMe
 		return op
 	}
 	ue, noRetry, retry := r.in.Classify(err, r.in.Now())
+	if pe := (*PanicError)(nil); ue.Stack == "" && errors.As(err, &pe) {
+		ue.Stack = pe.Stack // where the step's code panicked
+	}
 	op.Error = &ue
 	op.Op = wire.OpStepError
 	if noRetry {
