@@ -461,6 +461,13 @@ func TestBadCallRequests(t *testing.T) {
 	small := newHandlerWith(c, 64)
 	res = do(t, small, http.MethodPost, "/api/inngest?fnId=app-typed", []byte(strings.Repeat(" ", 100)), nil)
 	require.Equal(t, http.StatusRequestEntityTooLarge, res.Code)
+
+	// A compressed body is named as such, not read as bad JSON.
+	for _, method := range []string{http.MethodPost, http.MethodPut} {
+		res = do(t, h, method, "/api/inngest?fnId=app-typed", []byte("\x1f\x8b\x08\x00"), map[string]string{"Content-Encoding": "gzip"})
+		require.Equal(t, http.StatusUnsupportedMediaType, res.Code, method)
+		require.Contains(t, string(res.Body), "Content-Encoding: gzip", method)
+	}
 }
 
 func TestStepsOutsideAFunction(t *testing.T) {

@@ -42,6 +42,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -223,6 +224,12 @@ var (
 // readBody reads at most the configured bytes; ok is false once an error
 // answer was written.
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+		// Servers send plain JSON; a compressed body would otherwise be
+		// refused as JSON that does not parse.
+		writeError(w, http.StatusUnsupportedMediaType, "request body sent with Content-Encoding: "+ce+"; send it uncompressed")
+		return nil, false
+	}
 	body, err := readAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes), r.ContentLength, h.cfg.MaxBodyBytes)
 	if err != nil {
 		var mbe *http.MaxBytesError
