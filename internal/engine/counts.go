@@ -24,11 +24,9 @@ type idCount struct {
 // take returns how many times id was counted before, and counts it once
 // more.
 func (c *stepCounts) take(id string) int {
-	for i := range c.few[:c.nfew] {
-		if f := &c.few[i]; f.id == id {
-			f.n++
-			return f.n - 1
-		}
+	if n := c.slot(id); n != nil {
+		*n++
+		return *n - 1
 	}
 	if c.nfew < len(c.few) {
 		c.few[c.nfew] = idCount{id: id, n: 1}
@@ -54,12 +52,21 @@ func (c *stepCounts) grow(n int) {
 	c.more = grown
 }
 
-// count returns how many times id was counted.
-func (c *stepCounts) count(id string) int {
+// slot returns where the count of id is kept among the first IDs, or
+// nil.
+func (c *stepCounts) slot(id string) *int {
 	for i := range c.few[:c.nfew] {
 		if c.few[i].id == id {
-			return c.few[i].n
+			return &c.few[i].n
 		}
+	}
+	return nil
+}
+
+// count returns how many times id was counted.
+func (c *stepCounts) count(id string) int {
+	if n := c.slot(id); n != nil {
+		return *n
 	}
 	return c.more[id]
 }

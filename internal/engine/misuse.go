@@ -63,30 +63,27 @@ func (r *Run) claim(b *branch, kind, stepID string) error {
 	return e
 }
 
-// misusedFromGoroutine fails the run for a new step that branch b's
-// code called from a goroutine of its own, and returns the error for the
-// step to return.
-func (r *Run) misusedFromGoroutine(b *branch, kind, stepID string) error {
-	e := &MisuseError{Kind: kind, StepID: stepID, reason: "was called from a goroutine the function started: " + useParallel}
-	r.mu.Lock()
+// refuse fails the run for e, a step of branch b that cannot go on, ends
+// that step call and returns e for the step to return. Called with r.mu
+// held.
+func (r *Run) refuse(b *branch, e *MisuseError) error {
 	b.busy = false
 	r.misused(e)
-	r.mu.Unlock()
 	return e
 }
 
-// misusedClash fails the run for a call of step id that shares its saved
-// result with another step (see stepCounts.clash), and returns the error
-// for the step to return.
-func (r *Run) misusedClash(b *branch, kind, id, explicit, base string) error {
-	e := &MisuseError{Kind: kind, StepID: id, reason: fmt.Sprintf(
+// fromGoroutine is the misuse of a new step called from a goroutine the
+// function started.
+func fromGoroutine(kind, stepID string) *MisuseError {
+	return &MisuseError{Kind: kind, StepID: stepID, reason: "was called from a goroutine the function started: " + useParallel}
+}
+
+// idClash is the misuse of a call of step id that shares its saved result
+// with another step (see stepCounts.clash).
+func idClash(kind, id, explicit, base string) *MisuseError {
+	return &MisuseError{Kind: kind, StepID: id, reason: fmt.Sprintf(
 		"is saved under the same ID as another step: a step ID used again is saved as %q, %q, …, so step %q and a repeat of step %q would each get the other's saved result; rename step %q",
 		base+":1", base+":2", explicit, base, explicit)}
-	r.mu.Lock()
-	b.busy = false
-	r.misused(e)
-	r.mu.Unlock()
-	return e
 }
 
 // checkReturn fails the run when branch b's code returned although one of

@@ -91,8 +91,9 @@ func (r *Run) Lookup(ctx context.Context, kind, id string) (Ref, json.RawMessage
 	}
 	n := r.counts.take(id)
 	if explicit, base := r.counts.clash(id, n); explicit != "" {
+		err := r.refuse(b, idClash(kind, id, explicit, base))
 		r.mu.Unlock()
-		return Ref{}, nil, false, r.misusedClash(b, kind, id, explicit, base)
+		return Ref{}, nil, false, err
 	}
 	var h [40]byte
 	wire.HashIndexed(&h, id, n)
@@ -104,7 +105,10 @@ func (r *Run) Lookup(ctx context.Context, kind, id string) (Ref, json.RawMessage
 			// A new step runs code or stops its goroutine. Stopping a
 			// goroutine of the user's would leave the function waiting
 			// for it forever; so the step fails instead, and the run.
-			return Ref{}, nil, false, r.misusedFromGoroutine(b, kind, id)
+			r.mu.Lock()
+			err := r.refuse(b, fromGoroutine(kind, id))
+			r.mu.Unlock()
+			return Ref{}, nil, false, err
 		}
 		ref.Hash = string(h[:])
 		return ref, nil, false, nil
