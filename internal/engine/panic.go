@@ -24,27 +24,23 @@ func (p *PanicError) Error() string {
 	return fmt.Sprintf("function panicked: %v", p.Value)
 }
 
-// asPanicError turns a recovered value into a *PanicError with the stack
-// of the panic. Call it from the deferred function that recovered. A
-// *PanicError re-raised from a Parallel branch keeps its own stack.
-func asPanicError(p any) *PanicError {
+// Recovered turns a recovered value into a *PanicError with the stack of
+// the panic. Call it from the deferred function that recovered (the
+// engine's, or callpath's for a middleware hook). A *PanicError re-raised
+// from a Parallel branch keeps its own stack.
+func Recovered(p any) *PanicError {
 	if pe, ok := p.(*PanicError); ok {
 		return pe
 	}
 	return &PanicError{Value: p, Stack: trimStack(debug.Stack())}
 }
 
-// Recovered turns a value recovered outside the engine into a
-// *PanicError with the stack of the panic. Call it from the deferred
-// function that recovered.
-func Recovered(p any) *PanicError { return asPanicError(p) }
-
 // runGuarded runs the code of step stepID, a panic in it turned into its
 // error.
 func runGuarded(ctx context.Context, stepID string, fn RunFunc) (data json.RawMessage, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			pe := asPanicError(p)
+			pe := Recovered(p)
 			data, err = nil, &PanicError{Value: pe.Value, Stack: pe.Stack, Step: stepID}
 		}
 	}()

@@ -182,7 +182,7 @@ func (r *Run) spawn(b *branch) {
 			switch {
 			case p != nil:
 				if g.panicked == nil {
-					g.panicked = asPanicError(p)
+					g.panicked = Recovered(p)
 				}
 			case returned:
 				r.checkReturn(b)

@@ -133,7 +133,7 @@ func (r *Run) runRoot(ctx context.Context, fn func(ctx context.Context) (json.Ra
 	defer func() { r.exit(&r.root, r.out.returned) }()
 	defer func() {
 		if p := recover(); p != nil {
-			r.out.panic = asPanicError(p)
+			r.out.panic = Recovered(p)
 		}
 	}()
 	r.mu.Lock()
