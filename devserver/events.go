@@ -99,7 +99,7 @@ func (s *Server) validateEvent(e *wire.Event, i int) error {
 	if len(e.Name) > 256 {
 		return fmt.Errorf("event %d: name longer than 256 bytes", i)
 	}
-	if isInternalName(e.Name) {
+	if wire.IsInternalEvent(e.Name) {
 		// As on the real server: only the server emits these, so no
 		// sender can fake a run's failure to onFailure handlers.
 		return fmt.Errorf("event %d (%q): the name is reserved for internal use", i, e.Name)
@@ -121,13 +121,6 @@ func (s *Server) validateEvent(e *wire.Event, i int) error {
 		return fmt.Errorf("event %d (%q): id longer than 128 bytes", i, e.Name)
 	}
 	return nil
-}
-
-// isInternalName reports whether an event name has the prefix of the
-// events the server emits (inngest/function.failed, …), in any case.
-func isInternalName(name string) bool {
-	const prefix = "inngest/"
-	return len(name) >= len(prefix) && strings.EqualFold(name[:len(prefix)], prefix)
 }
 
 // parseEvents reads a POST /e body: one event or an array of events.

@@ -1,5 +1,7 @@
 package wire
 
+import "strings"
+
 // Header names used between SDKs and orchestrators.
 const (
 	HeaderSDK                = "X-Inngest-Sdk"
@@ -65,3 +67,11 @@ const (
 	EventFunctionInvoked   = "inngest/function.invoked"
 	EventCron              = "inngest/scheduled.timer"
 )
+
+// IsInternalEvent reports whether an event name is reserved for the
+// events orchestrators emit: it starts "inngest/", in any case. The real
+// server refuses such names from senders.
+func IsInternalEvent(name string) bool {
+	const prefix = "inngest/"
+	return len(name) >= len(prefix) && strings.EqualFold(name[:len(prefix)], prefix)
+}

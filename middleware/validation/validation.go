@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	inngest "github.com/durablefn/inngest"
+	"github.com/durablefn/inngest/internal/wire"
 	"github.com/durablefn/inngest/middleware"
 	"github.com/durablefn/inngest/schema"
 )
@@ -81,7 +82,7 @@ func (m *Middleware) BeforeSendEvents(_ context.Context, events []*middleware.Ev
 func (m *Middleware) check(events []*middleware.Event) error {
 	var errs []error
 	for _, ev := range events {
-		if ev == nil || strings.HasPrefix(ev.Name, "inngest/") {
+		if ev == nil || wire.IsInternalEvent(ev.Name) {
 			continue
 		}
 		if m.require && !m.reg.Has(ev.Name) {
