@@ -39,18 +39,12 @@ func TestCloseCuttingOffACallDoesNotFailTheRun(t *testing.T) {
 	runID := rig.runOf(send(t, rig.srv, "durable/slow", nil))
 	<-entered
 
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel() // no time left for the call in flight
-	require.ErrorIs(t, rig.srv.Close(ctx), context.Canceled)
+	rig.closeNow()
 	run := rig.srv.Run(runID)
 	require.Equal(t, devserver.StatusRunning, run.Status, "the run failed with %v", run.Error)
 
-	rig.mem = rig.mem.Reopen()
-	rig.start(false)
-	got, err := rig.srv.WaitForRun(ctxT(t), runID)
-	require.NoError(t, err)
-	require.Equal(t, devserver.StatusCompleted, got.Status, "error: %v", got.Error)
-	require.JSONEq(t, `"done"`, string(got.Output))
+	rig.reopen()
+	rig.requireCompleted(runID, `"done"`)
 	require.Equal(t, 2, rig.executions("slow"), "the call cut off is made again")
 }
 
@@ -82,18 +76,35 @@ func TestCloseCuttingOffAFetchDoesNotFailTheStep(t *testing.T) {
 	runID := rig.runOf(send(t, rig.srv, "durable/fetch", nil))
 	<-entered
 
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	require.ErrorIs(t, rig.srv.Close(ctx), context.Canceled)
+	rig.closeNow()
 	for _, e := range rig.srv.Timeline(runID) {
 		require.NotEqual(t, devserver.TimelineStepFailed, e.Kind, "the fetch failed: %s", e.Detail)
 	}
 
+	rig.reopen()
+	rig.requireCompleted(runID, `"fetched"`)
+	require.EqualValues(t, 2, hits.Load(), "the request cut off is made again")
+}
+
+// closeNow closes the server with no time left for the calls in flight,
+// as a shutdown whose grace ran out does.
+func (rig *restartRig) closeNow() {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	require.ErrorIs(rig.t, rig.srv.Close(ctx), context.Canceled)
+}
+
+// reopen starts the next server on the store the closed one left.
+func (rig *restartRig) reopen() {
 	rig.mem = rig.mem.Reopen()
 	rig.start(false)
-	got, err := rig.srv.WaitForRun(ctxT(t), runID)
-	require.NoError(t, err)
-	require.Equal(t, devserver.StatusCompleted, got.Status, "error: %v", got.Error)
-	require.JSONEq(t, `"fetched"`, string(got.Output))
-	require.EqualValues(t, 2, hits.Load(), "the request cut off is made again")
+}
+
+// requireCompleted waits for run runID and requires it completed with the
+// JSON output want.
+func (rig *restartRig) requireCompleted(runID, want string) {
+	got, err := rig.srv.WaitForRun(ctxT(rig.t), runID)
+	require.NoError(rig.t, err)
+	require.Equal(rig.t, devserver.StatusCompleted, got.Status, "error: %v", got.Error)
+	require.JSONEq(rig.t, want, string(got.Output))
 }
