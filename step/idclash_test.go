@@ -25,21 +25,7 @@ func TestStepIDClashingWithARepeatFailsTheRun(t *testing.T) {
 	for name, ids := range orders {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			c := inngesttest.NewClient(t, inngest.ClientConfig{AppID: "clash"})
-			fn, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, Numbers.Trigger(),
-				func(ctx context.Context, _ inngest.Input[struct{}]) ([]string, error) {
-					var out []string
-					for i, id := range ids {
-						v, err := step.Run(ctx, id, func(context.Context) (string, error) { return ids[i] + "#" + string(rune('0'+i)), nil })
-						if err != nil {
-							return nil, err
-						}
-						out = append(out, v)
-					}
-					return out, nil
-				})
-			require.NoError(t, err)
-			res := inngesttest.Run(t, c, fn, inngesttest.Event(Numbers.New(struct{}{})))
+			res := runSteps(t, ids)
 			require.Equal(t, inngesttest.StatusFailed, res.Status, "ended with %v", res.Output)
 			require.ErrorContains(t, res.Err, "StepMisuse")
 			require.ErrorContains(t, res.Err, ids[2])
@@ -52,6 +38,14 @@ func TestStepIDClashingWithARepeatFailsTheRun(t *testing.T) {
 func TestStepIDsThatOnlyLookLikeRepeatsRun(t *testing.T) {
 	t.Parallel()
 	ids := []string{"item", "item:01", "item:x", "item:", "item:2", "item", "other:1"}
+	res := runSteps(t, ids)
+	require.NoError(t, res.Err)
+	require.Equal(t, []int{0, 1, 2, 3, 4, 5, 6}, res.Output)
+}
+
+// runSteps runs a function that calls step.Run with each of ids in turn,
+// the ith returning i, and returns its unit run.
+func runSteps(t *testing.T, ids []string) *inngesttest.Result[[]int] {
 	c := inngesttest.NewClient(t, inngest.ClientConfig{AppID: "clash"})
 	fn, err := inngest.CreateFunction(c, inngest.FunctionOpts{ID: "fn"}, Numbers.Trigger(),
 		func(ctx context.Context, _ inngest.Input[struct{}]) ([]int, error) {
@@ -66,7 +60,5 @@ func TestStepIDsThatOnlyLookLikeRepeatsRun(t *testing.T) {
 			return out, nil
 		})
 	require.NoError(t, err)
-	res := inngesttest.Run(t, c, fn, inngesttest.Event(Numbers.New(struct{}{})))
-	require.NoError(t, res.Err)
-	require.Equal(t, []int{0, 1, 2, 3, 4, 5, 6}, res.Output)
+	return inngesttest.Run(t, c, fn, inngesttest.Event(Numbers.New(struct{}{})))
 }
